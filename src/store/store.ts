@@ -1,0 +1,130 @@
+import type {
+  ApiKey,
+  Attempt,
+  ClaimedDelivery,
+  Delivery,
+  DeliveryStatus,
+  Hook,
+  HookPatch,
+  StoredEvent,
+  Tenant,
+} from '../domain/types.ts';
+
+/**
+ * The one seam between Herald and its database. SQLite (`node:sqlite`) and PostgreSQL (`pg`)
+ * implement it, and test/store/conformance.ts runs the same suite against both.
+ *
+ * Every method that takes a tenantId only ever sees that tenant's rows: a row of another
+ * tenant is reported exactly as a missing one.
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Applies pending numbered migrations, each in a transaction that records its version. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+
+  // Tenants and keys
+  createTenant(tenant: Tenant): Promise<void>;
+  getTenant(id: string): Promise<Tenant | null>;
+  listTenants(): Promise<Tenant[]>;
+  createApiKey(key: ApiKey): Promise<void>;
+  /** Only keys that are not revoked. */
+  findApiKeyByHash(hash: string): Promise<ApiKey | null>;
+  listApiKeys(tenantId: string): Promise<ApiKey[]>;
+  revokeApiKey(tenantId: string, id: string, now: number): Promise<boolean>;
+
+  // Hooks
+  createHook(hook: Hook): Promise<void>;
+  getHook(tenantId: string, id: string): Promise<Hook | null>;
+  /** Newest first; `after` is the last id of the previous page. */
+  listHooks(tenantId: string, opts: { limit: number; after?: string }): Promise<Hook[]>;
+  /** Enabled hooks of a tenant, for fan-out. */
+  listEnabledHooks(tenantId: string): Promise<Hook[]>;
+  updateHook(tenantId: string, id: string, patch: HookPatch, now: number): Promise<Hook | null>;
+  /**
+   * Deletes the hook. Its pending deliveries become `failed` with lastError "hook deleted";
+   * history stays readable through the delivery and event endpoints.
+   */
+  deleteHook(tenantId: string, id: string, now: number): Promise<boolean>;
+
+  // Events and fan-out
+  /**
+   * Inserts events with their deliveries, all in one transaction. An event whose eventId or
+   * idempotencyKey already exists for its tenant inserts nothing and reports the existing
+   * event and its deliveries instead (`created: false`).
+   */
+  insertEvents(batch: NewEventWithDeliveries[]): Promise<InsertEventResult[]>;
+  /** By internal id (`evt_…`) or by eventID. */
+  getEvent(tenantId: string, idOrEventId: string): Promise<StoredEvent | null>;
+  listEvents(tenantId: string, opts: { limit: number; after?: string; type?: string }): Promise<StoredEvent[]>;
+
+  // Deliveries
+  getDelivery(tenantId: string, id: string): Promise<Delivery | null>;
+  listDeliveries(
+    tenantId: string,
+    opts: { hookId?: string; eventId?: string; status?: DeliveryStatus; limit: number; after?: string },
+  ): Promise<Delivery[]>;
+  listAttempts(tenantId: string, deliveryId: string): Promise<Attempt[]>;
+  /** Back to pending, due now, with a fresh retry schedule. Null when not found. */
+  requeueDelivery(tenantId: string, id: string, now: number): Promise<Delivery | null>;
+  /** Re-queues the hook's failed deliveries created at or after `since`. Returns how many. */
+  recoverFailed(tenantId: string, hookId: string, since: number, now: number): Promise<number>;
+
+  // The queue
+  /**
+   * Leases up to `limit` pending deliveries that are due (nextAttemptAt <= now) and not under
+   * a live lease, oldest due first. Safe under concurrent workers (SKIP LOCKED on Postgres).
+   * Deliveries of disabled or deleted hooks are not claimed.
+   */
+  claimDue(opts: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedDelivery[]>;
+  /**
+   * Loads deliveries that were inserted already leased to `owner` (the in-process fast path).
+   */
+  loadClaimed(owner: string, ids: string[]): Promise<ClaimedDelivery[]>;
+  /**
+   * Records a batch of finished attempts in one transaction: inserts each attempt, moves its
+   * delivery to the outcome, clears the lease and updates the hook's health
+   * (success clears failingSince and sets lastSuccessAt; failure sets failingSince if unset).
+   * A result whose delivery is no longer leased by `owner` still records its attempt.
+   */
+  recordAttempts(owner: string, results: AttemptResult[]): Promise<void>;
+  /** Drops this owner's leases (graceful shutdown) so another worker can claim at once. */
+  releaseLeases(owner: string, ids?: string[]): Promise<void>;
+  /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */
+  disableFailingHooks(failingBefore: number, reason: string, now: number): Promise<Hook[]>;
+  queueStats(now: number): Promise<{ pending: number; due: number; oldestDueAt: number | null }>;
+  /**
+   * Retention: deletes attempts older than `before`, and events older than `before` whose
+   * deliveries are all finished (with those deliveries). Returns counts.
+   */
+  purge(before: number): Promise<{ events: number; deliveries: number; attempts: number }>;
+  /**
+   * Postgres: calls `onWake` when another process inserts due deliveries (LISTEN/NOTIFY).
+   * SQLite: a no-op (one process owns the file). Returns an unsubscribe function.
+   */
+  subscribeWake(onWake: () => void): Promise<() => Promise<void>>;
+}
+
+export interface NewEventWithDeliveries {
+  event: StoredEvent;
+  deliveries: Delivery[];
+}
+
+export interface InsertEventResult {
+  created: boolean;
+  event: StoredEvent;
+  deliveries: Delivery[];
+}
+
+export interface AttemptResult {
+  attempt: Attempt;
+  outcome: 'delivered' | 'retry' | 'failed';
+  /** For `retry`: when to try again. */
+  nextAttemptAt: number | null;
+  /** For `retry`: the schedule position after this attempt. */
+  schedulePos: number;
+  /** The hook whose health this attempt reports on, if any. */
+  hookId: string | null;
+}
