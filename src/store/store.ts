@@ -33,6 +33,7 @@ export interface Store {
   /** Only keys that are not revoked. */
   findApiKeyByHash(hash: string): Promise<ApiKey | null>;
   listApiKeys(tenantId: string): Promise<ApiKey[]>;
+  /** True when the key exists; revoking twice keeps the first revocation time. */
   revokeApiKey(tenantId: string, id: string, now: number): Promise<boolean>;
 
   // Hooks
@@ -40,7 +41,7 @@ export interface Store {
   getHook(tenantId: string, id: string): Promise<Hook | null>;
   /** Newest first; `after` is the last id of the previous page. */
   listHooks(tenantId: string, opts: { limit: number; after?: string }): Promise<Hook[]>;
-  /** Enabled hooks of a tenant, for fan-out. */
+  /** Enabled hooks of a tenant, for fan-out, oldest first. */
   listEnabledHooks(tenantId: string): Promise<Hook[]>;
   updateHook(tenantId: string, id: string, patch: HookPatch, now: number): Promise<Hook | null>;
   /**
@@ -58,14 +59,19 @@ export interface Store {
   insertEvents(batch: NewEventWithDeliveries[]): Promise<InsertEventResult[]>;
   /** By internal id (`evt_…`) or by eventID. */
   getEvent(tenantId: string, idOrEventId: string): Promise<StoredEvent | null>;
-  listEvents(tenantId: string, opts: { limit: number; after?: string; type?: string }): Promise<StoredEvent[]>;
+  listEvents(
+    tenantId: string,
+    opts: { limit: number; after?: string; type?: string },
+  ): Promise<StoredEvent[]>;
 
   // Deliveries
   getDelivery(tenantId: string, id: string): Promise<Delivery | null>;
+  /** Newest first; `eventId` is the internal `evt_…` id; `after` is the last id of the previous page. */
   listDeliveries(
     tenantId: string,
     opts: { hookId?: string; eventId?: string; status?: DeliveryStatus; limit: number; after?: string },
   ): Promise<Delivery[]>;
+  /** Oldest first: the order the attempts were made (attempt ids are time-sortable). */
   listAttempts(tenantId: string, deliveryId: string): Promise<Attempt[]>;
   /** Back to pending, due now, with a fresh retry schedule. Null when not found. */
   requeueDelivery(tenantId: string, id: string, now: number): Promise<Delivery | null>;
@@ -81,19 +87,27 @@ export interface Store {
   claimDue(opts: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedDelivery[]>;
   /**
    * Loads deliveries that were inserted already leased to `owner` (the in-process fast path).
+   * Like claimDue, it leaves out deliveries that are no longer pending or whose hook is
+   * disabled or deleted.
    */
   loadClaimed(owner: string, ids: string[]): Promise<ClaimedDelivery[]>;
   /**
    * Records a batch of finished attempts in one transaction: inserts each attempt, moves its
    * delivery to the outcome, clears the lease and updates the hook's health
    * (success clears failingSince and sets lastSuccessAt; failure sets failingSince if unset).
-   * A result whose delivery is no longer leased by `owner` still records its attempt.
+   * A result whose delivery is no longer leased by `owner` still records its attempt (and the
+   * hook's health) but leaves the delivery as it is: it was requeued, failed by deleteHook, or
+   * re-claimed after the lease expired. Health is applied in the order attempts started.
    */
   recordAttempts(owner: string, results: AttemptResult[]): Promise<void>;
   /** Drops this owner's leases (graceful shutdown) so another worker can claim at once. */
   releaseLeases(owner: string, ids?: string[]): Promise<void>;
   /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */
   disableFailingHooks(failingBefore: number, reason: string, now: number): Promise<Hook[]>;
+  /**
+   * `pending`: every pending delivery. `due` and `oldestDueAt`: those claimDue could take at
+   * `now` (due, no live lease, hook enabled or none).
+   */
   queueStats(now: number): Promise<{ pending: number; due: number; oldestDueAt: number | null }>;
   /**
    * Retention: deletes attempts older than `before`, and events older than `before` whose

@@ -1,0 +1,37 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PostgresStore } from './postgres/store.ts';
+import { SqliteStore } from './sqlite/store.ts';
+import type { Store } from './store.ts';
+
+export type { Store } from './store.ts';
+export { PostgresStore } from './postgres/store.ts';
+export { SqliteStore } from './sqlite/store.ts';
+
+export interface OpenStoreOptions {
+  /** `postgres://…` or `postgresql://…` selects PostgreSQL; unset or empty selects SQLite. */
+  databaseUrl?: string;
+  /** Holds the SQLite file `herald.db`; created if missing. */
+  dataDir: string;
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+/** Opens the configured backend. It does not migrate: callers run `store.migrate()`. */
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const url = opts.databaseUrl?.trim();
+  if (url) {
+    if (!POSTGRES_URL.test(url)) {
+      // A typo (say `postgress://`) must not silently fall back to a local SQLite file.
+      const scheme = url.split(':')[0] ?? '';
+      throw new Error(`DATABASE_URL must start with postgres:// or postgresql:// (got "${scheme}:")`);
+    }
+    return new PostgresStore({ connectionString: url });
+  }
+  await mkdir(opts.dataDir, { recursive: true });
+  return new SqliteStore({
+    file: join(opts.dataDir, 'herald.db'),
+    ...(opts.sqliteSynchronous === undefined ? {} : { synchronous: opts.sqliteSynchronous }),
+  });
+}

@@ -1,0 +1,89 @@
+import pg from 'pg';
+import type { CustomTypesConfig, PoolClient, QueryResult } from 'pg';
+
+export type Row = Record<string, unknown>;
+export type Queryable = pg.Pool | PoolClient;
+
+/** The NOTIFY channel a worker listens on for newly inserted, unleased deliveries. */
+export const WAKE_CHANNEL = 'herald_wake';
+
+const INT8_OID = 20;
+
+/**
+ * BIGINT (unix ms, count(*)) as a JS number instead of pg's default string. Scoped to our
+ * clients rather than set on the global `pg.types`, which other libraries in the process share.
+ */
+export const TYPES: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+};
+
+export interface PoolOptions {
+  connectionString: string;
+  /** Pool size; default 10. */
+  max?: number;
+  /** Errors of idle pooled connections (the pool drops them). Without a handler they crash the process. */
+  onError?: (err: Error) => void;
+}
+
+export function clientConfig(connectionString: string): pg.ClientConfig {
+  return { connectionString, types: TYPES, application_name: 'herald' };
+}
+
+export function createPool(opts: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(opts.connectionString), max: opts.max ?? 10 });
+  pool.on('error', (err) => opts.onError?.(err));
+  return pool;
+}
+
+/**
+ * A query; `name` makes it a server-side prepared statement, parsed and planned once per
+ * connection (use it for the fixed hot-path SQL only).
+ */
+export function query(
+  db: Queryable,
+  text: string,
+  values: unknown[] = [],
+  name?: string,
+): Promise<QueryResult<Row>> {
+  return (db as pg.Pool).query<Row>({ text, values, ...(name ? { name } : {}) });
+}
+
+// Deadlocks and serialization failures are safe to retry: the transaction rolled back whole.
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_TRIES = 5;
+
+/**
+ * Runs `fn` in a READ COMMITTED transaction on one pooled connection, retrying it whole on a
+ * deadlock or serialization failure. `fn` must have no effect outside the database.
+ */
+export async function withTx<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr as Error;
+      }
+      const code = (err as { code?: string }).code;
+      if (attempt < MAX_TRIES && code !== undefined && RETRYABLE.has(code)) continue;
+      throw err;
+    } finally {
+      // A connection that cannot even roll back is destroyed rather than reused.
+      client.release(broken);
+    }
+  }
+}
+
+export async function notifyWake(db: Queryable): Promise<void> {
+  await query(db, 'SELECT pg_notify($1, $2)', [WAKE_CHANNEL, '']);
+}

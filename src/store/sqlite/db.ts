@@ -1,0 +1,87 @@
+import { DatabaseSync } from 'node:sqlite';
+import type { SQLInputValue, SQLOutputValue, StatementSync } from 'node:sqlite';
+
+export type Row = Record<string, SQLOutputValue>;
+export type Param = SQLInputValue;
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
+export interface SqliteDbOptions {
+  file: string;
+  /** FULL (default) syncs the WAL on every commit; NORMAL may lose the last commits on power loss. */
+  synchronous?: SqliteSynchronous;
+  busyTimeoutMs?: number;
+}
+
+/**
+ * One `node:sqlite` connection with a cache of prepared statements. Everything is synchronous:
+ * a transaction runs start to finish without yielding, so async callers can never interleave
+ * inside one.
+ */
+export class SqliteDb {
+  readonly raw: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(opts: SqliteDbOptions) {
+    const synchronous = opts.synchronous ?? 'FULL';
+    if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
+      throw new Error(`sqlite synchronous must be FULL or NORMAL, got ${String(synchronous)}`);
+    }
+    this.raw = new DatabaseSync(opts.file);
+    try {
+      this.raw.exec(`PRAGMA busy_timeout = ${Math.trunc(opts.busyTimeoutMs ?? 5000)}`);
+      const mode = this.raw.prepare('PRAGMA journal_mode = WAL').get();
+      if (mode?.['journal_mode'] !== 'wal') throw new Error(`could not enable WAL on ${opts.file}`);
+      this.raw.exec(`PRAGMA synchronous = ${synchronous}`);
+      this.raw.exec('PRAGMA foreign_keys = ON');
+    } catch (err) {
+      this.raw.close();
+      throw err;
+    }
+  }
+
+  /** A prepared statement, compiled once per distinct SQL text. */
+  stmt(sql: string): StatementSync {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.raw.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  all(sql: string, ...params: Param[]): Row[] {
+    return this.stmt(sql).all(...params);
+  }
+
+  get(sql: string, ...params: Param[]): Row | undefined {
+    return this.stmt(sql).get(...params);
+  }
+
+  /** Runs a write and returns how many rows it changed. */
+  run(sql: string, ...params: Param[]): number {
+    return Number(this.stmt(sql).run(...params).changes);
+  }
+
+  /**
+   * Runs `fn` inside BEGIN IMMEDIATE … COMMIT (taking the write lock up front, so a
+   * read-then-write never hits SQLITE_BUSY half-way), rolling back if it throws. Nested calls
+   * join the outer transaction.
+   */
+  tx<T>(fn: () => T): T {
+    if (this.raw.isTransaction) return fn();
+    this.raw.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.raw.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.raw.isTransaction) this.raw.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.#statements.clear();
+    if (this.raw.isOpen) this.raw.close();
+  }
+}

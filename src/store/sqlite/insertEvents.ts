@@ -1,0 +1,74 @@
+import type { Delivery, StoredEvent } from '../../domain/types.ts';
+import type { InsertEventResult, NewEventWithDeliveries } from '../store.ts';
+import type { SqliteDb } from './db.ts';
+import { DELIVERY_COLUMNS, deliveryFromRow, deliveryParams, eventFromRow, placeholders } from './rows.ts';
+
+// No conflict target: the primary key, (tenant_id, event_id) and (tenant_id, idempotency_key)
+// all mean "already ingested".
+const INSERT_EVENT = `INSERT INTO events
+  (id, tenant_id, event_id, type, date_added, payload, idempotency_key, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT DO NOTHING`;
+
+const INSERT_DELIVERY = `INSERT INTO deliveries (${DELIVERY_COLUMNS.join(', ')})
+  VALUES (${placeholders(DELIVERY_COLUMNS.length)})`;
+
+/**
+ * One transaction for the whole batch. An event that already exists (by eventId or
+ * idempotency key, including an earlier item of the same batch) inserts nothing and reports
+ * the stored event with its deliveries.
+ */
+export function insertEvents(db: SqliteDb, batch: NewEventWithDeliveries[]): InsertEventResult[] {
+  for (const item of batch) checkDeliveries(item.event, item.deliveries);
+  return db.tx(() => batch.map((item) => insertOne(db, item)));
+}
+
+function insertOne(db: SqliteDb, { event: e, deliveries }: NewEventWithDeliveries): InsertEventResult {
+  const inserted = db.run(
+    INSERT_EVENT,
+    e.id,
+    e.tenantId,
+    e.eventId,
+    e.type,
+    e.dateAdded,
+    e.payload,
+    e.idempotencyKey ?? null,
+    e.createdAt,
+  );
+  if (inserted === 1) {
+    for (const d of deliveries) db.run(INSERT_DELIVERY, ...deliveryParams(d));
+    return { created: true, event: e, deliveries };
+  }
+  const existing = findExisting(db, e);
+  const stored = db
+    .all('SELECT * FROM deliveries WHERE event_id = ? ORDER BY id', existing.id)
+    .map(deliveryFromRow);
+  return { created: false, event: existing, deliveries: stored };
+}
+
+/** The event a conflicting insert collided with: by eventId first, then idempotency key. */
+function findExisting(db: SqliteDb, e: StoredEvent): StoredEvent {
+  const byEventId = db.get(
+    'SELECT * FROM events WHERE tenant_id = ? AND event_id = ?',
+    e.tenantId,
+    e.eventId,
+  );
+  if (byEventId) return eventFromRow(byEventId);
+  if (e.idempotencyKey !== null && e.idempotencyKey !== undefined) {
+    const byKey = db.get(
+      'SELECT * FROM events WHERE tenant_id = ? AND idempotency_key = ?',
+      e.tenantId,
+      e.idempotencyKey,
+    );
+    if (byKey) return eventFromRow(byKey);
+  }
+  throw new Error(`event ${e.id} collides with an existing event id of another tenant or eventID`);
+}
+
+export function checkDeliveries(e: StoredEvent, deliveries: Delivery[]): void {
+  for (const d of deliveries) {
+    if (d.eventId !== e.id || d.tenantId !== e.tenantId) {
+      throw new Error(`delivery ${d.id} does not belong to event ${e.id} of tenant ${e.tenantId}`);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import type { ConformanceTarget } from './fixtures.ts';
+import {
+  calledWithin,
+  ids,
+  insertOne,
+  makeDelivery,
+  makeEvent,
+  makeHook,
+  makeResult,
+  makeTenant,
+  seedTenant,
+  storeTest,
+  T0,
+} from './fixtures.ts';
+
+export function maintenanceTests(target: ConformanceTarget): void {
+  describe('housekeeping', () => {
+    storeTest(
+      target,
+      'disableFailingHooks disables and returns hooks failing since the cutoff',
+      async ({ store }) => {
+        const t = makeTenant();
+        await store.createTenant(t);
+        const longFailing = makeHook(t.id, { failingSince: T0 - 100 });
+        const atCutoff = makeHook(t.id, { failingSince: T0 });
+        const recent = makeHook(t.id, { failingSince: T0 + 1 });
+        const alreadyOff = makeHook(t.id, {
+          failingSince: T0 - 100,
+          enabled: false,
+          disabledReason: 'manual',
+        });
+        const healthy = makeHook(t.id);
+        for (const h of [longFailing, atCutoff, recent, alreadyOff, healthy]) await store.createHook(h);
+
+        const disabled = await store.disableFailingHooks(T0, 'failing for 5 days', T0 + 50);
+        assert.deepEqual(
+          disabled,
+          [longFailing, atCutoff].map((h) => ({
+            ...h,
+            enabled: false,
+            disabledReason: 'failing for 5 days',
+            updatedAt: T0 + 50,
+          })),
+        );
+        assert.deepEqual(await store.getHook(t.id, longFailing.id), disabled[0]);
+        assert.equal((await store.getHook(t.id, alreadyOff.id))?.disabledReason, 'manual');
+        assert.equal((await store.getHook(t.id, recent.id))?.enabled, true);
+        assert.deepEqual(await store.disableFailingHooks(T0, 'again', T0 + 60), []);
+      },
+    );
+
+    storeTest(target, 'queueStats counts pending work and what is claimable now', async ({ store }) => {
+      const { tenant, hook } = await seedTenant(store);
+      const off = makeHook(tenant.id, { enabled: false });
+      await store.createHook(off);
+      assert.deepEqual(await store.queueStats(T0), { pending: 0, due: 0, oldestDueAt: null });
+      await insertOne(store, makeEvent(tenant.id), (e) => [
+        makeDelivery(e, hook, { nextAttemptAt: T0 - 50 }),
+        makeDelivery(e, null, { nextAttemptAt: T0 - 10 }),
+        makeDelivery(e, hook, { nextAttemptAt: T0 + 1000 }),
+        makeDelivery(e, hook, { nextAttemptAt: T0 - 90, leaseOwner: 'w', leaseUntil: T0 + 10 }),
+        makeDelivery(e, off, { nextAttemptAt: T0 - 80 }),
+        makeDelivery(e, hook, { status: 'delivered', nextAttemptAt: null, deliveredAt: T0 }),
+      ]);
+      assert.deepEqual(await store.queueStats(T0), { pending: 5, due: 2, oldestDueAt: T0 - 50 });
+      assert.deepEqual(await store.queueStats(T0 + 10), { pending: 5, due: 3, oldestDueAt: T0 - 90 });
+    });
+
+    storeTest(
+      target,
+      'purge deletes old attempts and old finished events with their deliveries',
+      async ({ store }) => {
+        const { tenant, hook } = await seedTenant(store);
+        const before = T0;
+        const old = { createdAt: T0 - 10_000 };
+        const done = { status: 'delivered' as const, nextAttemptAt: null, deliveredAt: T0 - 9000, ...old };
+
+        const finished = await insertOne(store, makeEvent(tenant.id, old), (e) => [
+          makeDelivery(e, hook, done),
+        ]);
+        const stillPending = await insertOne(store, makeEvent(tenant.id, old), (e) => [
+          makeDelivery(e, hook, { ...done }),
+          makeDelivery(e, hook, { ...old, nextAttemptAt: T0 + 100 }),
+        ]);
+        const failedLately = await insertOne(store, makeEvent(tenant.id, old), (e) => [
+          makeDelivery(e, hook, { ...old, nextAttemptAt: T0 - 5 }),
+        ]);
+        const recent = await insertOne(store, makeEvent(tenant.id, { createdAt: T0 + 1 }), (e) => [
+          makeDelivery(e, hook, { ...done, createdAt: T0 + 1 }),
+        ]);
+        const noDeliveries = await insertOne(store, makeEvent(tenant.id, old));
+
+        // Attempts: old ones on two events, a recent one on an old event that then failed.
+        const oldAttempt = { startedAt: T0 - 9500 };
+        const [fin, pendDone] = [finished.deliveries[0]!, stillPending.deliveries[0]!];
+        const lateDelivery = failedLately.deliveries[0]!;
+        assert.deepEqual(await store.insertEvents([]), []);
+        await store.claimDue({ now: T0, limit: 10, leaseMs: 1000, owner: 'w' });
+        await store.recordAttempts('w', [
+          makeResult(fin, 'delivered', oldAttempt),
+          makeResult(pendDone, 'delivered', oldAttempt),
+          makeResult(lateDelivery, 'failed', { startedAt: T0 + 5 }),
+          makeResult(recent.deliveries[0]!, 'delivered', { startedAt: T0 + 5 }),
+        ]);
+
+        const counts = await store.purge(before);
+        assert.deepEqual(counts, { events: 3, deliveries: 2, attempts: 3 });
+        assert.equal(await store.getEvent(tenant.id, finished.event.id), null);
+        assert.equal(await store.getDelivery(tenant.id, fin.id), null);
+        assert.equal(await store.getEvent(tenant.id, failedLately.event.id), null);
+        assert.equal(await store.getEvent(tenant.id, noDeliveries.event.id), null);
+        assert.ok(await store.getEvent(tenant.id, stillPending.event.id), 'an event with pending work stays');
+        assert.deepEqual(
+          ids(await store.listDeliveries(tenant.id, { eventId: stillPending.event.id, limit: 10 })).sort(),
+          ids(stillPending.deliveries).sort(),
+        );
+        assert.deepEqual(await store.listAttempts(tenant.id, pendDone.id), [], 'its old attempt is gone');
+        assert.ok(await store.getEvent(tenant.id, recent.event.id));
+        assert.equal((await store.listAttempts(tenant.id, recent.deliveries[0]!.id)).length, 1);
+        assert.deepEqual(await store.purge(before), { events: 0, deliveries: 0, attempts: 0 });
+      },
+    );
+  });
+
+  describe('wake-ups', () => {
+    if (target.dialect === 'postgres') {
+      storeTest(target, 'another store inserting unleased work wakes a subscriber', async (f) => {
+        const { store } = f;
+        const other = await f.openAnother();
+        const { tenant, hook } = await seedTenant(store);
+        const wake = calledWithin(5000);
+        const unsubscribe = await store.subscribeWake(wake.fn);
+        try {
+          await insertOne(other, makeEvent(tenant.id), (e) => [makeDelivery(e, hook)]);
+          await wake.called;
+        } finally {
+          await unsubscribe();
+        }
+        await unsubscribe();
+      });
+    } else {
+      storeTest(target, 'subscribeWake is a no-op that can be unsubscribed', async ({ store }) => {
+        let woken = 0;
+        const unsubscribe = await store.subscribeWake(() => woken++);
+        const { tenant, hook } = await seedTenant(store);
+        await insertOne(store, makeEvent(tenant.id), (e) => [makeDelivery(e, hook)]);
+        await unsubscribe();
+        assert.equal(woken, 0);
+      });
+    }
+  });
+}
