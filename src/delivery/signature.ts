@@ -1,0 +1,79 @@
+/**
+ * Webhook signing.
+ *
+ * Standard Webhooks (https://www.standardwebhooks.com/): headers `webhook-id`, `webhook-timestamp`
+ * (Unix seconds) and `webhook-signature`, where the signature is
+ * `v1,<base64(HMAC-SHA256(key, "<id>.<timestamp>.<body>"))>` and several signatures (secret rotation)
+ * are separated by single spaces.
+ *
+ * Keys: a Herald hook secret is `whsec_<base64 of 24 random bytes>` and the HMAC key is the
+ * base64-decoded part after `whsec_` (what every Standard Webhooks library does). Build reporters may
+ * carry a key that is NOT a whsec_ secret (an arbitrary string chosen by the user); for those the
+ * HMAC key is the raw UTF-8 bytes of the string — see {@link standardKeyBytes}. Receivers verify them
+ * with e.g. `new Webhook(Buffer.from(key, 'utf8'), { format: 'raw' })` from the `standardwebhooks`
+ * package, or with Herald's `verifyWebhook` (which applies the same rule).
+ *
+ * Usetrace / GitHub style: `sha256=<lowercase hex HMAC-SHA256(rawKey utf8, body)>`, the
+ * `X-Hub-Signature-256` format.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+
+export const SECRET_PREFIX = 'whsec_';
+const SECRET_BYTES = 24;
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** A fresh hook secret: `whsec_` + base64 of 24 random bytes (32 base64 characters). */
+export function generateSecret(): string {
+  return SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64');
+}
+
+/**
+ * The HMAC key for a Standard Webhooks signature.
+ *  - `whsec_<base64>` → the base64-decoded bytes (throws if the part after the prefix is not
+ *    non-empty canonical base64, rather than silently signing with a mangled key);
+ *  - anything else (reporter keys chosen by users) → the UTF-8 bytes of the string as given.
+ * Throws on an empty secret.
+ */
+export function standardKeyBytes(secret: string): Buffer {
+  if (secret.startsWith(SECRET_PREFIX)) {
+    const b64 = secret.slice(SECRET_PREFIX.length);
+    if (b64.length === 0 || !BASE64_RE.test(b64)) {
+      throw new Error('Invalid whsec_ secret: the part after "whsec_" must be non-empty base64');
+    }
+    return Buffer.from(b64, 'base64');
+  }
+  if (secret.length === 0) throw new Error('Signing secret must not be empty');
+  return Buffer.from(secret, 'utf8');
+}
+
+/** `v1,<base64 HMAC>` with an already-derived key (see {@link standardKeyBytes}). */
+export function signStandardWith(key: Uint8Array, msgId: string, timestampSec: number, body: string): string {
+  const mac = createHmac('sha256', key)
+    .update(`${msgId}.${timestampSec}.`)
+    .update(body, 'utf8')
+    .digest('base64');
+  return `v1,${mac}`;
+}
+
+/** Standard Webhooks signature of `body` for one secret (whsec_ or raw key, see {@link standardKeyBytes}). */
+export function signStandard(secret: string, msgId: string, timestampSec: number, body: string): string {
+  return signStandardWith(standardKeyBytes(secret), msgId, timestampSec, body);
+}
+
+/**
+ * Value of the `webhook-signature` header: one `v1,…` per secret, space separated, in the order given
+ * (current secret first, then secrets still inside their rotation grace period).
+ */
+export function signatureHeader(
+  secrets: string[],
+  msgId: string,
+  timestampSec: number,
+  body: string,
+): string {
+  return secrets.map((s) => signStandard(s, msgId, timestampSec, body)).join(' ');
+}
+
+/** `sha256=<hex HMAC-SHA256 of body keyed by the raw key (utf8)>` — GitHub `X-Hub-Signature-256` form. */
+export function signUsetrace(rawKey: string, body: string): string {
+  return 'sha256=' + createHmac('sha256', Buffer.from(rawKey, 'utf8')).update(body, 'utf8').digest('hex');
+}
