@@ -1,0 +1,158 @@
+import { Type, type Static } from 'typebox';
+import { HOOK_OBJECTS } from '../domain/types.ts';
+
+/** Request and response schemas of the JSON API. One schema drives validation and OpenAPI. */
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine-readable code, e.g. HOOK_NOT_FOUND.' }),
+      message: Type.String(),
+      details: Type.Unknown(),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const EventTypeName = Type.String({
+  pattern: '^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9_]*$',
+  maxLength: 100,
+  description: 'object.action, e.g. project.created',
+});
+
+const HookObject = Type.Union(
+  HOOK_OBJECTS.map((o) => Type.Literal(o)),
+  { description: 'An object whose events the hook receives.' },
+);
+
+const Credential = Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()]);
+
+export const HookCreateBody = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'So you can remember what the hook is about.',
+    }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'Absolute http(s) URL the events are POSTed to.',
+    }),
+    objects: Type.Array(HookObject, { minItems: 1, uniqueItems: true }),
+    events: Type.Optional(
+      Type.Union([Type.Array(EventTypeName, { uniqueItems: true, maxItems: 100 }), Type.Null()], {
+        description: 'Only these events of the chosen objects; omit or null for all of them.',
+      }),
+    ),
+    enabled: Type.Optional(Type.Boolean({ description: 'Default true.' })),
+    username: Type.Optional(Credential),
+    password: Type.Optional(Credential),
+  },
+  { additionalProperties: false },
+);
+export type HookCreateBody = Static<typeof HookCreateBody>;
+
+export const HookPatchBody = Type.Object(Type.Partial(HookCreateBody).properties, {
+  additionalProperties: false,
+  minProperties: 1,
+});
+export type HookPatchBody = Static<typeof HookPatchBody>;
+
+export const HookView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  url: Type.String(),
+  objects: Type.Array(Type.String()),
+  events: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  enabled: Type.Boolean(),
+  username: Type.Union([Type.String(), Type.Null()]),
+  hasPassword: Type.Boolean(),
+  disabledReason: Type.Union([Type.String(), Type.Null()]),
+  failingSince: Type.Union([Type.Integer(), Type.Null()]),
+  lastSuccessAt: Type.Union([Type.Integer(), Type.Null()]),
+  createdAt: Type.Integer({ description: 'unix ms' }),
+  updatedAt: Type.Integer({ description: 'unix ms' }),
+});
+
+export const HookCreated = Type.Intersect([HookView, Type.Object({ secret: Type.String() })]);
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+
+export const PageQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1–100, default 20' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const DeliveryListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    status: Type.Optional(
+      Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const EventListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    event: Type.Optional(EventTypeName),
+  },
+  { additionalProperties: false },
+);
+
+export const PublishBody = Type.Object(
+  {
+    event: EventTypeName,
+    data: Type.Record(Type.String(), Type.Unknown()),
+    eventID: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type PublishBody = Static<typeof PublishBody>;
+
+export const BATCH_MAX = 1000;
+
+export const PublishBatchBody = Type.Object(
+  { events: Type.Array(PublishBody, { minItems: 1 }) },
+  { additionalProperties: false },
+);
+
+export const PublishAnswer = Type.Object({
+  eventID: Type.String(),
+  event: Type.String(),
+  deliveries: Type.Array(
+    Type.Object({ id: Type.String(), hookId: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+});
+
+export const RecoverBody = Type.Object(
+  {
+    since: Type.Union([
+      Type.Integer({ minimum: 0, description: 'unix ms' }),
+      Type.String({ format: 'date-time' }),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+export const TenantCreateBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export const KeyCreateBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('member')])),
+  },
+  { additionalProperties: false },
+);
+
+export const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 200 }) });

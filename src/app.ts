@@ -1,0 +1,114 @@
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { ensureAdminKey, KeyCache } from './auth/keys.ts';
+import type { Config } from './config.ts';
+import { createDeliveryAgent } from './delivery/agent.ts';
+import { Housekeeping } from './delivery/housekeeping.ts';
+import { Worker } from './delivery/worker.ts';
+import { newId } from './domain/ids.ts';
+import { Publisher } from './ingest/publish.ts';
+import type { Logger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { buildServer } from './api/server.ts';
+import { openStore } from './store/index.ts';
+import type { Store } from './store/store.ts';
+
+export interface AppRoles {
+  api: boolean;
+  worker: boolean;
+}
+
+export interface App {
+  config: Config;
+  store: Store;
+  publisher: Publisher;
+  metrics: Metrics;
+  server: FastifyInstance | null;
+  worker: Worker | null;
+  housekeeping: Housekeeping | null;
+  /** Where the API listens, once started. */
+  url: string | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the pipeline (api → ingest → delivery → store) and starts the parts this process
+ * runs. `serve` runs both; `api` and `worker` split them across processes.
+ */
+export async function startApp(
+  config: Config,
+  log: Logger,
+  roles: AppRoles = { api: true, worker: true },
+): Promise<App> {
+  const store = await openStore({
+    databaseUrl: config.databaseUrl ?? undefined,
+    dataDir: config.dataDir,
+    sqliteSynchronous: config.sqliteSynchronous,
+  });
+  await store.migrate();
+  if (config.adminKey) await ensureAdminKey(store, config.adminKey);
+
+  const metrics = createMetrics(store);
+  const publisher = new Publisher({ store, log, metrics, leaseMs: config.leaseMs });
+  const state = { draining: false };
+
+  let worker: Worker | null = null;
+  let housekeeping: Housekeeping | null = null;
+  const agent = roles.worker
+    ? createDeliveryAgent({
+        allowlist: config.targetAllowlist,
+        connectionsPerOrigin: config.connectionsPerOrigin,
+        connectTimeoutMs: Math.min(10_000, config.deliveryTimeoutMs),
+      })
+    : null;
+  if (agent) {
+    worker = new Worker({
+      store,
+      agent,
+      log: log.child({ component: 'worker' }),
+      metrics,
+      owner: `${hostname()}:${process.pid}:${newId('delivery').slice(4, 14)}`,
+      retrySchedule: config.retrySchedule,
+      retryAfterMaxMs: config.retryAfterMaxSec * 1000,
+      timeoutMs: config.deliveryTimeoutMs,
+      hookMaxInFlight: config.hookMaxInFlight,
+      batchSize: config.workerBatchSize,
+      pollIntervalMs: config.pollIntervalMs,
+      leaseMs: config.leaseMs,
+    });
+    await worker.start();
+    publisher.attachSink(worker);
+    housekeeping = new Housekeeping({
+      store,
+      publisher,
+      log,
+      intervalMs: config.housekeepingIntervalMs,
+      hookDisableAfterMs: config.hookDisableAfterSec * 1000,
+      retentionMs: config.retentionDays * 86_400_000,
+    });
+    housekeeping.start();
+  }
+
+  let server: FastifyInstance | null = null;
+  let url: string | null = null;
+  if (roles.api) {
+    server = await buildServer({ config, store, publisher, keys: new KeyCache(store), log, metrics }, state);
+    const address = await server.listen({ port: config.port, host: config.host });
+    url = address;
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      state.draining = true;
+      // Stop taking requests first, so nothing is accepted that the worker will not see.
+      await server?.close();
+      await housekeeping?.stop();
+      publisher.attachSink(null);
+      await worker?.stop();
+      await agent?.close();
+      await store.close();
+    })());
+
+  return { config, store, publisher, metrics, server, worker, housekeeping, url, stop };
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { startApp, type AppRoles } from './app.ts';
+import { createApiKey, DEFAULT_TENANT_ID, ensureDefaultTenant } from './auth/keys.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { newId } from './domain/ids.ts';
+import { createLogger } from './log.ts';
+import { openStore } from './store/index.ts';
+import type { Store } from './store/store.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = `herald ${VERSION}: self-hosted webhooks
+
+Usage: herald <command> [options]
+
+  serve                      API and delivery worker in one process (default)
+  api                        only the HTTP API
+  worker                     only the delivery worker
+  migrate                    apply database migrations and exit
+  tenants create --name N    create a tenant; prints its id
+  tenants list               list tenants
+  keys create [--tenant ID] [--role admin|member] [--name N]
+                             create an API key (default tenant: ${DEFAULT_TENANT_ID}); prints it once
+
+Configuration comes from environment variables (see README.md), e.g. PORT, DATABASE_URL.`;
+
+function fail(message: string): never {
+  process.stderr.write(`herald: ${message}\n`);
+  process.exit(1);
+}
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+  const c = config();
+  const store = await openStore({ databaseUrl: c.databaseUrl ?? undefined, dataDir: c.dataDir });
+  try {
+    await store.migrate();
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function run(roles: AppRoles): Promise<void> {
+  const c = config();
+  const log = createLogger(c.logLevel);
+  const app = await startApp(c, log, roles);
+  const where = c.databaseUrl ? 'PostgreSQL' : `SQLite at ${resolve(c.dataDir, 'herald.db')}`;
+  const lines = [
+    `Herald ${VERSION} (${[roles.api && 'api', roles.worker && 'worker'].filter(Boolean).join(' + ')}) on ${where}`,
+  ];
+  if (app.url) {
+    lines.push(`Listening on ${app.url}  (API docs: ${app.url}/docs)`);
+    await ensureDefaultTenant(app.store);
+    const keys = await app.store.listApiKeys(DEFAULT_TENANT_ID);
+    if (keys.length === 0 && !c.adminKey) {
+      const { key } = await createApiKey(app.store, DEFAULT_TENANT_ID, { role: 'admin', name: 'first-run' });
+      lines.push(`First run: created an admin API key (shown only now):\n\n    ${key}\n`);
+      lines.push(`Try: curl -H "Authorization: Bearer ${key}" ${app.url}/api/hooks`);
+    } else {
+      lines.push(`Create an API key with: npx herald keys create --role admin   (or set HERALD_ADMIN_KEY)`);
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) process.exit(1);
+    log.info({ signal }, 'shutting down: finishing in-flight deliveries');
+    app.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      tenant: { type: 'string' },
+      role: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command = 'serve', sub] = positionals;
+  if (values.help || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  switch (command) {
+    case 'serve':
+      return run({ api: true, worker: true });
+    case 'api':
+      return run({ api: true, worker: false });
+    case 'worker':
+      return run({ api: false, worker: true });
+    case 'migrate':
+      await withStore(async () => undefined);
+      process.stdout.write('migrations applied\n');
+      return;
+    case 'tenants':
+      if (sub === 'create') {
+        if (!values.name) fail('tenants create needs --name');
+        const tenant = { id: newId('tenant'), name: values.name, createdAt: Date.now() };
+        await withStore((s) => s.createTenant(tenant));
+        process.stdout.write(`${JSON.stringify(tenant)}\n`);
+        return;
+      }
+      if (sub === 'list') {
+        const tenants = await withStore((s) => s.listTenants());
+        for (const t of tenants) process.stdout.write(`${t.id}\t${t.name}\n`);
+        return;
+      }
+      return fail(`unknown: tenants ${sub ?? ''}\n\n${USAGE}`);
+    case 'keys':
+      if (sub === 'create') {
+        const role = values.role ?? 'member';
+        if (role !== 'admin' && role !== 'member') fail('--role must be admin or member');
+        const tenantId = values.tenant ?? DEFAULT_TENANT_ID;
+        const key = await withStore(async (s) => {
+          if (tenantId === DEFAULT_TENANT_ID) await ensureDefaultTenant(s);
+          if (!(await s.getTenant(tenantId))) fail(`no tenant ${tenantId}`);
+          return createApiKey(s, tenantId, { role, name: values.name ?? 'cli' });
+        });
+        process.stdout.write(`${key.key}\n`);
+        return;
+      }
+      return fail(`unknown: keys ${sub ?? ''}\n\n${USAGE}`);
+    default:
+      return fail(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`herald: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,271 @@
+import { readFileSync } from 'node:fs';
+import { parseAllowlist, type Cidr } from './delivery/ssrf.ts';
+import { DEFAULT_RETRY_SCHEDULE_SEC, parseRetrySchedule } from './delivery/retry.ts';
+
+/**
+ * Configuration, loaded in layers: typed defaults, then an optional JSON file
+ * (HERALD_CONFIG, keys are the env names), then environment variables, then validation that
+ * stops start-up with a message naming the variable. Each field is documented once, here;
+ * the README table is checked against this list by a test.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  adminKey: string | null;
+  retrySchedule: number[];
+  deliveryTimeoutMs: number;
+  targetAllowlist: Cidr[];
+  targetAllowlistRaw: string;
+  publicUrl: string;
+  retentionDays: number;
+  hookDisableAfterSec: number;
+  hookMaxInFlight: number;
+  connectionsPerOrigin: number;
+  workerBatchSize: number;
+  pollIntervalMs: number;
+  leaseMs: number;
+  retryAfterMaxSec: number;
+  secretGraceSec: number;
+  housekeepingIntervalMs: number;
+  maxBodyBytes: number;
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+  logLevel: string;
+}
+
+type Parser<T> = (raw: string) => T;
+
+interface Field<K extends keyof Config> {
+  key: K;
+  env: string;
+  doc: string;
+  default: string;
+  parse: Parser<Config[K]>;
+}
+
+const int =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^\d+$/.test(raw.trim())) throw new Error(`must be a whole number, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new Error(`must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+const str: Parser<string> = (raw) => raw;
+const optional: Parser<string | null> = (raw) => (raw.trim() === '' ? null : raw.trim());
+
+function field<K extends keyof Config>(f: Field<K>): Field<K> {
+  return f;
+}
+
+export const CONFIG_FIELDS = [
+  field({ key: 'port', env: 'PORT', default: '8080', doc: 'HTTP port to listen on.', parse: int(0, 65535) }),
+  field({
+    key: 'host',
+    env: 'HOST',
+    default: '127.0.0.1',
+    doc: 'Interface to listen on; use 0.0.0.0 to accept connections from other machines.',
+    parse: str,
+  }),
+  field({
+    key: 'databaseUrl',
+    env: 'DATABASE_URL',
+    default: '',
+    doc: 'A postgres:// URL selects PostgreSQL; empty means the embedded SQLite database.',
+    parse: (raw) => {
+      const v = optional(raw);
+      if (v !== null && !/^postgres(ql)?:\/\//.test(v)) throw new Error('must start with postgres://');
+      return v;
+    },
+  }),
+  field({
+    key: 'dataDir',
+    env: 'HERALD_DATA_DIR',
+    default: './data',
+    doc: 'Folder of the SQLite database file (herald.db).',
+    parse: str,
+  }),
+  field({
+    key: 'adminKey',
+    env: 'HERALD_ADMIN_KEY',
+    default: '',
+    doc: 'When set, an admin API key of the default tenant, created at start-up if missing (at least 16 characters).',
+    parse: (raw) => {
+      const v = optional(raw);
+      if (v !== null && v.length < 16) throw new Error('must be at least 16 characters');
+      return v;
+    },
+  }),
+  field({
+    key: 'retrySchedule',
+    env: 'HERALD_RETRY_SCHEDULE',
+    default: DEFAULT_RETRY_SCHEDULE_SEC.join(','),
+    doc: 'Delay in seconds before each attempt, comma-separated; the first is normally 0 (at once).',
+    parse: parseRetrySchedule,
+  }),
+  field({
+    key: 'deliveryTimeoutMs',
+    env: 'HERALD_DELIVERY_TIMEOUT_MS',
+    default: '15000',
+    doc: 'How long a receiver has to answer before the attempt fails.',
+    parse: int(100, 300_000),
+  }),
+  field({
+    key: 'targetAllowlistRaw',
+    env: 'HERALD_TARGET_ALLOWLIST',
+    default: '',
+    doc: 'Comma-separated CIDRs that delivery may reach although SSRF protection blocks them (e.g. 10.1.0.0/16).',
+    parse: (raw) => {
+      parseAllowlist(raw);
+      return raw;
+    },
+  }),
+  field({
+    key: 'publicUrl',
+    env: 'HERALD_PUBLIC_URL',
+    default: '',
+    doc: 'Base URL under which users reach Herald, used in links; defaults to http://HOST:PORT.',
+    parse: (raw) => {
+      if (raw === '') return raw;
+      const u = URL.parse(raw);
+      if (!u || !/^https?:$/.test(u.protocol)) throw new Error('must be an absolute http(s) URL');
+      return raw.replace(/\/+$/, '');
+    },
+  }),
+  field({
+    key: 'retentionDays',
+    env: 'HERALD_RETENTION_DAYS',
+    default: '30',
+    doc: 'Events and attempts older than this many days are purged.',
+    parse: int(1, 36_500),
+  }),
+  field({
+    key: 'hookDisableAfterSec',
+    env: 'HERALD_HOOK_DISABLE_AFTER_SEC',
+    default: String(5 * 24 * 3600),
+    doc: 'A hook that has failed without a single success for this long is disabled (hook.disabled is announced).',
+    parse: int(1, 365 * 24 * 3600),
+  }),
+  field({
+    key: 'hookMaxInFlight',
+    env: 'HERALD_HOOK_MAX_IN_FLIGHT',
+    default: '32',
+    doc: 'Requests in flight at once to one hook, so one slow receiver cannot hold up the rest.',
+    parse: int(1, 10_000),
+  }),
+  field({
+    key: 'connectionsPerOrigin',
+    env: 'HERALD_CONNECTIONS_PER_ORIGIN',
+    default: '64',
+    doc: 'Keep-alive connections in the pool of each receiving origin.',
+    parse: int(1, 10_000),
+  }),
+  field({
+    key: 'workerBatchSize',
+    env: 'HERALD_WORKER_BATCH',
+    default: '512',
+    doc: 'Deliveries a worker holds in flight and claims per query.',
+    parse: int(1, 10_000),
+  }),
+  field({
+    key: 'pollIntervalMs',
+    env: 'HERALD_POLL_INTERVAL_MS',
+    default: '1000',
+    doc: 'How often an idle worker looks for due retries.',
+    parse: int(10, 60_000),
+  }),
+  field({
+    key: 'leaseMs',
+    env: 'HERALD_LEASE_MS',
+    default: '300000',
+    doc: 'How long a claimed delivery is reserved to its worker; a dead worker’s work is retried after this.',
+    parse: int(1000, 3_600_000),
+  }),
+  field({
+    key: 'retryAfterMaxSec',
+    env: 'HERALD_RETRY_AFTER_MAX_SEC',
+    default: '3600',
+    doc: 'A receiver’s Retry-After is honoured up to this many seconds.',
+    parse: int(0, 86_400),
+  }),
+  field({
+    key: 'secretGraceSec',
+    env: 'HERALD_SECRET_GRACE_SEC',
+    default: '86400',
+    doc: 'After a rotation the old signing secret keeps signing alongside the new one for this long.',
+    parse: int(0, 30 * 86_400),
+  }),
+  field({
+    key: 'housekeepingIntervalMs',
+    env: 'HERALD_HOUSEKEEPING_INTERVAL_MS',
+    default: '60000',
+    doc: 'How often a worker disables hooks that only fail and purges old data.',
+    parse: int(10, 86_400_000),
+  }),
+  field({
+    key: 'maxBodyBytes',
+    env: 'HERALD_MAX_BODY_BYTES',
+    default: String(8 * 1024 * 1024),
+    doc: 'Largest request body the API accepts.',
+    parse: int(1024, 512 * 1024 * 1024),
+  }),
+  field({
+    key: 'sqliteSynchronous',
+    env: 'HERALD_SQLITE_SYNCHRONOUS',
+    default: 'FULL',
+    doc: 'SQLite durability: FULL survives power loss; NORMAL survives a process crash and is faster.',
+    parse: (raw) => {
+      const v = raw.toUpperCase();
+      if (v !== 'FULL' && v !== 'NORMAL') throw new Error('must be FULL or NORMAL');
+      return v;
+    },
+  }),
+  field({
+    key: 'logLevel',
+    env: 'HERALD_LOG_LEVEL',
+    default: 'info',
+    doc: 'pino log level: fatal, error, warn, info, debug, trace or silent.',
+    parse: (raw) => {
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw))
+        throw new Error('must be one of fatal, error, warn, info, debug, trace, silent');
+      return raw;
+    },
+  }),
+] as const;
+
+export class ConfigError extends Error {}
+
+/** Builds the config from defaults, HERALD_CONFIG (a JSON file), env and overrides. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<Record<string, string>> = {},
+): Config {
+  let file: Record<string, unknown> = {};
+  if (env.HERALD_CONFIG) {
+    try {
+      file = JSON.parse(readFileSync(env.HERALD_CONFIG, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`HERALD_CONFIG: cannot read ${env.HERALD_CONFIG}: ${(err as Error).message}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const f of CONFIG_FIELDS) {
+    const fromFile = file[f.env];
+    const raw = overrides[f.env] ?? env[f.env] ?? (fromFile === undefined ? undefined : String(fromFile));
+    try {
+      out[f.key] = (f.parse as Parser<unknown>)(raw ?? f.default);
+    } catch (err) {
+      problems.push(`${f.env}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  const config = out as unknown as Config;
+  config.targetAllowlist = parseAllowlist(config.targetAllowlistRaw);
+  if (config.publicUrl === '') {
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    config.publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  }
+  return config;
+}

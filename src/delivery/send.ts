@@ -1,0 +1,200 @@
+import type { Agent } from 'undici';
+import { newId } from '../domain/ids.ts';
+import type { Attempt, ClaimedDelivery, Hook } from '../domain/types.ts';
+import { VERSION } from '../version.ts';
+import { parseRetryAfter } from './retry.ts';
+import { signStandardWith, signUsetrace, standardKeyBytes } from './signature.ts';
+
+export const RESPONSE_BODY_LIMIT = 4096;
+const USER_AGENT = `Herald/${VERSION}`;
+
+export interface SendOutcome {
+  attempt: Attempt;
+  ok: boolean;
+  retryAfterMs: number | null;
+}
+
+/** Secrets that sign now: the current one and any rotated-out one still inside its grace. */
+export function liveSecrets(hook: Pick<Hook, 'secret' | 'oldSecrets'>, now: number): string[] {
+  return [hook.secret, ...hook.oldSecrets.filter((s) => s.expiresAt > now).map((s) => s.secret)];
+}
+
+interface Target {
+  url: string;
+  username: string | null;
+  password: string | null;
+  secrets: string[];
+  usetraceKey: string | null;
+}
+
+function targetOf(c: ClaimedDelivery, now: number): Target {
+  if (c.hook) {
+    return {
+      url: c.hook.url,
+      username: c.hook.username,
+      password: c.hook.password,
+      secrets: liveSecrets(c.hook, now),
+      usetraceKey: null,
+    };
+  }
+  const t = c.delivery.target;
+  if (!t) throw new Error(`delivery ${c.delivery.id} has neither a hook nor a target`);
+  const secret = t.secret ?? null;
+  return {
+    url: t.url,
+    username: t.username ?? null,
+    password: t.password ?? null,
+    secrets: secret === null ? [] : [secret],
+    usetraceKey: t.signatureStyle === 'usetrace' ? secret : null,
+  };
+}
+
+/** Builds the request headers. The second map is what the attempt log keeps (no credentials). */
+export function buildHeaders(
+  c: ClaimedDelivery,
+  target: Target,
+  timestampSec: number,
+): { headers: Record<string, string>; logged: Record<string, string> } {
+  const body = c.payload;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': USER_AGENT,
+    'webhook-id': c.delivery.id,
+    'webhook-timestamp': String(timestampSec),
+  };
+  if (target.secrets.length > 0) {
+    headers['webhook-signature'] = target.secrets
+      .map((s) => signStandardWith(standardKeyBytes(s), c.delivery.id, timestampSec, body))
+      .join(' ');
+  }
+  if (target.usetraceKey !== null) headers['signature'] = signUsetrace(target.usetraceKey, body);
+  const logged = { ...headers };
+  if (target.username !== null && target.password !== null) {
+    headers['authorization'] =
+      `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}`;
+    logged['authorization'] = 'Basic [redacted]';
+  }
+  return { headers, logged };
+}
+
+async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < limit) chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+function describeError(err: unknown, timeoutMs: number): string {
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
+  if (e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT')
+    return `timeout: no answer within ${timeoutMs} ms`;
+  const code = e.code ?? e.cause?.code;
+  const message = e.message ?? String(err);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** Makes one attempt. Never throws: every failure is reported in the attempt. */
+export async function sendOnce(agent: Agent, c: ClaimedDelivery, timeoutMs: number): Promise<SendOutcome> {
+  const startedAt = Date.now();
+  const started = performance.now();
+  let target: Target;
+  let built: ReturnType<typeof buildHeaders>;
+  try {
+    target = targetOf(c, startedAt);
+    built = buildHeaders(c, target, Math.floor(startedAt / 1000));
+  } catch (err) {
+    const error = `cannot build the request: ${(err as Error).message}`;
+    return {
+      ok: false,
+      retryAfterMs: null,
+      attempt: attemptOf(c, startedAt, 0, c.delivery.target?.url ?? c.hook?.url ?? '', {}, { error }),
+    };
+  }
+  const { headers, logged } = built;
+  try {
+    const res = await agent.request({
+      origin: new URL(target.url).origin,
+      path: pathOf(target.url),
+      method: 'POST',
+      headers,
+      body: c.payload,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const responseBody = await readLimited(res.body, RESPONSE_BODY_LIMIT);
+    const responseHeaders = flattenHeaders(res.headers);
+    const status = res.statusCode;
+    const ok = status >= 200 && status < 300;
+    let error: string | null = null;
+    if (status >= 300 && status < 400) error = `redirect (${status}) not followed`;
+    else if (!ok) error = `HTTP ${status}`;
+    const retryAfterMs = ok ? null : parseRetryAfter(responseHeaders['retry-after'], Date.now());
+    return {
+      ok,
+      retryAfterMs,
+      attempt: attemptOf(c, startedAt, performance.now() - started, target.url, logged, {
+        status,
+        responseHeaders,
+        responseBody,
+        error,
+      }),
+    };
+  } catch (err) {
+    return {
+      ok: false,
+      retryAfterMs: null,
+      attempt: attemptOf(c, startedAt, performance.now() - started, target.url, logged, {
+        error: describeError(err, timeoutMs),
+      }),
+    };
+  }
+}
+
+function pathOf(url: string): string {
+  const u = new URL(url);
+  return `${u.pathname}${u.search}`;
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function attemptOf(
+  c: ClaimedDelivery,
+  startedAt: number,
+  durationMs: number,
+  url: string,
+  requestHeaders: Record<string, string>,
+  r: {
+    status?: number;
+    responseHeaders?: Record<string, string>;
+    responseBody?: string;
+    error?: string | null;
+  },
+): Attempt {
+  return {
+    id: newId('attempt', startedAt),
+    deliveryId: c.delivery.id,
+    tenantId: c.delivery.tenantId,
+    attemptNo: c.delivery.attempts + 1,
+    startedAt,
+    durationMs: Math.round(durationMs * 100) / 100,
+    requestUrl: url,
+    requestHeaders,
+    responseStatus: r.status ?? null,
+    responseHeaders: r.responseHeaders ?? null,
+    responseBody: r.responseBody ?? null,
+    error: r.error ?? null,
+  };
+}

@@ -1,0 +1,68 @@
+import type { InsertEventResult, NewEventWithDeliveries, Store } from '../store/store.ts';
+
+interface Waiting {
+  items: NewEventWithDeliveries[];
+  resolve: (r: InsertEventResult[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit: publishes that arrive in the same tick share one transaction. Each caller
+ * still gets its answer only after that transaction has committed, so acceptance stays
+ * durable while the database does one commit (one fsync) for many requests.
+ */
+export class GroupCommitter {
+  private readonly store: Store;
+  private readonly maxEvents: number;
+  private queue: Waiting[] = [];
+  private queued = 0;
+  private scheduled = false;
+
+  constructor(store: Store, maxEvents = 4000) {
+    this.store = store;
+    this.maxEvents = maxEvents;
+  }
+
+  insert(items: NewEventWithDeliveries[]): Promise<InsertEventResult[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ items, resolve, reject });
+      this.queued += items.length;
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const group: Waiting[] = [];
+      let size = 0;
+      while (
+        this.queue.length > 0 &&
+        (group.length === 0 || size + this.queue[0]!.items.length <= this.maxEvents)
+      ) {
+        const w = this.queue.shift()!;
+        group.push(w);
+        size += w.items.length;
+      }
+      this.queued -= size;
+      void this.commit(group);
+    }
+  }
+
+  private async commit(group: Waiting[]): Promise<void> {
+    try {
+      const results = await this.store.insertEvents(group.flatMap((w) => w.items));
+      let offset = 0;
+      for (const w of group) {
+        w.resolve(results.slice(offset, offset + w.items.length));
+        offset += w.items.length;
+      }
+    } catch (err) {
+      for (const w of group) w.reject(err);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { HeraldError } from '../domain/errors.ts';
+import { findEventType, validateEventData } from '../domain/event-types.ts';
+import { newId } from '../domain/ids.ts';
+import type { ClaimedDelivery, Delivery, Hook, StoredEvent } from '../domain/types.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Store } from '../store/store.ts';
+import { GroupCommitter } from './commit.ts';
+import { matchingHooks } from './match.ts';
+
+export interface PublishInput {
+  event: string;
+  data: Record<string, unknown>;
+  eventID?: string | undefined;
+  idempotencyKey?: string | null | undefined;
+}
+
+export interface PublishResult {
+  eventID: string;
+  event: string;
+  created: boolean;
+  deliveries: Array<{ id: string; hookId: string | null }>;
+}
+
+/** Where freshly committed deliveries go when a worker runs in this process. */
+export interface LocalSink {
+  readonly owner: string;
+  /** Whether the sink will take `n` more deliveries now. */
+  hasRoom(n: number): boolean;
+  /** Hands over deliveries leased to `owner`; false if the sink is stopping. */
+  accept(claimed: ClaimedDelivery[]): boolean;
+  /** Something became due in the database (a requeue, an unleased insert). */
+  wake(): void;
+}
+
+export interface PublishOptions {
+  /** Events only Herald emits (ping, hook.disabled) may be published. */
+  internal?: boolean;
+  /** Deliver to exactly these hooks instead of fanning out (ping). */
+  onlyHooks?: Hook[];
+}
+
+/** The ingest stage: validate → fan out → commit → hand to the local worker. */
+export class Publisher {
+  private readonly store: Store;
+  private readonly log: Logger;
+  private readonly metrics: Metrics;
+  private readonly leaseMs: number;
+  private readonly committer: GroupCommitter;
+  private sink: LocalSink | null = null;
+
+  constructor(deps: { store: Store; log: Logger; metrics: Metrics; leaseMs: number }) {
+    this.store = deps.store;
+    this.log = deps.log;
+    this.metrics = deps.metrics;
+    this.leaseMs = deps.leaseMs;
+    this.committer = new GroupCommitter(deps.store);
+  }
+
+  attachSink(sink: LocalSink | null): void {
+    this.sink = sink;
+  }
+
+  wake(): void {
+    this.sink?.wake();
+  }
+
+  /** Validates every input first: one bad event refuses the whole call and stores nothing. */
+  validate(inputs: PublishInput[], internal: boolean): void {
+    const problems: Array<{ index: number; path: string; message: string }> = [];
+    inputs.forEach((input, index) => {
+      const type = findEventType(input.event);
+      if (!type || (!type.publishable && !internal)) {
+        problems.push({ index, path: '/event', message: `unknown event type "${input.event}"` });
+        return;
+      }
+      const result = validateEventData(input.event, input.data);
+      if (!result.ok)
+        for (const e of result.errors) problems.push({ index, path: `/data${e.path}`, message: e.message });
+    });
+    if (problems.length === 0) return;
+    const unknownType = problems.every((p) => p.path === '/event');
+    const single = inputs.length === 1;
+    throw new HeraldError(
+      unknownType ? 'UNKNOWN_EVENT_TYPE' : 'INVALID_EVENT_DATA',
+      single ? problems[0]!.message : `${problems.length} problem(s) in the batch; nothing was stored`,
+      single ? problems.map(({ path, message }) => ({ path, message })) : problems,
+    );
+  }
+
+  async publish(
+    tenantId: string,
+    inputs: PublishInput[],
+    opts: PublishOptions = {},
+  ): Promise<PublishResult[]> {
+    this.validate(inputs, opts.internal ?? false);
+    const now = Date.now();
+    const hooks = opts.onlyHooks ?? (await this.store.listEnabledHooks(tenantId));
+    const sink = this.sink;
+    const items = inputs.map((input) =>
+      this.prepare(tenantId, input, hooks, opts.onlyHooks !== undefined, now),
+    );
+    const total = items.reduce((n, i) => n + i.deliveries.length, 0);
+    const leased = sink !== null && total > 0 && sink.hasRoom(total);
+    if (leased) {
+      for (const item of items)
+        for (const d of item.deliveries) {
+          d.leaseOwner = sink.owner;
+          d.leaseUntil = now + this.leaseMs;
+        }
+    }
+    const results = await this.committer.insert(items);
+    const hooksById = new Map(hooks.map((h) => [h.id, h]));
+    const handed: ClaimedDelivery[] = [];
+    let created = 0;
+    for (const r of results) {
+      if (!r.created) continue;
+      created++;
+      for (const delivery of r.deliveries) {
+        const hook = delivery.hookId === null ? null : (hooksById.get(delivery.hookId) ?? null);
+        handed.push({ delivery, payload: r.event.payload, eventType: r.event.type, hook });
+      }
+    }
+    this.metrics.eventsAccepted.inc(created);
+    if (leased && handed.length > 0 && !sink.accept(handed)) {
+      await this.store.releaseLeases(
+        sink.owner,
+        handed.map((c) => c.delivery.id),
+      );
+    }
+    if (!leased && total > 0) sink?.wake();
+    this.log.debug(
+      { tenantId, events: inputs.length, created, deliveries: handed.length },
+      'events accepted',
+    );
+    return results.map((r) => ({
+      eventID: r.event.eventId,
+      event: r.event.type,
+      created: r.created,
+      deliveries: r.deliveries.map((d) => ({ id: d.id, hookId: d.hookId })),
+    }));
+  }
+
+  private prepare(tenantId: string, input: PublishInput, hooks: Hook[], direct: boolean, now: number) {
+    const eventId = input.eventID ?? randomUUID();
+    const event: StoredEvent = {
+      id: newId('event', now),
+      tenantId,
+      eventId,
+      type: input.event,
+      dateAdded: now,
+      payload: JSON.stringify({ eventID: eventId, event: input.event, dateAdded: now, data: input.data }),
+      idempotencyKey: input.idempotencyKey ?? null,
+      createdAt: now,
+    };
+    const targets = direct ? hooks : matchingHooks(hooks, input.event);
+    const deliveries: Delivery[] = targets.map((hook) => newDelivery(tenantId, event.id, hook.id, now));
+    return { event, deliveries };
+  }
+}
+
+export function newDelivery(tenantId: string, eventId: string, hookId: string | null, now: number): Delivery {
+  return {
+    id: newId('delivery', now),
+    tenantId,
+    eventId,
+    hookId,
+    target: null,
+    status: 'pending',
+    attempts: 0,
+    schedulePos: 0,
+    nextAttemptAt: now,
+    leaseOwner: null,
+    leaseUntil: null,
+    lastStatus: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+    deliveredAt: null,
+  };
+}

@@ -1,0 +1,155 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Receiver } from '../helpers/receiver.ts';
+import { createTempSqliteDir } from '../helpers/sqlite.ts';
+import { createTestDatabase, requirePostgres } from '../helpers/pg.ts';
+
+const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
+const EVENTS = 3000;
+const BATCH = 100;
+const WORKER_BATCH = 64;
+
+async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+function startServer(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('Listening on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`herald exited early (${code}): ${out}`)));
+  });
+  return { child, ready };
+}
+
+async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`crash safety on ${backend}`, () => {
+    const children: ChildProcess[] = [];
+    const cleanups: Array<() => Promise<void> | void> = [];
+    after(async () => {
+      for (const c of children) await kill(c, 'SIGKILL');
+      for (const c of cleanups.reverse()) await c();
+    });
+
+    test('SIGKILL while delivering under load loses no accepted event', async () => {
+      if (backend === 'postgres') await requirePostgres();
+      // A receiver slower than the publisher, so that work is queued when the kill comes.
+      const rx = (await Receiver.start()).setDefault({ status: 204, delayMs: 20 });
+      cleanups.push(() => rx.close());
+      const port = await freePort();
+      const key = `hk_crash_${randomBytes(12).toString('hex')}`;
+      const env: Record<string, string> = {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        HERALD_ADMIN_KEY: key,
+        HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
+        HERALD_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1,1,1',
+        HERALD_LEASE_MS: '1000',
+        HERALD_POLL_INTERVAL_MS: '50',
+        HERALD_WORKER_BATCH: String(WORKER_BATCH),
+        HERALD_HOOK_MAX_IN_FLIGHT: '8',
+        HERALD_LOG_LEVEL: 'error',
+      };
+      if (backend === 'sqlite') {
+        const dir = createTempSqliteDir();
+        cleanups.push(() => dir.cleanup());
+        env.HERALD_DATA_DIR = dir.dir;
+      } else {
+        const db = await createTestDatabase();
+        cleanups.push(() => db.drop());
+        env.DATABASE_URL = db.url;
+      }
+      const base = `http://127.0.0.1:${port}`;
+      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+
+      let first = startServer(env);
+      children.push(first.child);
+      await first.ready;
+      const hook = await fetch(`${base}/api/hooks`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'crash', url: `${rx.url}/crash`, objects: ['site'] }),
+      });
+      assert.equal(hook.status, 201);
+
+      // Publish in batches; kill the server once a third of the deliveries have arrived, while
+      // more batches are still being posted. Only batches answered 202 count as accepted.
+      const accepted = new Set<string>();
+      let killed = false;
+      const killAt = rx.waitFor(EVENTS / 3).then(async () => {
+        killed = true;
+        await kill(first.child, 'SIGKILL');
+      });
+      for (let b = 0; b < EVENTS / BATCH && !killed; b++) {
+        const events = Array.from({ length: BATCH }, (_, i) => ({
+          event: 'site.created',
+          eventID: `crash-${b}-${i}`,
+          data: {
+            object: 'site',
+            name: `s${b}-${i}`,
+            siteKey: 'k',
+            projectID: 'p',
+            siteUrl: 'http://www.example.com',
+          },
+        }));
+        try {
+          const res = await fetch(`${base}/api/events/batch`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ events }),
+          });
+          if (res.status === 202) for (const e of events) accepted.add(e.eventID);
+        } catch {
+          // The server died under this request: not accepted.
+        }
+      }
+      await killAt;
+      assert.ok(killed, 'the server was killed mid-run');
+      const beforeRestart = rx.requests.length;
+      assert.ok(beforeRestart < accepted.size, 'some accepted events were still undelivered at the kill');
+
+      const second = startServer(env);
+      children.push(second.child);
+      first = second;
+      await second.ready;
+
+      const idOf = (body: string) => (JSON.parse(body) as { eventID: string }).eventID;
+      await rx.waitFor(accepted.size, () => true, 60_000);
+      // Wait until every accepted eventID has arrived at least once.
+      const deadline = Date.now() + 60_000;
+      let seen = new Set(rx.requests.map((r) => idOf(r.body)));
+      while ([...accepted].some((id) => !seen.has(id))) {
+        assert.ok(Date.now() < deadline, `missing: ${[...accepted].filter((id) => !seen.has(id)).length}`);
+        await rx.waitFor(rx.requests.length + 1, () => true, 60_000);
+        seen = new Set(rx.requests.map((r) => idOf(r.body)));
+      }
+      const duplicates = rx.requests.length - seen.size;
+      // Only what the dead worker held (in flight, or answered but not yet recorded) may repeat.
+      assert.ok(duplicates <= WORKER_BATCH * 4, `${duplicates} duplicates`);
+      await kill(second.child, 'SIGTERM');
+    });
+  });
+}
