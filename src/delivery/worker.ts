@@ -37,7 +37,9 @@ export class Worker implements LocalSink {
   /** Claimed deliveries waiting for a slot, by hook (or target URL). */
   private readonly waiting = new Map<string, ClaimedDelivery[]>();
   private readonly inFlightByKey = new Map<string, number>();
-  private held = 0;
+  /** Ids of every delivery this worker holds (waiting or in flight), for lease heartbeats. */
+  private readonly heldIds = new Set<string>();
+  private heartbeat: NodeJS.Timeout | null = null;
   private inFlight = 0;
   private results: AttemptResult[] = [];
   private flushing: Promise<void> | null = null;
@@ -60,6 +62,10 @@ export class Worker implements LocalSink {
     return this.o.batchSize * 4;
   }
 
+  private get held(): number {
+    return this.heldIds.size;
+  }
+
   hasRoom(n: number): boolean {
     return this.running && this.held + n <= this.maxHeld;
   }
@@ -78,7 +84,22 @@ export class Worker implements LocalSink {
   async start(): Promise<void> {
     this.running = true;
     this.unsubscribe = await this.o.store.subscribeWake(() => this.wake());
+    this.heartbeat = setInterval(
+      () => void this.extendLeases(),
+      Math.max(250, Math.floor(this.o.leaseMs / 3)),
+    );
+    this.heartbeat.unref();
     this.loopPromise = this.loop();
+  }
+
+  /** Work can wait here longer than a lease (a slow hook's queue): keep its leases alive. */
+  private async extendLeases(): Promise<void> {
+    if (this.heldIds.size === 0) return;
+    try {
+      await this.o.store.extendLeases(this.owner, [...this.heldIds], Date.now() + this.o.leaseMs);
+    } catch (err) {
+      this.o.log.error({ err }, 'extending leases failed; will retry');
+    }
   }
 
   /**
@@ -91,11 +112,12 @@ export class Worker implements LocalSink {
     this.wake();
     if (this.timer) clearTimeout(this.timer);
     if (this.nextDueTimer) clearTimeout(this.nextDueTimer.handle);
+    if (this.heartbeat) clearInterval(this.heartbeat);
     await this.unsubscribe?.();
     await this.loopPromise;
     const unstarted = [...this.waiting.values()].flat();
     this.waiting.clear();
-    this.held -= unstarted.length;
+    for (const c of unstarted) this.heldIds.delete(c.delivery.id);
     if (unstarted.length > 0)
       await this.o.store.releaseLeases(
         this.owner,
@@ -147,12 +169,14 @@ export class Worker implements LocalSink {
 
   private enqueue(batch: ClaimedDelivery[]): void {
     for (const c of batch) {
+      // Already held: its lease lapsed (e.g. a stalled event loop) and this worker re-claimed it.
+      if (this.heldIds.has(c.delivery.id)) continue;
+      this.heldIds.add(c.delivery.id);
       const key = this.keyOf(c);
       const list = this.waiting.get(key);
       if (list) list.push(c);
       else this.waiting.set(key, [c]);
     }
-    this.held += batch.length;
     this.pump();
   }
 
@@ -213,7 +237,7 @@ export class Worker implements LocalSink {
     this.o.metrics.attemptSeconds.observe({ outcome: result.outcome }, attempt.durationMs / 1000);
     this.results.push(result);
     this.inFlight--;
-    this.held--;
+    this.heldIds.delete(c.delivery.id);
     const n = (this.inFlightByKey.get(key) ?? 1) - 1;
     if (n === 0) this.inFlightByKey.delete(key);
     else this.inFlightByKey.set(key, n);

@@ -100,6 +100,12 @@ export interface Store {
    * re-claimed after the lease expired. Health is applied in the order attempts started.
    */
   recordAttempts(owner: string, results: AttemptResult[]): Promise<void>;
+  /**
+   * Pushes this owner's leases on still-pending deliveries out to `leaseUntil` (a heartbeat
+   * for work that waits in a worker longer than a lease). Returns how many were extended;
+   * a delivery another worker has taken over is not touched.
+   */
+  extendLeases(owner: string, ids: string[], leaseUntil: number): Promise<number>;
   /** Drops this owner's leases (graceful shutdown) so another worker can claim at once. */
   releaseLeases(owner: string, ids?: string[]): Promise<void>;
   /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */

@@ -85,3 +85,19 @@ export async function releaseLeases(db: Queryable, owner: string, ids?: string[]
         );
   if ((res.rowCount ?? 0) > 0) await notifyWake(db);
 }
+
+export async function extendLeases(
+  db: Queryable,
+  owner: string,
+  ids: string[],
+  leaseUntil: number,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const res = await query(
+    db,
+    `UPDATE deliveries SET lease_until = $1
+      WHERE id = ANY($2) AND lease_owner = $3 AND status = 'pending'`,
+    [leaseUntil, ids, owner],
+  );
+  return res.rowCount ?? 0;
+}

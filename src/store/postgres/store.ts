@@ -11,7 +11,7 @@ import type {
   Tenant,
 } from '../../domain/types.ts';
 import type { AttemptResult, InsertEventResult, NewEventWithDeliveries, Store } from '../store.ts';
-import { claimDue, loadClaimed, releaseLeases } from './claim.ts';
+import { claimDue, extendLeases, loadClaimed, releaseLeases } from './claim.ts';
 import * as deliveries from './deliveries.ts';
 import * as events from './events.ts';
 import * as hooks from './hooks.ts';
@@ -172,6 +172,10 @@ export class PostgresStore implements Store {
 
   releaseLeases(owner: string, ids?: string[]): Promise<void> {
     return releaseLeases(this.#pool, owner, ids);
+  }
+
+  extendLeases(owner: string, ids: string[], leaseUntil: number): Promise<number> {
+    return extendLeases(this.#pool, owner, ids, leaseUntil);
   }
 
   disableFailingHooks(failingBefore: number, reason: string, now: number): Promise<Hook[]> {

@@ -77,3 +77,14 @@ export function releaseLeases(db: SqliteDb, owner: string, ids?: string[]): void
     owner,
   );
 }
+
+export function extendLeases(db: SqliteDb, owner: string, ids: string[], leaseUntil: number): number {
+  if (ids.length === 0) return 0;
+  return db.run(
+    `UPDATE deliveries SET lease_until = ?
+      WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending'`,
+    leaseUntil,
+    JSON.stringify(ids),
+    owner,
+  );
+}

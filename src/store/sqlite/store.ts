@@ -10,7 +10,7 @@ import type {
   Tenant,
 } from '../../domain/types.ts';
 import type { AttemptResult, InsertEventResult, NewEventWithDeliveries, Store } from '../store.ts';
-import { claimDue, loadClaimed, releaseLeases } from './claim.ts';
+import { claimDue, extendLeases, loadClaimed, releaseLeases } from './claim.ts';
 import { SqliteDb } from './db.ts';
 import type { SqliteSynchronous } from './db.ts';
 import * as deliveries from './deliveries.ts';
@@ -169,6 +169,10 @@ export class SqliteStore implements Store {
 
   async releaseLeases(owner: string, ids?: string[]): Promise<void> {
     releaseLeases(this.#db, owner, ids);
+  }
+
+  async extendLeases(owner: string, ids: string[], leaseUntil: number): Promise<number> {
+    return extendLeases(this.#db, owner, ids, leaseUntil);
   }
 
   async disableFailingHooks(failingBefore: number, reason: string, now: number): Promise<Hook[]> {

@@ -217,5 +217,35 @@ export function claimTests(target: ConformanceTarget): void {
         assert.deepEqual(reclaimed.map((c) => c.delivery.id).sort(), [d0, d1, d2].sort());
       },
     );
+
+    storeTest(
+      target,
+      "extendLeases moves only this owner's live leases on pending deliveries",
+      async ({ store }) => {
+        const { tenant, hook } = await seedTenant(store);
+        const { deliveries } = await insertOne(store, makeEvent(tenant.id), (e) =>
+          Array.from({ length: 3 }, (_, i) => makeDelivery(e, hook, { nextAttemptAt: T0 - 10 + i })),
+        );
+        const [d0, d1, d2] = ids(deliveries);
+        await store.claimDue({ now: T0, limit: 2, leaseMs: LEASE, owner: 'w1' });
+        await store.claimDue({ now: T0, limit: 1, leaseMs: LEASE, owner: 'w2' });
+        const until = T0 + 10 * LEASE;
+        assert.equal(await store.extendLeases('w1', [d0!, d1!, d2!], until), 2);
+        assert.equal((await store.getDelivery(tenant.id, d0!))?.leaseUntil, until);
+        assert.equal((await store.getDelivery(tenant.id, d1!))?.leaseUntil, until);
+        assert.equal(
+          (await store.getDelivery(tenant.id, d2!))?.leaseUntil,
+          T0 + LEASE,
+          "w2's lease is untouched",
+        );
+        assert.equal(await store.extendLeases('w1', [], until), 0);
+        // After the old lease would have run out, the extended ones are still not claimable.
+        const later = await store.claimDue({ now: T0 + 2 * LEASE, limit: 10, leaseMs: LEASE, owner: 'w3' });
+        assert.deepEqual(
+          later.map((c) => c.delivery.id),
+          [d2],
+        );
+      },
+    );
   });
 }
