@@ -10,6 +10,8 @@ import { Publisher } from './ingest/publish.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { buildServer } from './api/server.ts';
+import type { AppContext } from './api/context.ts';
+import { startBuildServices, type BuildServices } from './builds/index.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 
@@ -89,10 +91,13 @@ export async function startApp(
     housekeeping.start();
   }
 
+  const ctx: AppContext = { config, store, publisher, keys: new KeyCache(store), log, metrics };
+  const builds: BuildServices | null = roles.worker ? await startBuildServices(ctx) : null;
+
   let server: FastifyInstance | null = null;
   let url: string | null = null;
   if (roles.api) {
-    server = await buildServer({ config, store, publisher, keys: new KeyCache(store), log, metrics }, state);
+    server = await buildServer(ctx, state);
     const address = await server.listen({ port: config.port, host: config.host });
     url = address;
   }
@@ -103,6 +108,7 @@ export async function startApp(
       state.draining = true;
       // Stop taking requests first, so nothing is accepted that the worker will not see.
       await server?.close();
+      await builds?.stop();
       await housekeeping?.stop();
       publisher.attachSink(null);
       await worker?.stop();

@@ -32,6 +32,13 @@ export interface Config {
   maxBodyBytes: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   logLevel: string;
+  buildConcurrency: number;
+  buildStepTimeoutMs: number;
+  buildTimeoutMs: number;
+  chromiumPath: string;
+  firefoxPath: string;
+  adminEmail: string | null;
+  adminPassword: string | null;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -232,6 +239,63 @@ export const CONFIG_FIELDS = [
       return raw;
     },
   }),
+  field({
+    key: 'buildConcurrency',
+    env: 'HERALD_BUILD_CONCURRENCY',
+    default: '2',
+    doc: 'Browser test runs (one trace in one browser) at once per worker.',
+    parse: int(1, 64),
+  }),
+  field({
+    key: 'buildStepTimeoutMs',
+    env: 'HERALD_BUILD_STEP_TIMEOUT_MS',
+    default: '10000',
+    doc: 'How long one trace step may take before it fails.',
+    parse: int(100, 600_000),
+  }),
+  field({
+    key: 'buildTimeoutMs',
+    env: 'HERALD_BUILD_TIMEOUT_MS',
+    default: '600000',
+    doc: 'How long a whole build may run; unfinished test cases then fail.',
+    parse: int(1000, 86_400_000),
+  }),
+  field({
+    key: 'chromiumPath',
+    env: 'HERALD_CHROMIUM_PATH',
+    default: '/usr/bin/chromium',
+    doc: 'The browser that runs `chrome` test cases (Debian package chromium).',
+    parse: str,
+  }),
+  field({
+    key: 'firefoxPath',
+    env: 'HERALD_FIREFOX_PATH',
+    default: '/usr/bin/firefox-esr',
+    doc: 'The browser that runs `firefox` test cases (Debian package firefox-esr).',
+    parse: str,
+  }),
+  field({
+    key: 'adminEmail',
+    env: 'HERALD_ADMIN_EMAIL',
+    default: '',
+    doc: 'With HERALD_ADMIN_PASSWORD: a console user of the default tenant, created at start-up if missing.',
+    parse: (raw) => {
+      const v = optional(raw);
+      if (v !== null && !/^[^\s@]+@[^\s@]+$/.test(v)) throw new Error('must be an email address');
+      return v;
+    },
+  }),
+  field({
+    key: 'adminPassword',
+    env: 'HERALD_ADMIN_PASSWORD',
+    default: '',
+    doc: 'Password of HERALD_ADMIN_EMAIL (at least 8 characters).',
+    parse: (raw) => {
+      const v = optional(raw);
+      if (v !== null && v.length < 8) throw new Error('must be at least 8 characters');
+      return v;
+    },
+  }),
 ] as const;
 
 export class ConfigError extends Error {}
@@ -260,6 +324,9 @@ export function loadConfig(
       problems.push(`${f.env}: ${(err as Error).message}`);
     }
   }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  if ((out['adminEmail'] === null) !== (out['adminPassword'] === null))
+    problems.push('HERALD_ADMIN_EMAIL and HERALD_ADMIN_PASSWORD go together: set both or neither');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   const config = out as unknown as Config;
   config.targetAllowlist = parseAllowlist(config.targetAllowlistRaw);

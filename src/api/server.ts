@@ -3,6 +3,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { HeraldError } from '../domain/errors.ts';
 import { VERSION } from '../version.ts';
+import { buildRoutes } from '../builds/index.ts';
+import { webRoutes } from '../web/index.ts';
 import { adminRoutes } from './admin.ts';
 import type { AppContext } from './context.ts';
 import { deliveryRoutes } from './deliveries.ts';
@@ -75,5 +77,7 @@ export async function buildServer(ctx: AppContext, state: { draining: boolean })
   await eventRoutes(app, ctx);
   await deliveryRoutes(app, ctx);
   await adminRoutes(app, ctx);
+  await buildRoutes(app, ctx);
+  await webRoutes(app, ctx);
   return app;
 }

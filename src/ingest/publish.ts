@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { HeraldError } from '../domain/errors.ts';
 import { findEventType, validateEventData } from '../domain/event-types.ts';
 import { newId } from '../domain/ids.ts';
-import type { ClaimedDelivery, Delivery, Hook, StoredEvent } from '../domain/types.ts';
+import type { ClaimedDelivery, Delivery, DeliveryTarget, Hook, StoredEvent } from '../domain/types.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Store } from '../store/store.ts';
+import type { NewEventWithDeliveries, Store } from '../store/store.ts';
 import { GroupCommitter } from './commit.ts';
 import { matchingHooks } from './match.ts';
 
@@ -97,10 +97,37 @@ export class Publisher {
     this.validate(inputs, opts.internal ?? false);
     const now = Date.now();
     const hooks = opts.onlyHooks ?? (await this.store.listEnabledHooks(tenantId));
-    const sink = this.sink;
     const items = inputs.map((input) =>
       this.prepare(tenantId, input, hooks, opts.onlyHooks !== undefined, now),
     );
+    return this.commit(items, new Map(hooks.map((h) => [h.id, h])), now);
+  }
+
+  /**
+   * Sends a body exactly as given (not wrapped in the envelope) to explicit targets, such as a
+   * build's webhook reporters, through the same durable, retried and logged path.
+   */
+  async publishToTargets(
+    tenantId: string,
+    input: { event: string; payload: string; targets: DeliveryTarget[]; eventID?: string },
+  ): Promise<PublishResult> {
+    const now = Date.now();
+    const event = newEvent(tenantId, input.eventID ?? randomUUID(), input.event, input.payload, null, now);
+    const deliveries = input.targets.map((target) => ({
+      ...newDelivery(tenantId, event.id, null, now),
+      target,
+    }));
+    const [result] = await this.commit([{ event, deliveries }], new Map(), now);
+    return result!;
+  }
+
+  /** Commits, then hands what was created to the local worker (or wakes the workers). */
+  private async commit(
+    items: NewEventWithDeliveries[],
+    hooksById: Map<string, Hook>,
+    now: number,
+  ): Promise<PublishResult[]> {
+    const sink = this.sink;
     const total = items.reduce((n, i) => n + i.deliveries.length, 0);
     const leased = sink !== null && total > 0 && sink.hasRoom(total);
     if (leased) {
@@ -111,7 +138,6 @@ export class Publisher {
         }
     }
     const results = await this.committer.insert(items);
-    const hooksById = new Map(hooks.map((h) => [h.id, h]));
     const handed: ClaimedDelivery[] = [];
     let created = 0;
     for (const r of results) {
@@ -130,10 +156,7 @@ export class Publisher {
       );
     }
     if (!leased && total > 0) sink?.wake();
-    this.log.debug(
-      { tenantId, events: inputs.length, created, deliveries: handed.length },
-      'events accepted',
-    );
+    this.log.debug({ events: items.length, created, deliveries: handed.length }, 'events accepted');
     return results.map((r) => ({
       eventID: r.event.eventId,
       event: r.event.type,
@@ -144,20 +167,37 @@ export class Publisher {
 
   private prepare(tenantId: string, input: PublishInput, hooks: Hook[], direct: boolean, now: number) {
     const eventId = input.eventID ?? randomUUID();
-    const event: StoredEvent = {
-      id: newId('event', now),
-      tenantId,
-      eventId,
-      type: input.event,
+    const payload = JSON.stringify({
+      eventID: eventId,
+      event: input.event,
       dateAdded: now,
-      payload: JSON.stringify({ eventID: eventId, event: input.event, dateAdded: now, data: input.data }),
-      idempotencyKey: input.idempotencyKey ?? null,
-      createdAt: now,
-    };
+      data: input.data,
+    });
+    const event = newEvent(tenantId, eventId, input.event, payload, input.idempotencyKey ?? null, now);
     const targets = direct ? hooks : matchingHooks(hooks, input.event);
     const deliveries: Delivery[] = targets.map((hook) => newDelivery(tenantId, event.id, hook.id, now));
     return { event, deliveries };
   }
+}
+
+function newEvent(
+  tenantId: string,
+  eventId: string,
+  type: string,
+  payload: string,
+  idempotencyKey: string | null,
+  now: number,
+): StoredEvent {
+  return {
+    id: newId('event', now),
+    tenantId,
+    eventId,
+    type,
+    dateAdded: now,
+    payload,
+    idempotencyKey,
+    createdAt: now,
+  };
 }
 
 export function newDelivery(tenantId: string, eventId: string, hookId: string | null, now: number): Delivery {

@@ -9,6 +9,8 @@ import type {
   StoredEvent,
   Tenant,
 } from '../domain/types.ts';
+import type { BuildStore } from './builds.ts';
+import type { ConsoleStore } from './console.ts';
 
 /**
  * The one seam between Herald and its database. SQLite (`node:sqlite`) and PostgreSQL (`pg`)
@@ -19,6 +21,10 @@ import type {
  */
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Projects, site monitors, traces and builds. */
+  readonly builds: BuildStore;
+  /** Users and sessions of the web console. */
+  readonly console: ConsoleStore;
   /** Applies pending numbered migrations, each in a transaction that records its version. */
   migrate(): Promise<void>;
   close(): Promise<void>;

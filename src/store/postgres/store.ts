@@ -11,6 +11,10 @@ import type {
   Tenant,
 } from '../../domain/types.ts';
 import type { AttemptResult, InsertEventResult, NewEventWithDeliveries, Store } from '../store.ts';
+import type { BuildStore } from '../builds.ts';
+import type { ConsoleStore } from '../console.ts';
+import { createPostgresBuildStore } from './builds/index.ts';
+import { createPostgresConsoleStore } from './console/index.ts';
 import { claimDue, extendLeases, loadClaimed, releaseLeases } from './claim.ts';
 import * as deliveries from './deliveries.ts';
 import * as events from './events.ts';
@@ -40,6 +44,8 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #wake: WakeListener;
+  readonly builds: BuildStore;
+  readonly console: ConsoleStore;
 
   constructor(opts: PostgresStoreOptions) {
     this.#pool = createPool({
@@ -48,6 +54,8 @@ export class PostgresStore implements Store {
       ...(opts.onError === undefined ? {} : { onError: opts.onError }),
     });
     this.#wake = new WakeListener(opts.connectionString, opts.onError);
+    this.builds = createPostgresBuildStore(this.#pool);
+    this.console = createPostgresConsoleStore(this.#pool);
   }
 
   async migrate(): Promise<void> {

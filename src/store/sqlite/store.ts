@@ -10,6 +10,10 @@ import type {
   Tenant,
 } from '../../domain/types.ts';
 import type { AttemptResult, InsertEventResult, NewEventWithDeliveries, Store } from '../store.ts';
+import type { BuildStore } from '../builds.ts';
+import type { ConsoleStore } from '../console.ts';
+import { createSqliteBuildStore } from './builds/index.ts';
+import { createSqliteConsoleStore } from './console/index.ts';
 import { claimDue, extendLeases, loadClaimed, releaseLeases } from './claim.ts';
 import { SqliteDb } from './db.ts';
 import type { SqliteSynchronous } from './db.ts';
@@ -37,10 +41,14 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   readonly file: string;
   readonly #db: SqliteDb;
+  readonly builds: BuildStore;
+  readonly console: ConsoleStore;
 
   constructor(opts: SqliteStoreOptions) {
     this.file = opts.file;
     this.#db = new SqliteDb(opts);
+    this.builds = createSqliteBuildStore(this.#db);
+    this.console = createSqliteConsoleStore(this.#db);
   }
 
   async migrate(): Promise<void> {
