@@ -65,6 +65,8 @@ export class Housekeeping {
           { internal: true },
         );
       }
+      const orphaned = await this.o.store.failOrphanedDeliveries(now);
+      if (orphaned > 0) this.o.log.info({ orphaned }, 'failed deliveries of deleted hooks');
       const purged = await this.o.store.purge(now - this.o.retentionMs);
       if (purged.events + purged.attempts > 0) this.o.log.info(purged, 'retention purge');
     } catch (err) {

@@ -120,6 +120,11 @@ export interface Store {
    * `pending`: every pending delivery. `due` and `oldestDueAt`: those claimDue could take at
    * `now` (due, no live lease, hook enabled or none).
    */
+  /**
+   * Fails pending deliveries whose hook no longer exists (a hook deleted while an event that
+   * matched it was being committed). Returns how many.
+   */
+  failOrphanedDeliveries(now: number): Promise<number>;
   queueStats(now: number): Promise<{ pending: number; due: number; oldestDueAt: number | null }>;
   /**
    * Retention: deletes attempts older than `before`, and events older than `before` whose

@@ -158,3 +158,59 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('graceful shutdown', () => {
+  test('SIGTERM lets the in-flight request finish and records it, so nothing is sent twice', async (t) => {
+    const rx = (await Receiver.start()).setDefault({ status: 204, delayMs: 300 });
+    const dir = createTempSqliteDir();
+    const port = await freePort();
+    const key = `hk_term_${randomBytes(12).toString('hex')}`;
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      HERALD_ADMIN_KEY: key,
+      HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
+      HERALD_DATA_DIR: dir.dir,
+      HERALD_LOG_LEVEL: 'error',
+    };
+    const started: ChildProcess[] = [];
+    t.after(async () => {
+      for (const c of started) await kill(c, 'SIGKILL');
+      await rx.close();
+      dir.cleanup();
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const first = startServer(env);
+    started.push(first.child);
+    await first.ready;
+    await fetch(`${base}/api/hooks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'term', url: `${rx.url}/term`, objects: ['site'] }),
+    });
+    const pub = await fetch(`${base}/api/events`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        event: 'site.created',
+        data: { object: 'site', name: 'n', siteKey: 'k', projectID: 'p', siteUrl: 'http://www.example.com' },
+      }),
+    });
+    const { deliveries } = (await pub.json()) as { deliveries: Array<{ id: string }> };
+    await rx.waitFor(1);
+    const exited = once(first.child, 'exit');
+    first.child.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 0, 'a clean exit');
+
+    const second = startServer(env);
+    started.push(second.child);
+    await second.ready;
+    const res = await fetch(`${base}/api/deliveries/${deliveries[0]!.id}`, { headers });
+    const delivery = (await res.json()) as { status: string; attempts: number };
+    assert.equal(delivery.status, 'delivered');
+    assert.equal(delivery.attempts, 1);
+    assert.equal(rx.requests.length, 1);
+  });
+});

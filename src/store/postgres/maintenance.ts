@@ -117,3 +117,16 @@ async function purgeEventChunk(
     candidates: ids.length,
   };
 }
+
+export async function failOrphanedDeliveries(pool: pg.Pool, now: number): Promise<number> {
+  const res = await query(
+    pool,
+    `UPDATE deliveries d
+        SET status = 'failed', last_error = 'hook deleted', next_attempt_at = NULL,
+            lease_owner = NULL, lease_until = NULL, updated_at = $1
+      WHERE d.status = 'pending' AND d.hook_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM hooks h WHERE h.id = d.hook_id)`,
+    [now],
+  );
+  return res.rowCount ?? 0;
+}

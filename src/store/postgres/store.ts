@@ -194,6 +194,10 @@ export class PostgresStore implements Store {
     return maintenance.queueStats(this.#pool, now);
   }
 
+  async failOrphanedDeliveries(now: number): Promise<number> {
+    return maintenance.failOrphanedDeliveries(this.#pool, now);
+  }
+
   purge(before: number): Promise<{ events: number; deliveries: number; attempts: number }> {
     return maintenance.purge(this.#pool, before);
   }

@@ -107,3 +107,14 @@ function purgeEventChunk(
   counts.events += db.run('DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))', json);
   return ids.length;
 }
+
+export function failOrphanedDeliveries(db: SqliteDb, now: number): number {
+  return db.run(
+    `UPDATE deliveries
+        SET status = 'failed', last_error = 'hook deleted', next_attempt_at = NULL,
+            lease_owner = NULL, lease_until = NULL, updated_at = ?
+      WHERE status = 'pending' AND hook_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM hooks h WHERE h.id = deliveries.hook_id)`,
+    now,
+  );
+}

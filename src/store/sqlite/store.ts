@@ -191,6 +191,10 @@ export class SqliteStore implements Store {
     return maintenance.queueStats(this.#db, now);
   }
 
+  async failOrphanedDeliveries(now: number): Promise<number> {
+    return maintenance.failOrphanedDeliveries(this.#db, now);
+  }
+
   async purge(before: number): Promise<{ events: number; deliveries: number; attempts: number }> {
     return maintenance.purge(this.#db, before);
   }

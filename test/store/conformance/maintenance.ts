@@ -51,6 +51,33 @@ export function maintenanceTests(target: ConformanceTarget): void {
       },
     );
 
+    storeTest(
+      target,
+      'failOrphanedDeliveries fails pending deliveries whose hook is gone',
+      async ({ store }) => {
+        const { tenant, hook } = await seedTenant(store);
+        // A hook deleted between fan-out and commit leaves deliveries that name a missing hook.
+        const gone = makeHook(tenant.id);
+        const { deliveries } = await insertOne(store, makeEvent(tenant.id), (e) => [
+          makeDelivery(e, hook),
+          makeDelivery(e, gone),
+          makeDelivery(e, null),
+        ]);
+        const [live, orphan, reporter] = ids(deliveries);
+        assert.equal(await store.failOrphanedDeliveries(T0), 1);
+        const orphaned = await store.getDelivery(tenant.id, orphan!);
+        assert.equal(orphaned?.status, 'failed');
+        assert.equal(orphaned?.lastError, 'hook deleted');
+        assert.equal((await store.getDelivery(tenant.id, live!))?.status, 'pending');
+        assert.equal(
+          (await store.getDelivery(tenant.id, reporter!))?.status,
+          'pending',
+          'reporter deliveries have no hook',
+        );
+        assert.equal(await store.failOrphanedDeliveries(T0), 0);
+      },
+    );
+
     storeTest(target, 'queueStats counts pending work and what is claimable now', async ({ store }) => {
       const { tenant, hook } = await seedTenant(store);
       const off = makeHook(tenant.id, { enabled: false });
