@@ -16,7 +16,7 @@
  * Usetrace / GitHub style: `sha256=<lowercase hex HMAC-SHA256(rawKey utf8, body)>`, the
  * `X-Hub-Signature-256` format.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 export const SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 24;
@@ -46,8 +46,29 @@ export function standardKeyBytes(secret: string): Buffer {
   return Buffer.from(secret, 'utf8');
 }
 
-/** `v1,<base64 HMAC>` with an already-derived key (see {@link standardKeyBytes}). */
-export function signStandardWith(key: Uint8Array, msgId: string, timestampSec: number, body: string): string {
+const keyCache = new Map<string, KeyObject>();
+
+/**
+ * The secret as a KeyObject, cached: HMAC with a KeyObject costs a fifth of HMAC with raw
+ * bytes, which Node converts to a KeyObject on every call. Signing is on the delivery hot path.
+ */
+export function standardKey(secret: string): KeyObject {
+  let key = keyCache.get(secret);
+  if (!key) {
+    if (keyCache.size >= 10_000) keyCache.clear();
+    key = createSecretKey(standardKeyBytes(secret));
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+/** `v1,<base64 HMAC>` with an already-derived key (see {@link standardKeyBytes} and {@link standardKey}). */
+export function signStandardWith(
+  key: Uint8Array | KeyObject,
+  msgId: string,
+  timestampSec: number,
+  body: string,
+): string {
   const mac = createHmac('sha256', key)
     .update(`${msgId}.${timestampSec}.`)
     .update(body, 'utf8')

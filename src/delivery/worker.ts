@@ -24,6 +24,7 @@ export interface WorkerOptions {
 }
 
 const FLUSH_AT = 512;
+const FLUSH_DELAY_MS = 10;
 
 /**
  * The delivery stage: claim → send → record → reschedule. Deliveries arrive either from the
@@ -40,6 +41,12 @@ export class Worker implements LocalSink {
   /** Ids of every delivery this worker holds (waiting or in flight), for lease heartbeats. */
   private readonly heldIds = new Set<string>();
   private heartbeat: NodeJS.Timeout | null = null;
+  /**
+   * Whether the database may hold due work this worker has not claimed: the last claim was
+   * full, or something woke us since. Finished work makes room, but only claims again when
+   * this is true, so an idle queue costs no queries.
+   */
+  private mayHaveDue = true;
   private inFlight = 0;
   private results: AttemptResult[] = [];
   private flushing: Promise<void> | null = null;
@@ -76,7 +83,13 @@ export class Worker implements LocalSink {
     return true;
   }
 
+  /** Something may have become due (an unleased insert, a requeue, a notify, a retry timer). */
   wake(): void {
+    this.mayHaveDue = true;
+    this.wakeLoop();
+  }
+
+  private wakeLoop(): void {
     this.wakePending = true;
     this.wakeUp?.();
   }
@@ -147,6 +160,7 @@ export class Worker implements LocalSink {
             owner: this.owner,
           });
           claimed = batch.length;
+          this.mayHaveDue = claimed === Math.min(room, this.o.batchSize);
           if (claimed > 0) this.enqueue(batch);
         } catch (err) {
           this.o.log.error({ err }, 'claiming deliveries failed; will retry');
@@ -243,7 +257,7 @@ export class Worker implements LocalSink {
     else this.inFlightByKey.set(key, n);
     this.pump();
     this.scheduleFlush();
-    if (this.running && this.held < this.o.batchSize) this.wake();
+    if (this.running && this.mayHaveDue && this.held < this.o.batchSize) this.wakeLoop();
   }
 
   /** A retry due sooner than the next poll wakes the loop on time. */
@@ -269,10 +283,12 @@ export class Worker implements LocalSink {
     }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    // Results wait a few milliseconds so one transaction records many: a commit costs far
+    // more than a row. Until then the lease covers them, so a crash only repeats them.
+    setTimeout(() => {
       this.flushScheduled = false;
       void this.flush();
-    });
+    }, FLUSH_DELAY_MS);
   }
 
   /** Writes buffered results; one write at a time, each a single transaction. */
