@@ -1,15 +1,56 @@
+/**
+ * The build system: projects, site monitors and traces that announce themselves through
+ * subscription hooks, and Usetrace-compatible builds run in real browsers that report to
+ * webhook reporters. See README "Builds and webhook reporters".
+ *
+ *   routes/      the API (resources, execute, status and results) and public screenshots
+ *   request.ts   the execute body: capabilities and reporters, checked before anything is stored
+ *   start.ts     a build and its runs, committed together
+ *   queue.ts     the worker's durable queue: claim, run, record, announce
+ *   runner/      puppeteer-core: Chromium over CDP, Firefox over WebDriver BiDi
+ *   report.ts    the JUnit-like report, xunit.ts its XML form
+ *   rules.ts     when a reporter sends (always, fails, changes)
+ *   announce.ts  build.finished and the reporters' deliveries
+ */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../api/context.ts';
+import { BuildQueue, registerQueue } from './queue.ts';
+import { executeRoutes } from './routes/execute.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { publicRoutes } from './routes/public.ts';
+import { resultRoutes } from './routes/results.ts';
+import { siteRoutes } from './routes/sites.ts';
+import { traceRoutes } from './routes/traces.ts';
+
+export { buildReport, buildSummary, reportLinks, type BuildReport } from './report.ts';
+export type { Build, BuildRun, Project, Site, Trace } from './types.ts';
 
 /** Background services of the build system (the durable build queue and its runner). */
 export interface BuildServices {
+  queue: BuildQueue;
   stop(): Promise<void>;
 }
 
 /** Starts the build runner in a worker process. */
-export async function startBuildServices(_ctx: AppContext): Promise<BuildServices> {
-  return { stop: async () => undefined };
+export async function startBuildServices(ctx: AppContext): Promise<BuildServices> {
+  const queue = new BuildQueue(ctx);
+  queue.start();
+  registerQueue(ctx, queue);
+  return {
+    queue,
+    async stop() {
+      registerQueue(ctx, null);
+      await queue.stop();
+    },
+  };
 }
 
 /** Projects, sites, traces and the Usetrace-compatible build API. */
-export async function buildRoutes(_app: FastifyInstance, _ctx: AppContext): Promise<void> {}
+export async function buildRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await projectRoutes(app, ctx);
+  await siteRoutes(app, ctx);
+  await traceRoutes(app, ctx);
+  await executeRoutes(app, ctx);
+  await resultRoutes(app, ctx);
+  await publicRoutes(app, ctx);
+}

@@ -1,0 +1,62 @@
+/**
+ * What happens when a build finishes: its report goes to the webhook reporters whose `when`
+ * says so (raw body, through the core engine: durable, retried, logged, replayable) and
+ * build.finished to the tenant's subscription hooks.
+ *
+ * Both events carry eventIDs fixed when the build was created, so announcing a build twice
+ * (a worker that died after publishing but before marking it reported, then the recovery
+ * sweep) commits nothing new: the core drops a repeated eventID.
+ */
+import type { AppContext } from '../api/context.ts';
+import type { DeliveryTarget } from '../domain/types.ts';
+import { buildFinishedData, buildReport, reportLinks } from './report.ts';
+import { outcomesChanged, outcomesOf, shouldReport } from './rules.ts';
+import type { Build, WebhookReporter } from './types.ts';
+
+export const REPORT_EVENT = 'build.report';
+
+export function targetOf(r: WebhookReporter): DeliveryTarget {
+  return {
+    url: r.url,
+    username: r.username,
+    password: r.password,
+    secret: r.secretKey,
+    signatureStyle: 'usetrace',
+  };
+}
+
+/** Whether the build differs from the previous finished one of its change key. */
+export async function buildChanged(ctx: AppContext, build: Build): Promise<boolean> {
+  const runs = await ctx.store.builds.listRuns(build.tenantId, build.id);
+  const previous = await ctx.store.builds.previousFinishedBuild(build);
+  const before = previous
+    ? outcomesOf(await ctx.store.builds.listRuns(previous.tenantId, previous.id))
+    : null;
+  return outcomesChanged(before, outcomesOf(runs));
+}
+
+export async function announceBuild(ctx: AppContext, tenantId: string, buildId: string): Promise<void> {
+  const build = await ctx.store.builds.getBuild(tenantId, buildId);
+  if (!build || build.status !== 'FINISHED' || build.reportedAt !== null) return;
+  const runs = await ctx.store.builds.listRuns(tenantId, buildId);
+  const report = buildReport(build, runs, reportLinks(ctx.config.publicUrl));
+  const changed = build.reporters.some((r) => r.when === 'changes') ? await buildChanged(ctx, build) : false;
+  const targets = build.reporters
+    .filter((r) => shouldReport(r.when, { stable: report.buildStable, changed }))
+    .map(targetOf);
+  if (targets.length > 0)
+    await ctx.publisher.publishToTargets(tenantId, {
+      event: REPORT_EVENT,
+      payload: JSON.stringify(report),
+      targets,
+      eventID: build.reportEventId,
+    });
+  await ctx.publisher.publish(tenantId, [
+    { event: 'build.finished', data: buildFinishedData(build, report), eventID: build.finishedEventId },
+  ]);
+  await ctx.store.builds.markReported(tenantId, buildId, Date.now());
+  ctx.log.info(
+    { buildId, tenantId, stable: report.buildStable, changed, reporters: targets.length },
+    'build finished and announced',
+  );
+}

@@ -1,0 +1,233 @@
+/**
+ * The build queue of a worker: claim → run in a browser → record → announce. Like the delivery
+ * worker, it holds leases on what it runs and keeps them alive with a heartbeat; a worker that
+ * dies loses nothing (its leases run out and another worker, or the restarted one, runs the
+ * test case again), and one that stops gracefully hands its runs back at once.
+ *
+ * At most HERALD_BUILD_CONCURRENCY test cases run at once per worker. A sweep fails the open
+ * test cases of builds past their deadline and announces finished builds that were never
+ * announced (their worker died in between).
+ */
+import { hostname } from 'node:os';
+import type { AppContext } from '../api/context.ts';
+import { announceBuild } from './announce.ts';
+import { newBuildId } from './ids.ts';
+import { BrowserPool } from './runner/browsers.ts';
+import { RunInterrupted, runTestCase, type AbortReason } from './runner/run.ts';
+import type { ClaimedRun, RunOutcome } from './types.ts';
+
+/** A test case claimed this many times was interrupted each time: it fails instead of looping. */
+export const MAX_RUN_ATTEMPTS = 5;
+const SWEEP_INTERVAL_MS = 1000;
+/** A finished build not announced after this long lost its worker: the sweep announces it. */
+const ANNOUNCE_GRACE_MS = 10_000;
+
+interface InFlight {
+  claimed: ClaimedRun;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export class BuildQueue {
+  readonly owner: string;
+  readonly #ctx: AppContext;
+  readonly #pool: BrowserPool;
+  readonly #inFlight = new Map<string, InFlight>();
+  readonly #interrupted: string[] = [];
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wakeUp: (() => void) | null = null;
+  #wakePending = false;
+  #heartbeat: NodeJS.Timeout | null = null;
+  #nextSweep = 0;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(ctx: AppContext) {
+    this.#ctx = ctx;
+    this.owner = `${hostname()}:${process.pid}:${newBuildId('run').slice(4, 14)}`;
+    this.#pool = new BrowserPool({
+      paths: { chrome: ctx.config.chromiumPath, firefox: ctx.config.firefoxPath },
+      launchTimeoutMs: 30_000,
+    });
+  }
+
+  start(): void {
+    this.#running = true;
+    const { leaseMs } = this.#ctx.config;
+    this.#heartbeat = setInterval(() => void this.#extendLeases(), Math.max(250, Math.floor(leaseMs / 3)));
+    this.#heartbeat.unref();
+    this.#loop = this.#run();
+  }
+
+  /** Something was queued: look now rather than at the next poll. */
+  wake(): void {
+    this.#wakePending = true;
+    this.#wakeUp?.();
+  }
+
+  /** Resolves when no test case is running (for tests). */
+  idle(): Promise<void> {
+    if (this.#inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Claims nothing more, interrupts what runs, hands it back, closes the browsers. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.wake();
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    await this.#loop;
+    for (const f of this.#inFlight.values()) f.abort.abort('stop' satisfies AbortReason);
+    await Promise.all([...this.#inFlight.values()].map((f) => f.done));
+    if (this.#interrupted.length > 0) {
+      await this.#ctx.store.builds
+        .releaseRuns(this.owner, this.#interrupted.splice(0))
+        .catch((err: unknown) =>
+          this.#ctx.log.error({ err }, 'handing back build runs failed; their leases will expire'),
+        );
+    }
+    await this.#pool.close();
+  }
+
+  async #run(): Promise<void> {
+    const { config, store, log } = this.#ctx;
+    while (this.#running) {
+      this.#wakePending = false;
+      let full = false;
+      try {
+        if (Date.now() >= this.#nextSweep) {
+          this.#nextSweep = Date.now() + SWEEP_INTERVAL_MS;
+          await this.#sweep();
+        }
+        const free = config.buildConcurrency - this.#inFlight.size;
+        if (free > 0) {
+          const claimed = await store.builds.claimRuns({
+            owner: this.owner,
+            now: Date.now(),
+            limit: free,
+            leaseMs: config.leaseMs,
+          });
+          for (const c of claimed) this.#start(c);
+          full = claimed.length === free;
+        }
+      } catch (err) {
+        log.error({ err }, 'build queue: claiming failed; will retry');
+      }
+      if (full || this.#wakePending || !this.#running) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, config.pollIntervalMs);
+        this.#wakeUp = done;
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      this.#wakeUp = null;
+    }
+  }
+
+  async #sweep(): Promise<void> {
+    const { store, config } = this.#ctx;
+    const now = Date.now();
+    const expired = await store.builds.expireRuns(
+      now,
+      `The build ran out of time (HERALD_BUILD_TIMEOUT_MS is ${config.buildTimeoutMs} ms) before this test case ran`,
+    );
+    for (const b of expired) await this.#announce(b.tenantId, b.buildId);
+    for (const b of await store.builds.listUnreportedBuilds(now - ANNOUNCE_GRACE_MS, 20))
+      await this.#announce(b.tenantId, b.id);
+  }
+
+  #start(claimed: ClaimedRun): void {
+    const { run, build } = claimed;
+    const abort = new AbortController();
+    const untilDeadline = build.deadlineAt - Date.now();
+    const deadline = setTimeout(
+      () => abort.abort('deadline' satisfies AbortReason),
+      Math.max(0, untilDeadline),
+    );
+    const flight: InFlight = { claimed, abort, done: Promise.resolve() };
+    this.#inFlight.set(run.id, flight);
+    const execute = async (): Promise<void> => {
+      if (run.attempts > MAX_RUN_ATTEMPTS) {
+        const message = `The test case was interrupted ${run.attempts - 1} times (its worker stopped or died) and was given up`;
+        await this.#record(claimed, {
+          status: 'failed',
+          durationMs: 0,
+          error: { type: 'error', message },
+          failedStep: null,
+          screenshot: null,
+          finishedAt: Date.now(),
+        });
+        return;
+      }
+      const outcome = await runTestCase(run, build, {
+        pool: this.#pool,
+        stepTimeoutMs: this.#ctx.config.buildStepTimeoutMs,
+        buildTimeoutMs: this.#ctx.config.buildTimeoutMs,
+        allowlist: this.#ctx.config.targetAllowlist,
+        signal: abort.signal,
+      });
+      await this.#record(claimed, outcome);
+    };
+    flight.done = execute()
+      .catch((err: unknown) => {
+        if (err instanceof RunInterrupted) this.#interrupted.push(run.id);
+        else this.#ctx.log.error({ err, runId: run.id, buildId: build.id }, 'build run failed unexpectedly');
+      })
+      .finally(() => {
+        clearTimeout(deadline);
+        this.#inFlight.delete(run.id);
+        if (this.#inFlight.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
+        this.wake();
+      });
+  }
+
+  async #record(claimed: ClaimedRun, outcome: RunOutcome): Promise<void> {
+    const { run, build } = claimed;
+    const result = await this.#ctx.store.builds.finishRun(this.owner, run.id, outcome);
+    if (!result.recorded) {
+      this.#ctx.log.warn(
+        { runId: run.id, buildId: build.id },
+        'build run result dropped: its lease was lost',
+      );
+      return;
+    }
+    if (result.buildFinished) await this.#announce(build.tenantId, build.id);
+  }
+
+  /** Failures are logged and left to the sweep, which announces the build later. */
+  async #announce(tenantId: string, buildId: string): Promise<void> {
+    try {
+      await announceBuild(this.#ctx, tenantId, buildId);
+    } catch (err) {
+      this.#ctx.log.error({ err, buildId }, 'announcing a finished build failed; the sweep will retry');
+    }
+  }
+
+  async #extendLeases(): Promise<void> {
+    if (this.#inFlight.size === 0) return;
+    try {
+      await this.#ctx.store.builds.extendRunLeases(
+        this.owner,
+        [...this.#inFlight.keys()],
+        Date.now() + this.#ctx.config.leaseMs,
+      );
+    } catch (err) {
+      this.#ctx.log.error({ err }, 'extending build run leases failed; will retry');
+    }
+  }
+}
+
+/** The queue of the worker in this process, if it runs one, so the API can wake it. */
+const queues = new WeakMap<AppContext, BuildQueue>();
+
+export function registerQueue(ctx: AppContext, queue: BuildQueue | null): void {
+  if (queue) queues.set(ctx, queue);
+  else queues.delete(ctx);
+}
+
+export function queueOf(ctx: AppContext): BuildQueue | undefined {
+  return queues.get(ctx);
+}

@@ -1,0 +1,87 @@
+/**
+ * Starting a build: the build and one queued run per (browser, trace) are committed in one
+ * transaction before the client gets its BUILD_ID, so an answered request is never lost.
+ * Traces are copied into the runs: editing a trace does not change a build already started.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../api/context.ts';
+import { HeraldError } from '../domain/errors.ts';
+import { newBuildId } from './ids.ts';
+import { queueOf } from './queue.ts';
+import { checkBaseUrl, type BuildRequest } from './request.ts';
+import type { Build, BuildRun, Project, Trace } from './types.ts';
+
+export async function startBuild(
+  ctx: AppContext,
+  opts: {
+    tenantId: string;
+    project: Project;
+    traces: Trace[];
+    traceId: string | null;
+    changeKey: string;
+    request: BuildRequest;
+  },
+): Promise<Build> {
+  const { request, project } = opts;
+  const allowlist = ctx.config.targetAllowlist;
+  const baseUrl =
+    request.baseUrl ?? (project.baseUrl === null ? null : checkBaseUrl(project.baseUrl, allowlist));
+  if (baseUrl === null)
+    throw new HeraldError('VALIDATION_FAILED', 'baseUrl is required: the project has no baseUrl', [
+      { path: '/baseUrl', message: 'is required (the project has none)' },
+    ]);
+  const now = Date.now();
+  const build: Build = {
+    id: newBuildId('build', now),
+    tenantId: opts.tenantId,
+    projectID: project.projectID,
+    traceId: opts.traceId,
+    changeKey: opts.changeKey,
+    baseUrl,
+    tags: request.tags,
+    commit: request.commit,
+    commitLink: request.commitLink,
+    parameters: request.parameters,
+    browsers: request.browsers,
+    reporters: request.reporters,
+    viewport: { width: project.apiDefaultViewportWidth, height: project.apiDefaultViewportHeight },
+    status: 'RUNNING',
+    requestedAt: now,
+    deadlineAt: now + ctx.config.buildTimeoutMs,
+    finishedAt: null,
+    finishedEventId: randomUUID(),
+    reportEventId: randomUUID(),
+    reportedAt: null,
+  };
+  const runs: BuildRun[] = request.browsers.flatMap((browser, b) =>
+    opts.traces.map((trace, t) => ({
+      id: newBuildId('run', now),
+      buildId: build.id,
+      tenantId: opts.tenantId,
+      position: b * opts.traces.length + t,
+      traceId: trace.id,
+      traceName: trace.name,
+      taggedBug: trace.taggedBug,
+      taggedFlaky: trace.taggedFlaky,
+      browser,
+      steps: trace.steps,
+      status: 'queued' as const,
+      attempts: 0,
+      leaseOwner: null,
+      leaseUntil: null,
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+      error: null,
+      failedStep: null,
+      screenshotToken: null,
+    })),
+  );
+  await ctx.store.builds.createBuild(build, runs);
+  queueOf(ctx)?.wake();
+  ctx.log.info(
+    { buildId: build.id, tenantId: build.tenantId, projectID: build.projectID, testCases: runs.length },
+    'build queued',
+  );
+  return build;
+}

@@ -1,0 +1,69 @@
+import type { Site, SitePatch } from '../../../builds/types.ts';
+import type { Param, SqliteDb } from '../db.ts';
+import { insertSql, SITE_COLUMNS, siteFromRow, siteParams } from './rows.ts';
+
+const INSERT = insertSql('sites', SITE_COLUMNS);
+
+const PATCH_COLUMNS: ReadonlyArray<[keyof SitePatch, string]> = [
+  ['name', 'name'],
+  ['projectID', 'project_id'],
+  ['siteUrl', 'site_url'],
+];
+
+export function createSite(db: SqliteDb, s: Site): void {
+  db.run(INSERT, ...siteParams(s));
+}
+
+export function getSite(db: SqliteDb, tenantId: string, siteKey: string): Site | null {
+  const row = db.get('SELECT * FROM sites WHERE tenant_id = ? AND site_key = ?', tenantId, siteKey);
+  return row ? siteFromRow(row) : null;
+}
+
+export function listSites(
+  db: SqliteDb,
+  tenantId: string,
+  opts: { limit: number; after?: string; projectID?: string },
+): Site[] {
+  const where = ['tenant_id = ?'];
+  const params: Param[] = [tenantId];
+  if (opts.projectID !== undefined) {
+    where.push('project_id = ?');
+    params.push(opts.projectID);
+  }
+  if (opts.after !== undefined) {
+    where.push('id < ?');
+    params.push(opts.after);
+  }
+  return db
+    .all(`SELECT * FROM sites WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, ...params, opts.limit)
+    .map(siteFromRow);
+}
+
+export function updateSite(
+  db: SqliteDb,
+  tenantId: string,
+  siteKey: string,
+  patch: SitePatch,
+  now: number,
+): Site | null {
+  const sets: string[] = ['updated_at = ?'];
+  const params: Param[] = [now];
+  for (const [key, column] of PATCH_COLUMNS) {
+    const value = patch[key];
+    if (value === undefined) continue;
+    sets.push(`${column} = ?`);
+    params.push(value);
+  }
+  const row = db.get(
+    `UPDATE sites SET ${sets.join(', ')} WHERE tenant_id = ? AND site_key = ? RETURNING *`,
+    ...params,
+    tenantId,
+    siteKey,
+  );
+  return row ? siteFromRow(row) : null;
+}
+
+export function deleteSite(db: SqliteDb, tenantId: string, siteKey: string): Site | null {
+  const row = db.get('DELETE FROM sites WHERE tenant_id = ? AND site_key = ? RETURNING *', tenantId, siteKey);
+  return row ? siteFromRow(row) : null;
+}
