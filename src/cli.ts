@@ -6,6 +6,7 @@ import { createApiKey, DEFAULT_TENANT_ID, ensureDefaultTenant } from './auth/key
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { newId } from './domain/ids.ts';
 import { createLogger } from './log.ts';
+import { createUser, UserError } from './auth/users.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 import { VERSION } from './version.ts';
@@ -22,6 +23,8 @@ Usage: herald <command> [options]
   tenants list               list tenants
   keys create [--tenant ID] [--role admin|member] [--name N]
                              create an API key (default tenant: ${DEFAULT_TENANT_ID}); prints it once
+  users create --email E --password P [--tenant ID] [--role admin|member]
+                             create a web console user (default tenant, role admin)
 
 Configuration comes from environment variables (see README.md), e.g. PORT, DATABASE_URL.`;
 
@@ -96,6 +99,8 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       tenant: { type: 'string' },
       role: { type: 'string' },
+      email: { type: 'string' },
+      password: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -143,6 +148,30 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       return fail(`unknown: keys ${sub ?? ''}\n\n${USAGE}`);
+    case 'users':
+      if (sub === 'create') {
+        if (!values.email || !values.password) fail('users create needs --email and --password');
+        const role = values.role ?? 'admin';
+        if (role !== 'admin' && role !== 'member') fail('--role must be admin or member');
+        const user = await withStore(async (s) => {
+          try {
+            return await createUser(s, {
+              email: values.email!,
+              password: values.password!,
+              role,
+              ...(values.tenant && { tenantId: values.tenant }),
+            });
+          } catch (err) {
+            if (err instanceof UserError) fail(`${err.field}: ${err.message}`);
+            throw err;
+          }
+        });
+        process.stdout.write(
+          `${JSON.stringify({ id: user.id, tenantId: user.tenantId, email: user.email, role: user.role })}\n`,
+        );
+        return;
+      }
+      return fail(`unknown: users ${sub ?? ''}\n\n${USAGE}`);
     default:
       return fail(`unknown command "${command}"\n\n${USAGE}`);
   }

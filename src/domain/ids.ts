@@ -11,6 +11,8 @@ export const ID_PREFIXES = {
   event: 'evt',
   delivery: 'dlv',
   attempt: 'atmpt',
+  user: 'usr',
+  session: 'sess',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

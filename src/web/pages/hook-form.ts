@@ -1,0 +1,159 @@
+import type { AppContext } from '../../api/context.ts';
+import { checkTargetUrl } from '../../delivery/ssrf.ts';
+import { findEventType } from '../../domain/event-types.ts';
+import { HOOK_OBJECTS, type Hook } from '../../domain/types.ts';
+import { objectOf } from '../../ingest/match.ts';
+import { choiceGroup, errorSummary, textField, type FieldErrors } from '../forms.ts';
+import { html, type SafeHtml } from '../html.ts';
+import { csrfInput, type View } from '../layout.ts';
+import { field, fields } from '../render.ts';
+
+/** The seed's form: Name, "URL for the Hook Location", "Which objects should Post to this hook?". */
+
+export const OBJECT_CHOICES: Array<{ value: string; label: string; hint: string }> = [
+  { value: 'project', label: 'Projects', hint: 'project: created, updated and deleted' },
+  { value: 'site', label: 'Site monitors', hint: 'site: created, updated and deleted' },
+  { value: 'apiLog', label: 'Test runs', hint: 'apiLog: a new test run, with the full API response' },
+  { value: 'build', label: 'Builds', hint: 'build: a build finished, with its test cases' },
+  { value: 'hook', label: 'Hooks', hint: 'hook: Herald disabled one of your hooks because it kept failing' },
+];
+
+export const objectLabel = (o: string) => OBJECT_CHOICES.find((c) => c.value === o)?.label ?? o;
+
+export interface HookFormValues {
+  name: string;
+  url: string;
+  objects: string[];
+  /** Space- or comma-separated event types; empty for all events of the objects. */
+  events: string;
+  username: string;
+  password: string;
+}
+
+export function valuesOf(hook: Hook): HookFormValues {
+  return {
+    name: hook.name,
+    url: hook.url,
+    objects: hook.objects,
+    events: (hook.events ?? []).join(' '),
+    username: hook.username ?? '',
+    password: '',
+  };
+}
+
+export function valuesFromBody(body: unknown): HookFormValues {
+  return {
+    name: field(body, 'name').trim(),
+    url: field(body, 'url').trim(),
+    objects: [...new Set(fields(body, 'objects'))],
+    events: field(body, 'events').trim(),
+    username: field(body, 'username').trim(),
+    password: field(body, 'password'),
+  };
+}
+
+export interface ValidHook {
+  name: string;
+  url: string;
+  objects: string[];
+  events: string[] | null;
+  username: string | null;
+  /** undefined: keep the stored password (edit with the field left blank). */
+  password: string | null | undefined;
+}
+
+/** The same rules as POST /api/hooks, with messages that say what to do. */
+export function validateHook(
+  ctx: AppContext,
+  v: HookFormValues,
+  existing: Hook | null,
+): { ok: true; hook: ValidHook } | { ok: false; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  if (v.name === '') errors['name'] = 'Enter a name for this hook';
+  else if (v.name.length > 200) errors['name'] = 'The name must be 200 characters or fewer';
+
+  if (v.url === '') errors['url'] = 'Enter the URL for the hook location';
+  else if (v.url.length > 2048) errors['url'] = 'The URL must be 2048 characters or fewer';
+  else {
+    const check = checkTargetUrl(v.url, ctx.config.targetAllowlist);
+    if (!check.ok)
+      errors['url'] =
+        check.code === 'INVALID_URL'
+          ? `Enter a valid, fully-qualified URL such as https://example.com/hooks (${check.message})`
+          : `Herald may not POST to this address: ${check.message}`;
+  }
+
+  const objects = v.objects.filter((o) => (HOOK_OBJECTS as readonly string[]).includes(o));
+  if (objects.length === 0 || objects.length !== v.objects.length)
+    errors['objects'] = 'Select at least one object to post to this hook';
+
+  const events = v.events === '' ? [] : [...new Set(v.events.split(/[\s,]+/).filter(Boolean))];
+  for (const e of events) {
+    if (!findEventType(e) || e === 'ping') {
+      errors['events'] = `"${e}" is not an event type Herald knows`;
+      break;
+    }
+    if (!errors['objects'] && !objects.includes(objectOf(e))) {
+      errors['events'] = `"${e}" is about ${objectOf(e)}, which is not selected above`;
+      break;
+    }
+  }
+  if (events.length > 100) errors['events'] = 'Name at most 100 events';
+
+  const keepPassword = existing !== null && existing.password !== null && v.password === '';
+  if (v.username.length > 256) errors['username'] = 'The username must be 256 characters or fewer';
+  if (v.password.length > 256) errors['password'] = 'The password must be 256 characters or fewer';
+  if (v.username === '' && v.password !== '')
+    errors['username'] = 'Enter a username to go with the password, or clear the password';
+  if (v.username !== '' && v.password === '' && !keepPassword)
+    errors['password'] = 'Enter a password to go with the username, or clear the username';
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    hook: {
+      name: v.name,
+      url: v.url,
+      objects,
+      events: events.length > 0 ? events : null,
+      username: v.username === '' ? null : v.username,
+      password: v.username === '' ? null : keepPassword ? undefined : v.password,
+    },
+  };
+}
+
+const FIELD_IDS = {
+  name: 'hook-name',
+  url: 'hook-url',
+  objects: 'hook-objects-project',
+  events: 'hook-events',
+  username: 'hook-username',
+  password: 'hook-password',
+};
+
+export function hookForm(
+  v: View,
+  opts: { action: string; values: HookFormValues; errors: FieldErrors; existing: Hook | null },
+): SafeHtml {
+  const { values, errors } = opts;
+  const advancedOpen = Boolean(
+    values.events || values.username || errors['events'] || errors['username'] || errors['password'],
+  );
+  return html`${errorSummary(errors, FIELD_IDS)}
+    <form method="post" action="${opts.action}" novalidate class="hook-form">
+      ${csrfInput(v)}
+      ${textField({ id: 'hook-name', name: 'name', label: 'Name', value: values.name, required: true, maxlength: 200, hint: 'So you can remember what this hook is about later.', error: errors['name'] })}
+      ${textField({ id: 'hook-url', name: 'url', label: 'URL for the Hook Location', type: 'url', value: values.url, required: true, wide: true, spellcheck: false, hint: "The fully-qualified URL we'll POST the data to, such as https://example.com/hooks/herald.", error: errors['url'] })}
+      ${choiceGroup({ id: 'hook-objects', name: 'objects', legend: 'Which objects should Post to this hook?', type: 'checkbox', choices: OBJECT_CHOICES, selected: values.objects, hint: 'Select every object you want to receive data about.', error: errors['objects'] })}
+      <details class="more" ${advancedOpen ? html` open` : ''}>
+        <summary>More options: event filter and Basic authentication</summary>
+        ${textField({ id: 'hook-events', name: 'events', label: 'Only these events', required: false, value: values.events, wide: true, spellcheck: false, hint: 'Event types separated by spaces, such as project.created site.deleted. Leave empty to receive every event of the objects above.', error: errors['events'] })}
+        ${textField({ id: 'hook-username', name: 'username', label: 'Basic authentication username', required: false, value: values.username, autocomplete: 'off', spellcheck: false, error: errors['username'] })}
+        ${textField({ id: 'hook-password', name: 'password', label: 'Basic authentication password', type: 'password', required: false, autocomplete: 'new-password', hint: opts.existing?.password ? 'Leave empty to keep the current password.' : undefined, error: errors['password'] })}
+      </details>
+      <div class="actions">
+        <button type="submit" class="button">Submit Hook</button>
+        <a href="${opts.existing ? `/settings/hooks/${opts.existing.id}` : '/settings/hooks'}">Cancel</a>
+      </div>
+    </form>`;
+}
