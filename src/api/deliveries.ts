@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HeraldError } from '../domain/errors.ts';
 import { auth, type AppContext } from './context.ts';
+import { redeliver } from './hook-actions.ts';
 import { IdParams } from './schemas.ts';
 import { attemptView, deliveryView } from './views.ts';
 
@@ -25,14 +26,7 @@ export async function deliveryRoutes(app: FastifyInstance, ctx: AppContext): Pro
     '/api/deliveries/:id/redeliver',
     { schema: { tags, summary: 'Send a delivery again, with a fresh retry schedule', params: IdParams } },
     async (req, reply) => {
-      const { tenantId } = auth(req);
-      const existing = await ctx.store.getDelivery(tenantId, req.params.id);
-      if (!existing) throw new HeraldError('DELIVERY_NOT_FOUND', `No delivery ${req.params.id}`);
-      if (existing.hookId !== null && !(await ctx.store.getHook(tenantId, existing.hookId)))
-        throw new HeraldError('HOOK_NOT_FOUND', 'The hook of this delivery was deleted');
-      const delivery = await ctx.store.requeueDelivery(tenantId, req.params.id, Date.now());
-      if (!delivery) throw new HeraldError('DELIVERY_NOT_FOUND', `No delivery ${req.params.id}`);
-      ctx.publisher.wake();
+      const delivery = await redeliver(ctx, auth(req).tenantId, req.params.id);
       return reply.status(202).send(deliveryView(delivery));
     },
   );

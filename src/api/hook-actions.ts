@@ -4,10 +4,7 @@ import type { Hook } from '../domain/types.ts';
 import type { PublishResult } from '../ingest/publish.ts';
 import type { AppContext } from './context.ts';
 
-/**
- * Hook operations shared by the JSON API and the web console, so both behave the same.
- * (src/api/hooks.ts predates this file and has its own copies; they agree.)
- */
+/** Hook operations shared by the JSON API and the web console, so both behave the same. */
 
 /**
  * Replaces the signing secret. The old one keeps signing, next to the new one, for

@@ -6,6 +6,7 @@ import { newId } from '../domain/ids.ts';
 import type { Hook } from '../domain/types.ts';
 import { checkTargetUrl } from '../delivery/ssrf.ts';
 import { generateSecret } from '../delivery/signature.ts';
+import { rotateHookSecret, sendTestEvent } from './hook-actions.ts';
 import { objectOf } from '../ingest/match.ts';
 import { auth, cursor, pageLimit, toPage, type AppContext } from './context.ts';
 import {
@@ -187,19 +188,9 @@ export async function hookRoutes(app: FastifyInstance, ctx: AppContext): Promise
     };
   });
 
-  r.post('/api/hooks/:id/rotate-secret', { schema: { tags, params: IdParams } }, async (req) => {
-    const { tenantId } = auth(req);
-    const hook = await load(tenantId, req.params.id);
-    const now = Date.now();
-    const grace = ctx.config.secretGraceSec * 1000;
-    const oldSecrets = [
-      ...hook.oldSecrets.filter((s) => s.expiresAt > now),
-      ...(grace > 0 ? [{ secret: hook.secret, expiresAt: now + grace }] : []),
-    ];
-    const secret = generateSecret();
-    await ctx.store.updateHook(tenantId, hook.id, { secret, oldSecrets }, now);
-    return { secret, previous: oldSecrets.map((s) => ({ expiresAt: s.expiresAt })) };
-  });
+  r.post('/api/hooks/:id/rotate-secret', { schema: { tags, params: IdParams } }, async (req) =>
+    rotateHookSecret(ctx, await load(auth(req).tenantId, req.params.id)),
+  );
 
   r.post(
     '/api/hooks/:id/test',
@@ -212,23 +203,10 @@ export async function hookRoutes(app: FastifyInstance, ctx: AppContext): Promise
       },
     },
     async (req, reply) => {
-      const { tenantId } = auth(req);
-      const hook = await load(tenantId, req.params.id);
-      if (!hook.enabled)
-        throw new HeraldError('HOOK_DISABLED', 'The hook is disabled; enable it to send a test event');
-      const [result] = await ctx.publisher.publish(
-        tenantId,
-        [
-          {
-            event: 'ping',
-            data: { object: 'ping', hookId: hook.id, message: `Test event for hook "${hook.name}"` },
-          },
-        ],
-        { internal: true, onlyHooks: [hook] },
-      );
+      const result = await sendTestEvent(ctx, await load(auth(req).tenantId, req.params.id));
       return reply
         .status(202)
-        .send({ eventID: result!.eventID, event: result!.event, deliveries: result!.deliveries });
+        .send({ eventID: result.eventID, event: result.event, deliveries: result.deliveries });
     },
   );
 
