@@ -24,7 +24,7 @@ export interface WorkerOptions {
 }
 
 const FLUSH_AT = 512;
-const FLUSH_DELAY_MS = 10;
+const FLUSH_DELAY_MS = 50;
 
 /**
  * The delivery stage: claim → send → record → reschedule. Deliveries arrive either from the
@@ -283,7 +283,7 @@ export class Worker implements LocalSink {
     }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // Results wait a few milliseconds so one transaction records many: a commit costs far
+    // Results wait up to 50 ms so one transaction records many: a commit costs far
     // more than a row. Until then the lease covers them, so a crash only repeats them.
     setTimeout(() => {
       this.flushScheduled = false;

@@ -152,8 +152,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         `${accepted.size} accepted, ${beforeRestart} requests before the kill, ${duplicates} duplicates`,
       );
       // Only requests in flight at the kill may repeat: at most IN_FLIGHT were at the receiver,
-      // and as many more may have been answered in the same instant but not yet recorded.
-      assert.ok(duplicates <= IN_FLIGHT * 4, `${duplicates} duplicates`);
+      // plus those answered but not yet recorded (results are written every 50 ms, later under
+      // load; this receiver answers at most IN_FLIGHT per 20 ms, so about 2.5–4 × IN_FLIGHT).
+      assert.ok(duplicates <= IN_FLIGHT * 5, `${duplicates} duplicates`);
       await kill(second.child, 'SIGTERM');
     });
   });
