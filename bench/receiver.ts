@@ -1,0 +1,248 @@
+/**
+ * The trivial receiver every scenario delivers to, run as its own child process (forked, with an
+ * IPC channel) so it never shares an event loop with the system under test.
+ *
+ * It answers 204 to every POST once the body is read, and for the current phase (identified by a
+ * tag in `data.projectID`) counts distinct events (by `eventID`, else `webhook-id`) and the
+ * latency `arrival - sentAt` of each first arrival. When told to expect N, it reports `done` the
+ * moment the N-th distinct event arrives; no polling, no sleeps.
+ *
+ * Parent -> child: {type:'expect', tag, n, secret?}  {type:'stats'}
+ * Child -> parent: {type:'ready', port}  {type:'expecting', tag}  {type:'done', stats}  {type:'stats', stats}
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Webhook } from 'standardwebhooks';
+import { nextMessage, percentile, reportFatal, terminate, track, wallNow } from './lib.ts';
+
+export interface ReceiverStats {
+  tag: string;
+  expected: number;
+  /** Distinct events of this phase received. */
+  unique: number;
+  /** Requests of this phase, duplicates included. */
+  total: number;
+  /** Requests that belonged to another phase (or had no tag). */
+  foreign: number;
+  /** Wall ms of the first and of the N-th distinct arrival. */
+  firstAt: number;
+  doneAt: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** Signatures checked with the standardwebhooks library (the first few of the phase). */
+  verified: number;
+  badSignatures: number;
+  parseErrors: number;
+}
+
+const VERIFY_FIRST = 20;
+
+interface Phase {
+  tag: string;
+  expected: number;
+  seen: Set<string>;
+  latencies: Float64Array;
+  total: number;
+  foreign: number;
+  firstAt: number;
+  doneAt: number;
+  reported: boolean;
+  webhook: Webhook | null;
+  verified: number;
+  badSignatures: number;
+  parseErrors: number;
+}
+
+let phase: Phase = newPhase('', 0, null);
+
+function newPhase(tag: string, expected: number, secret: string | null): Phase {
+  return {
+    tag,
+    expected,
+    seen: new Set(),
+    latencies: new Float64Array(Math.max(expected, 1)),
+    total: 0,
+    foreign: 0,
+    firstAt: 0,
+    doneAt: 0,
+    reported: false,
+    webhook: secret ? new Webhook(secret) : null,
+    verified: 0,
+    badSignatures: 0,
+    parseErrors: 0,
+  };
+}
+
+function stats(p: Phase): ReceiverStats {
+  const n = Math.min(p.seen.size, p.latencies.length);
+  const lat = p.latencies.slice(0, n).sort();
+  return {
+    tag: p.tag,
+    expected: p.expected,
+    unique: p.seen.size,
+    total: p.total,
+    foreign: p.foreign,
+    firstAt: p.firstAt,
+    doneAt: p.doneAt,
+    p50: percentile(lat, 50),
+    p90: percentile(lat, 90),
+    p99: percentile(lat, 99),
+    max: n > 0 ? lat[n - 1]! : Number.NaN,
+    verified: p.verified,
+    badSignatures: p.badSignatures,
+    parseErrors: p.parseErrors,
+  };
+}
+
+interface Body {
+  eventID?: unknown;
+  sentAt?: unknown;
+  projectID?: unknown;
+  data?: { sentAt?: unknown; projectID?: unknown };
+}
+
+function record(req: IncomingMessage, raw: string, now: number): void {
+  const p = phase;
+  let body: Body;
+  try {
+    body = JSON.parse(raw) as Body;
+  } catch {
+    p.parseErrors++;
+    return;
+  }
+  const tag = body.data?.projectID ?? body.projectID;
+  if (tag !== p.tag || p.tag === '') {
+    p.foreign++;
+    return;
+  }
+  p.total++;
+  const id = typeof body.eventID === 'string' ? body.eventID : String(req.headers['webhook-id'] ?? '');
+  if (p.seen.has(id)) return;
+  const sentAt = Number(body.data?.sentAt ?? body.sentAt);
+  const idx = p.seen.size;
+  p.seen.add(id);
+  if (idx < p.latencies.length) p.latencies[idx] = now - sentAt;
+  if (idx === 0) p.firstAt = now;
+  if (p.webhook && p.verified + p.badSignatures < VERIFY_FIRST) {
+    try {
+      p.webhook.verify(raw, req.headers as Record<string, string>);
+      p.verified++;
+    } catch {
+      p.badSignatures++;
+    }
+  }
+  if (p.seen.size === p.expected && !p.reported) {
+    p.doneAt = now;
+    p.reported = true;
+    process.send?.({ type: 'done', stats: stats(p) });
+  }
+}
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'POST') {
+    res.writeHead(404).end();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const now = wallNow();
+    res.writeHead(204).end();
+    const raw = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    record(req, raw, now);
+  });
+}
+
+/** Parent side: forks the receiver and waits until it listens. */
+export async function startReceiver(): Promise<Receiver> {
+  const child = track(
+    fork(fileURLToPath(import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
+  try {
+    const { port } = await nextMessage<{ type: 'ready'; port: number }>(
+      child,
+      'ready',
+      10_000,
+      'receiver to listen',
+    );
+    return new Receiver(child, `http://127.0.0.1:${port}/hook`);
+  } catch (err) {
+    await terminate(child);
+    throw err;
+  }
+}
+
+export class Receiver {
+  readonly child: ChildProcess;
+  readonly url: string;
+  constructor(child: ChildProcess, url: string) {
+    this.child = child;
+    this.url = url;
+  }
+
+  /** Starts a phase once the receiver acknowledged it; `done` resolves when N distinct events of `tag` arrived. */
+  async expect(
+    tag: string,
+    n: number,
+    secret: string | null,
+    timeoutMs: number,
+  ): Promise<{ done: Promise<ReceiverStats> }> {
+    const ack = nextMessage(this.child, 'expecting', 5000, 'receiver to start a phase');
+    this.child.send({ type: 'expect', tag, n, secret });
+    await ack;
+    const done = nextMessage<{ type: 'done'; stats: ReceiverStats }>(
+      this.child,
+      'done',
+      timeoutMs,
+      `receiver to get ${n} deliveries`,
+    ).then((m) => m.stats);
+    done.catch(() => undefined);
+    return { done };
+  }
+
+  async stats(): Promise<ReceiverStats> {
+    const reply = nextMessage<{ type: 'stats'; stats: ReceiverStats }>(
+      this.child,
+      'stats',
+      5000,
+      'receiver stats',
+    );
+    this.child.send({ type: 'stats' });
+    return (await reply).stats;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  async stop(): Promise<void> {
+    await terminate(this.child);
+  }
+}
+
+if (import.meta.main) {
+  const server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 60_000 }, handle);
+  server.headersTimeout = 60_000;
+
+  process.on('message', (msg: { type: string; tag?: string; n?: number; secret?: string | null }) => {
+    if (msg.type === 'expect') {
+      phase = newPhase(msg.tag ?? '', msg.n ?? 0, msg.secret ?? null);
+      process.send?.({ type: 'expecting', tag: phase.tag });
+    } else if (msg.type === 'stats') {
+      process.send?.({ type: 'stats', stats: stats(phase) });
+    }
+  });
+  // The parent owns this process: when it goes away, so do we.
+  process.on('disconnect', () => process.exit(0));
+
+  server.on('error', reportFatal);
+  server.listen(0, '127.0.0.1', () => {
+    const addr = server.address();
+    process.send?.({ type: 'ready', port: addr && typeof addr === 'object' ? addr.port : 0 });
+  });
+}
