@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { AttemptResult } from '../store.ts';
 import { query, withTx } from './pool.ts';
-import { unnest } from './rows.ts';
+import { columnArrays, unnest } from './rows.ts';
+import { attemptValues, foldHealth, outcomeColumns } from '../shared/rows.ts';
 
 // Guarded so a batch never fails on an attempt whose delivery was purged meanwhile.
 const INSERT_ATTEMPTS = `INSERT INTO attempts
@@ -33,74 +34,16 @@ const UPDATE_HEALTH = `UPDATE hooks h
   FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(id, s, f)
  WHERE h.id = r.id`;
 
-/** What a batch does to one hook's health, its results taken in the order they started. */
-export interface HealthChange {
-  hookId: string;
-  /** Start of the latest successful attempt, if any. */
-  lastSuccessAt: number | null;
-  /** Start of the first failure after that success (or of the first failure, if none). */
-  failingSince: number | null;
-}
-
-export function foldHealth(results: AttemptResult[]): HealthChange[] {
-  const byHook = new Map<string, HealthChange>();
-  const ordered = results
-    .filter((r) => r.hookId !== null)
-    .sort((a, b) => a.attempt.startedAt - b.attempt.startedAt);
-  for (const r of ordered) {
-    const hookId = r.hookId as string;
-    let change = byHook.get(hookId);
-    if (!change) {
-      change = { hookId, lastSuccessAt: null, failingSince: null };
-      byHook.set(hookId, change);
-    }
-    if (r.outcome === 'delivered') {
-      change.lastSuccessAt = r.attempt.startedAt;
-      change.failingSince = null;
-    } else {
-      change.failingSince ??= r.attempt.startedAt;
-    }
-  }
-  return [...byHook.values()].sort((a, b) => (a.hookId < b.hookId ? -1 : 1));
-}
-
 /** Four statements per batch, whatever its size. */
 export async function recordAttempts(pool: pg.Pool, owner: string, results: AttemptResult[]): Promise<void> {
   if (results.length === 0) return;
-  const health = foldHealth(results);
+  // Sorted by hook id: the order LOCK_HOOKS takes them in.
+  const health = foldHealth(results).sort((a, b) => (a.hookId < b.hookId ? -1 : 1));
   const attempts = results.map((r) => r.attempt);
-  const finished = results.map((r) => {
-    const a = r.attempt;
-    const finishedAt = a.startedAt + Math.round(a.durationMs);
-    const status = r.outcome === 'retry' ? 'pending' : r.outcome;
-    return {
-      status,
-      nextAttemptAt: r.outcome === 'retry' ? (r.nextAttemptAt ?? finishedAt) : null,
-      deliveredAt: r.outcome === 'delivered' ? finishedAt : null,
-      finishedAt,
-    };
-  });
+  const finished = results.map(outcomeColumns);
   await withTx(pool, async (c) => {
     if (health.length > 0) await query(c, LOCK_HOOKS, [health.map((h) => h.hookId)], 'herald_lock_hooks');
-    await query(
-      c,
-      INSERT_ATTEMPTS,
-      [
-        attempts.map((a) => a.id),
-        attempts.map((a) => a.deliveryId),
-        attempts.map((a) => a.tenantId),
-        attempts.map((a) => a.attemptNo),
-        attempts.map((a) => a.startedAt),
-        attempts.map((a) => a.durationMs),
-        attempts.map((a) => a.requestUrl),
-        attempts.map((a) => JSON.stringify(a.requestHeaders ?? {})),
-        attempts.map((a) => a.responseStatus ?? null),
-        attempts.map((a) => (a.responseHeaders ? JSON.stringify(a.responseHeaders) : null)),
-        attempts.map((a) => a.responseBody ?? null),
-        attempts.map((a) => a.error ?? null),
-      ],
-      'herald_insert_attempts',
-    );
+    await query(c, INSERT_ATTEMPTS, columnArrays(attempts.map(attemptValues), 12), 'herald_insert_attempts');
     await query(
       c,
       FINISH_DELIVERIES,

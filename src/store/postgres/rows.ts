@@ -1,65 +1,51 @@
-import type {
-  ApiKey,
-  Attempt,
-  Delivery,
-  DeliveryStatus,
-  DeliveryTarget,
-  Hook,
-  KeyRole,
-  OldSecret,
-  StoredEvent,
-  Tenant,
-} from '../../domain/types.ts';
+import type { Delivery, Hook } from '../../domain/types.ts';
+import * as shared from '../shared/rows.ts';
+import type { DeliveryColumn, Dialect } from '../shared/rows.ts';
 import type { Row } from './pool.ts';
 
-/** Column lists in table order, shared by INSERTs and aliased SELECTs. */
-export const HOOK_COLUMNS = [
-  'id',
-  'tenant_id',
-  'name',
-  'url',
-  'objects',
-  'events',
-  'enabled',
-  'username',
-  'password',
-  'secret',
-  'old_secrets',
-  'failing_since',
-  'last_success_at',
-  'disabled_reason',
-  'created_at',
-  'updated_at',
-] as const;
+export {
+  aliased,
+  apiKeyFromRow,
+  attemptFromRow,
+  deliveryFromRow,
+  eventFromRow,
+  HOOK_COLUMNS,
+  tenantFromRow,
+} from '../shared/rows.ts';
+
+/** PostgreSQL has real booleans and numbers its parameters `$1, $2, …`. */
+export const POSTGRES: Dialect = {
+  bool: (v) => v === true,
+  boolParam: (b) => b,
+  placeholder: (i) => `$${i}`,
+};
+
+const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
+  id: 'text',
+  tenant_id: 'text',
+  event_id: 'text',
+  hook_id: 'text',
+  target: 'text',
+  status: 'text',
+  attempts: 'int',
+  schedule_pos: 'int',
+  next_attempt_at: 'bigint',
+  lease_owner: 'text',
+  lease_until: 'bigint',
+  last_status: 'int',
+  last_error: 'text',
+  created_at: 'bigint',
+  updated_at: 'bigint',
+  delivered_at: 'bigint',
+};
 
 /** Deliveries' columns with their array types, for `INSERT … SELECT FROM unnest(…)`. */
-export const DELIVERY_COLUMNS = [
-  ['id', 'text'],
-  ['tenant_id', 'text'],
-  ['event_id', 'text'],
-  ['hook_id', 'text'],
-  ['target', 'text'],
-  ['status', 'text'],
-  ['attempts', 'int'],
-  ['schedule_pos', 'int'],
-  ['next_attempt_at', 'bigint'],
-  ['lease_owner', 'text'],
-  ['lease_until', 'bigint'],
-  ['last_status', 'int'],
-  ['last_error', 'text'],
-  ['created_at', 'bigint'],
-  ['updated_at', 'bigint'],
-  ['delivered_at', 'bigint'],
-] as const;
-
-/** `h.id AS h_id, h.tenant_id AS h_tenant_id, …` for joins that also return a delivery. */
-export function aliased(table: string, columns: readonly string[], prefix: string): string {
-  return columns.map((c) => `${table}.${c} AS ${prefix}${c}`).join(', ');
-}
+export const DELIVERY_COLUMNS: readonly (readonly [DeliveryColumn, string])[] =
+  shared.DELIVERY_COLUMN_NAMES.map((c) => [c, DELIVERY_TYPES[c]] as const);
 
 /** `$1, $2, …, $n` */
 export function params(n: number, from = 1): string {
-  return Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ');
+  return shared.placeholderList(POSTGRES, n, from);
 }
 
 /** `unnest($1::text[], $2::bigint[], …)` for the given element types. */
@@ -67,146 +53,22 @@ export function unnest(types: readonly string[], from = 1): string {
   return `unnest(${types.map((t, i) => `$${i + from}::${t}[]`).join(', ')})`;
 }
 
-const str = (v: unknown): string => v as string;
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
-const num = (v: unknown): number => Number(v);
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const json = <T>(v: unknown): T => JSON.parse(v as string) as T;
-const jsonOrNull = <T>(v: unknown): T | null => (v === null || v === undefined ? null : json<T>(v));
-
-export function tenantFromRow(r: Row): Tenant {
-  return { id: str(r['id']), name: str(r['name']), createdAt: num(r['created_at']) };
-}
-
-export function apiKeyFromRow(r: Row): ApiKey {
-  return {
-    id: str(r['id']),
-    tenantId: str(r['tenant_id']),
-    name: str(r['name']),
-    role: str(r['role']) as KeyRole,
-    hash: str(r['hash']),
-    prefix: str(r['prefix']),
-    createdAt: num(r['created_at']),
-    revokedAt: numOrNull(r['revoked_at']),
-  };
+/** One array per column of the given rows (each row a list of values in the same column order). */
+export function columnArrays(rows: unknown[][], width: number): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: width }, () => []);
+  for (const values of rows) values.forEach((v, i) => cols[i]?.push(v));
+  return cols;
 }
 
 export function hookFromRow(r: Row, p = ''): Hook {
-  return {
-    id: str(r[`${p}id`]),
-    tenantId: str(r[`${p}tenant_id`]),
-    name: str(r[`${p}name`]),
-    url: str(r[`${p}url`]),
-    objects: json<string[]>(r[`${p}objects`]),
-    events: jsonOrNull<string[]>(r[`${p}events`]),
-    enabled: r[`${p}enabled`] === true,
-    username: strOrNull(r[`${p}username`]),
-    password: strOrNull(r[`${p}password`]),
-    secret: str(r[`${p}secret`]),
-    oldSecrets: json<OldSecret[]>(r[`${p}old_secrets`]),
-    failingSince: numOrNull(r[`${p}failing_since`]),
-    lastSuccessAt: numOrNull(r[`${p}last_success_at`]),
-    disabledReason: strOrNull(r[`${p}disabled_reason`]),
-    createdAt: num(r[`${p}created_at`]),
-    updatedAt: num(r[`${p}updated_at`]),
-  };
+  return shared.hookFromRow(POSTGRES, r, p);
 }
 
 export function hookValues(h: Hook): unknown[] {
-  return [
-    h.id,
-    h.tenantId,
-    h.name,
-    h.url,
-    JSON.stringify(h.objects),
-    h.events === null ? null : JSON.stringify(h.events),
-    h.enabled,
-    h.username ?? null,
-    h.password ?? null,
-    h.secret,
-    JSON.stringify(h.oldSecrets ?? []),
-    h.failingSince ?? null,
-    h.lastSuccessAt ?? null,
-    h.disabledReason ?? null,
-    h.createdAt,
-    h.updatedAt,
-  ];
-}
-
-export function eventFromRow(r: Row): StoredEvent {
-  return {
-    id: str(r['id']),
-    tenantId: str(r['tenant_id']),
-    eventId: str(r['event_id']),
-    type: str(r['type']),
-    dateAdded: num(r['date_added']),
-    payload: str(r['payload']),
-    idempotencyKey: strOrNull(r['idempotency_key']),
-    createdAt: num(r['created_at']),
-  };
-}
-
-export function deliveryFromRow(r: Row): Delivery {
-  return {
-    id: str(r['id']),
-    tenantId: str(r['tenant_id']),
-    eventId: str(r['event_id']),
-    hookId: strOrNull(r['hook_id']),
-    target: jsonOrNull<DeliveryTarget>(r['target']),
-    status: str(r['status']) as DeliveryStatus,
-    attempts: num(r['attempts']),
-    schedulePos: num(r['schedule_pos']),
-    nextAttemptAt: numOrNull(r['next_attempt_at']),
-    leaseOwner: strOrNull(r['lease_owner']),
-    leaseUntil: numOrNull(r['lease_until']),
-    lastStatus: numOrNull(r['last_status']),
-    lastError: strOrNull(r['last_error']),
-    createdAt: num(r['created_at']),
-    updatedAt: num(r['updated_at']),
-    deliveredAt: numOrNull(r['delivered_at']),
-  };
+  return shared.hookValues(POSTGRES, h);
 }
 
 /** One array per column (DELIVERY_COLUMNS order), for a single unnest insert of many rows. */
 export function deliveryArrays(ds: Delivery[]): unknown[][] {
-  const cols: unknown[][] = DELIVERY_COLUMNS.map(() => []);
-  for (const d of ds) {
-    const values = [
-      d.id,
-      d.tenantId,
-      d.eventId,
-      d.hookId ?? null,
-      d.target ? JSON.stringify(d.target) : null,
-      d.status,
-      d.attempts,
-      d.schedulePos,
-      d.nextAttemptAt ?? null,
-      d.leaseOwner ?? null,
-      d.leaseUntil ?? null,
-      d.lastStatus ?? null,
-      d.lastError ?? null,
-      d.createdAt,
-      d.updatedAt,
-      d.deliveredAt ?? null,
-    ];
-    values.forEach((v, i) => cols[i]?.push(v));
-  }
-  return cols;
-}
-
-export function attemptFromRow(r: Row): Attempt {
-  return {
-    id: str(r['id']),
-    deliveryId: str(r['delivery_id']),
-    tenantId: str(r['tenant_id']),
-    attemptNo: num(r['attempt_no']),
-    startedAt: num(r['started_at']),
-    durationMs: num(r['duration_ms']),
-    requestUrl: str(r['request_url']),
-    requestHeaders: json<Record<string, string>>(r['request_headers']),
-    responseStatus: numOrNull(r['response_status']),
-    responseHeaders: jsonOrNull<Record<string, string>>(r['response_headers']),
-    responseBody: strOrNull(r['response_body']),
-    error: strOrNull(r['error']),
-  };
+  return columnArrays(ds.map(shared.deliveryValues), DELIVERY_COLUMNS.length);
 }

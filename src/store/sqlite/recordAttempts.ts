@@ -1,5 +1,6 @@
 import type { AttemptResult } from '../store.ts';
-import type { SqliteDb } from './db.ts';
+import { attemptValues, foldHealth, outcomeColumns } from '../shared/rows.ts';
+import type { Param, SqliteDb } from './db.ts';
 
 // Guarded so a batch never fails on an attempt whose delivery was purged meanwhile.
 const INSERT_ATTEMPT = `INSERT INTO attempts
@@ -21,51 +22,6 @@ const UPDATE_HEALTH = `UPDATE hooks
       failing_since = CASE WHEN ? IS NULL THEN COALESCE(failing_since, ?) ELSE ? END
   WHERE id = ?`;
 
-/** What a batch does to one hook's health, its results taken in the order they started. */
-export interface HealthChange {
-  hookId: string;
-  /** Start of the latest successful attempt, if any. */
-  lastSuccessAt: number | null;
-  /** Start of the first failure after that success (or of the first failure, if none). */
-  failingSince: number | null;
-}
-
-export function foldHealth(results: AttemptResult[]): HealthChange[] {
-  const byHook = new Map<string, HealthChange>();
-  const ordered = results
-    .filter((r) => r.hookId !== null)
-    .sort((a, b) => a.attempt.startedAt - b.attempt.startedAt);
-  for (const r of ordered) {
-    const hookId = r.hookId as string;
-    let change = byHook.get(hookId);
-    if (!change) {
-      change = { hookId, lastSuccessAt: null, failingSince: null };
-      byHook.set(hookId, change);
-    }
-    if (r.outcome === 'delivered') {
-      change.lastSuccessAt = r.attempt.startedAt;
-      change.failingSince = null;
-    } else {
-      change.failingSince ??= r.attempt.startedAt;
-    }
-  }
-  return [...byHook.values()];
-}
-
-export function outcomeColumns(r: AttemptResult): {
-  status: string;
-  nextAttemptAt: number | null;
-  finishedAt: number;
-  deliveredAt: number | null;
-} {
-  const finishedAt = r.attempt.startedAt + Math.round(r.attempt.durationMs);
-  if (r.outcome === 'delivered') {
-    return { status: 'delivered', nextAttemptAt: null, finishedAt, deliveredAt: finishedAt };
-  }
-  if (r.outcome === 'failed') return { status: 'failed', nextAttemptAt: null, finishedAt, deliveredAt: null };
-  return { status: 'pending', nextAttemptAt: r.nextAttemptAt ?? finishedAt, finishedAt, deliveredAt: null };
-}
-
 export function recordAttempts(db: SqliteDb, owner: string, results: AttemptResult[]): void {
   if (results.length === 0) return;
   const insertAttempt = db.stmt(INSERT_ATTEMPT);
@@ -74,21 +30,7 @@ export function recordAttempts(db: SqliteDb, owner: string, results: AttemptResu
   db.tx(() => {
     for (const r of results) {
       const a = r.attempt;
-      insertAttempt.run(
-        a.id,
-        a.deliveryId,
-        a.tenantId,
-        a.attemptNo,
-        a.startedAt,
-        a.durationMs,
-        a.requestUrl,
-        JSON.stringify(a.requestHeaders ?? {}),
-        a.responseStatus ?? null,
-        a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
-        a.responseBody ?? null,
-        a.error ?? null,
-        a.deliveryId,
-      );
+      insertAttempt.run(...(attemptValues(a) as Param[]), a.deliveryId);
       const o = outcomeColumns(r);
       finishDelivery.run(
         o.status,

@@ -1,298 +1,48 @@
 import type { Build, BuildRun, Project, Site, Trace } from '../../../builds/types.ts';
+import * as shared from '../../shared/builds-rows.ts';
+import { insertSql as sharedInsertSql } from '../../shared/rows.ts';
 import type { Param, Row } from '../db.ts';
+import { SQLITE } from '../rows.ts';
 
-/** Column lists in table order, shared by INSERTs. */
-export const PROJECT_COLUMNS = [
-  'id',
-  'tenant_id',
-  'project_id',
-  'name',
-  'description',
-  'date_added',
-  'lastmod',
-  'default_item',
-  'api_default_certainty',
-  'api_default_level',
-  'api_default_priority',
-  'api_default_store',
-  'api_default_ua_string',
-  'api_default_viewport_height',
-  'api_default_viewport_width',
-  'base_url',
-] as const;
-
-export const SITE_COLUMNS = [
-  'id',
-  'tenant_id',
-  'site_key',
-  'project_id',
-  'name',
-  'site_url',
-  'created_at',
-  'updated_at',
-] as const;
-
-export const TRACE_COLUMNS = [
-  'id',
-  'tenant_id',
-  'project_id',
-  'name',
-  'tags',
-  'tagged_bug',
-  'tagged_flaky',
-  'steps',
-  'created_at',
-  'updated_at',
-] as const;
-
-export const BUILD_COLUMNS = [
-  'id',
-  'tenant_id',
-  'project_id',
-  'trace_id',
-  'change_key',
-  'base_url',
-  'tags',
-  'commit_ref',
-  'commit_link',
-  'parameters',
-  'browsers',
-  'reporters',
-  'viewport_width',
-  'viewport_height',
-  'status',
-  'requested_at',
-  'deadline_at',
-  'finished_at',
-  'finished_event_id',
-  'report_event_id',
-  'reported_at',
-] as const;
-
-export const RUN_COLUMNS = [
-  'id',
-  'build_id',
-  'tenant_id',
-  'position',
-  'trace_id',
-  'trace_name',
-  'tagged_bug',
-  'tagged_flaky',
-  'browser',
-  'steps',
-  'status',
-  'attempts',
-  'lease_owner',
-  'lease_until',
-  'started_at',
-  'finished_at',
-  'duration_ms',
-  'error_type',
-  'error_message',
-  'failed_step',
-  'screenshot_token',
-] as const;
+export {
+  BUILD_COLUMNS,
+  buildFromRow,
+  PROJECT_COLUMNS,
+  projectFromRow,
+  RUN_COLUMNS,
+  SITE_COLUMNS,
+  siteFromRow,
+  TRACE_COLUMNS,
+} from '../../shared/builds-rows.ts';
 
 export function insertSql(table: string, columns: readonly string[]): string {
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-}
-
-const num = (v: unknown): number => Number(v);
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const json = <T>(v: unknown): T => JSON.parse(String(v)) as T;
-
-export function projectFromRow(r: Row): Project {
-  return {
-    id: String(r['id']),
-    tenantId: String(r['tenant_id']),
-    projectID: String(r['project_id']),
-    name: String(r['name']),
-    description: String(r['description']),
-    dateAdded: num(r['date_added']),
-    lastmod: num(r['lastmod']),
-    defaultItem: num(r['default_item']) === 1 ? 1 : 0,
-    apiDefaultCertainty: num(r['api_default_certainty']),
-    apiDefaultLevel: String(r['api_default_level']) as Project['apiDefaultLevel'],
-    apiDefaultPriority: num(r['api_default_priority']),
-    apiDefaultStore: num(r['api_default_store']) === 1 ? 1 : 0,
-    apiDefaultUAString: String(r['api_default_ua_string']),
-    apiDefaultViewportHeight: num(r['api_default_viewport_height']),
-    apiDefaultViewportWidth: num(r['api_default_viewport_width']),
-    baseUrl: strOrNull(r['base_url']),
-  };
+  return sharedInsertSql(SQLITE, table, columns);
 }
 
 export function projectParams(p: Project): Param[] {
-  return [
-    p.id,
-    p.tenantId,
-    p.projectID,
-    p.name,
-    p.description,
-    p.dateAdded,
-    p.lastmod,
-    p.defaultItem,
-    p.apiDefaultCertainty,
-    p.apiDefaultLevel,
-    p.apiDefaultPriority,
-    p.apiDefaultStore,
-    p.apiDefaultUAString,
-    p.apiDefaultViewportHeight,
-    p.apiDefaultViewportWidth,
-    p.baseUrl,
-  ];
-}
-
-export function siteFromRow(r: Row): Site {
-  return {
-    id: String(r['id']),
-    tenantId: String(r['tenant_id']),
-    siteKey: String(r['site_key']),
-    projectID: String(r['project_id']),
-    name: String(r['name']),
-    siteUrl: String(r['site_url']),
-    createdAt: num(r['created_at']),
-    updatedAt: num(r['updated_at']),
-  };
+  return shared.projectValues(p) as Param[];
 }
 
 export function siteParams(s: Site): Param[] {
-  return [s.id, s.tenantId, s.siteKey, s.projectID, s.name, s.siteUrl, s.createdAt, s.updatedAt];
+  return shared.siteValues(s) as Param[];
 }
 
 export function traceFromRow(r: Row): Trace {
-  return {
-    id: String(r['id']),
-    tenantId: String(r['tenant_id']),
-    projectID: String(r['project_id']),
-    name: String(r['name']),
-    tags: json(r['tags']),
-    taggedBug: num(r['tagged_bug']) === 1,
-    taggedFlaky: num(r['tagged_flaky']) === 1,
-    steps: json(r['steps']),
-    createdAt: num(r['created_at']),
-    updatedAt: num(r['updated_at']),
-  };
+  return shared.traceFromRow(SQLITE, r);
 }
 
 export function traceParams(t: Trace): Param[] {
-  return [
-    t.id,
-    t.tenantId,
-    t.projectID,
-    t.name,
-    JSON.stringify(t.tags),
-    t.taggedBug ? 1 : 0,
-    t.taggedFlaky ? 1 : 0,
-    JSON.stringify(t.steps),
-    t.createdAt,
-    t.updatedAt,
-  ];
-}
-
-export function buildFromRow(r: Row): Build {
-  return {
-    id: String(r['id']),
-    tenantId: String(r['tenant_id']),
-    projectID: String(r['project_id']),
-    traceId: strOrNull(r['trace_id']),
-    changeKey: String(r['change_key']),
-    baseUrl: String(r['base_url']),
-    tags: json(r['tags']),
-    commit: strOrNull(r['commit_ref']),
-    commitLink: strOrNull(r['commit_link']),
-    parameters: json(r['parameters']),
-    browsers: json(r['browsers']),
-    reporters: json(r['reporters']),
-    viewport: { width: num(r['viewport_width']), height: num(r['viewport_height']) },
-    status: String(r['status']) as Build['status'],
-    requestedAt: num(r['requested_at']),
-    deadlineAt: num(r['deadline_at']),
-    finishedAt: numOrNull(r['finished_at']),
-    finishedEventId: String(r['finished_event_id']),
-    reportEventId: String(r['report_event_id']),
-    reportedAt: numOrNull(r['reported_at']),
-  };
+  return shared.traceValues(SQLITE, t) as Param[];
 }
 
 export function buildParams(b: Build): Param[] {
-  return [
-    b.id,
-    b.tenantId,
-    b.projectID,
-    b.traceId,
-    b.changeKey,
-    b.baseUrl,
-    JSON.stringify(b.tags),
-    b.commit,
-    b.commitLink,
-    JSON.stringify(b.parameters),
-    JSON.stringify(b.browsers),
-    JSON.stringify(b.reporters),
-    b.viewport.width,
-    b.viewport.height,
-    b.status,
-    b.requestedAt,
-    b.deadlineAt,
-    b.finishedAt,
-    b.finishedEventId,
-    b.reportEventId,
-    b.reportedAt,
-  ];
+  return shared.buildValues(b) as Param[];
 }
 
 export function runFromRow(r: Row): BuildRun {
-  const errorType = strOrNull(r['error_type']);
-  return {
-    id: String(r['id']),
-    buildId: String(r['build_id']),
-    tenantId: String(r['tenant_id']),
-    position: num(r['position']),
-    traceId: String(r['trace_id']),
-    traceName: String(r['trace_name']),
-    taggedBug: num(r['tagged_bug']) === 1,
-    taggedFlaky: num(r['tagged_flaky']) === 1,
-    browser: String(r['browser']) as BuildRun['browser'],
-    steps: json(r['steps']),
-    status: String(r['status']) as BuildRun['status'],
-    attempts: num(r['attempts']),
-    leaseOwner: strOrNull(r['lease_owner']),
-    leaseUntil: numOrNull(r['lease_until']),
-    startedAt: numOrNull(r['started_at']),
-    finishedAt: numOrNull(r['finished_at']),
-    durationMs: numOrNull(r['duration_ms']),
-    error:
-      errorType === null
-        ? null
-        : { type: errorType as 'error' | 'failure', message: String(r['error_message'] ?? '') },
-    failedStep: numOrNull(r['failed_step']),
-    screenshotToken: strOrNull(r['screenshot_token']),
-  };
+  return shared.runFromRow(SQLITE, r);
 }
 
 export function runParams(r: BuildRun): Param[] {
-  return [
-    r.id,
-    r.buildId,
-    r.tenantId,
-    r.position,
-    r.traceId,
-    r.traceName,
-    r.taggedBug ? 1 : 0,
-    r.taggedFlaky ? 1 : 0,
-    r.browser,
-    JSON.stringify(r.steps),
-    r.status,
-    r.attempts,
-    r.leaseOwner,
-    r.leaseUntil,
-    r.startedAt,
-    r.finishedAt,
-    r.durationMs,
-    r.error?.type ?? null,
-    r.error?.message ?? null,
-    r.failedStep,
-    r.screenshotToken,
-  ];
+  return shared.runValues(SQLITE, r) as Param[];
 }

@@ -1,0 +1,288 @@
+import type {
+  ApiKey,
+  Attempt,
+  Delivery,
+  DeliveryStatus,
+  DeliveryTarget,
+  Hook,
+  KeyRole,
+  OldSecret,
+  StoredEvent,
+  Tenant,
+} from '../../domain/types.ts';
+import type { AttemptResult } from '../store.ts';
+
+/** A row as either driver returns it (SQLite's rows are a narrower record of this). */
+export type AnyRow = Record<string, unknown>;
+
+/** The little that differs between SQLite and PostgreSQL when mapping rows and parameters. */
+export interface Dialect {
+  /** Reads a boolean column (SQLite: 0/1 integers, PostgreSQL: booleans). */
+  bool(v: unknown): boolean;
+  /** Writes a boolean parameter. */
+  boolParam(b: boolean): unknown;
+  /** The i-th (1-based) parameter placeholder: `?` or `$i`. */
+  placeholder(i: number): string;
+}
+
+/** `?, ?, ?` or `$from, $from+1, …` for n parameters. */
+export function placeholderList(d: Dialect, n: number, from = 1): string {
+  return Array.from({ length: n }, (_, i) => d.placeholder(i + from)).join(', ');
+}
+
+/** `INSERT INTO table (a, b, …) VALUES (…)` with the dialect's placeholders. */
+export function insertSql(d: Dialect, table: string, columns: readonly string[]): string {
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholderList(d, columns.length)})`;
+}
+
+/** Column lists in table order, shared by INSERTs and aliased SELECTs. */
+export const HOOK_COLUMNS = [
+  'id',
+  'tenant_id',
+  'name',
+  'url',
+  'objects',
+  'events',
+  'enabled',
+  'username',
+  'password',
+  'secret',
+  'old_secrets',
+  'failing_since',
+  'last_success_at',
+  'disabled_reason',
+  'created_at',
+  'updated_at',
+] as const;
+
+export const DELIVERY_COLUMN_NAMES = [
+  'id',
+  'tenant_id',
+  'event_id',
+  'hook_id',
+  'target',
+  'status',
+  'attempts',
+  'schedule_pos',
+  'next_attempt_at',
+  'lease_owner',
+  'lease_until',
+  'last_status',
+  'last_error',
+  'created_at',
+  'updated_at',
+  'delivered_at',
+] as const;
+
+export type DeliveryColumn = (typeof DELIVERY_COLUMN_NAMES)[number];
+
+/** `h.id AS h_id, h.tenant_id AS h_tenant_id, …` for joins that also return a delivery. */
+export function aliased(table: string, columns: readonly string[], prefix: string): string {
+  return columns.map((c) => `${table}.${c} AS ${prefix}${c}`).join(', ');
+}
+
+const str = (v: unknown): string => v as string;
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const json = <T>(v: unknown): T => JSON.parse(v as string) as T;
+const jsonOrNull = <T>(v: unknown): T | null => (v === null || v === undefined ? null : json<T>(v));
+
+export function tenantFromRow(r: AnyRow): Tenant {
+  return { id: str(r['id']), name: str(r['name']), createdAt: num(r['created_at']) };
+}
+
+export function apiKeyFromRow(r: AnyRow): ApiKey {
+  return {
+    id: str(r['id']),
+    tenantId: str(r['tenant_id']),
+    name: str(r['name']),
+    role: str(r['role']) as KeyRole,
+    hash: str(r['hash']),
+    prefix: str(r['prefix']),
+    createdAt: num(r['created_at']),
+    revokedAt: numOrNull(r['revoked_at']),
+  };
+}
+
+/** Reads a hook whose columns may carry a prefix (`h_id`, … from `aliased`). */
+export function hookFromRow(d: Dialect, r: AnyRow, p = ''): Hook {
+  return {
+    id: str(r[`${p}id`]),
+    tenantId: str(r[`${p}tenant_id`]),
+    name: str(r[`${p}name`]),
+    url: str(r[`${p}url`]),
+    objects: json<string[]>(r[`${p}objects`]),
+    events: jsonOrNull<string[]>(r[`${p}events`]),
+    enabled: d.bool(r[`${p}enabled`]),
+    username: strOrNull(r[`${p}username`]),
+    password: strOrNull(r[`${p}password`]),
+    secret: str(r[`${p}secret`]),
+    oldSecrets: json<OldSecret[]>(r[`${p}old_secrets`]),
+    failingSince: numOrNull(r[`${p}failing_since`]),
+    lastSuccessAt: numOrNull(r[`${p}last_success_at`]),
+    disabledReason: strOrNull(r[`${p}disabled_reason`]),
+    createdAt: num(r[`${p}created_at`]),
+    updatedAt: num(r[`${p}updated_at`]),
+  };
+}
+
+/** A hook's parameters in HOOK_COLUMNS order. */
+export function hookValues(d: Dialect, h: Hook): unknown[] {
+  return [
+    h.id,
+    h.tenantId,
+    h.name,
+    h.url,
+    JSON.stringify(h.objects),
+    h.events === null ? null : JSON.stringify(h.events),
+    d.boolParam(h.enabled),
+    h.username ?? null,
+    h.password ?? null,
+    h.secret,
+    JSON.stringify(h.oldSecrets ?? []),
+    h.failingSince ?? null,
+    h.lastSuccessAt ?? null,
+    h.disabledReason ?? null,
+    h.createdAt,
+    h.updatedAt,
+  ];
+}
+
+export function eventFromRow(r: AnyRow): StoredEvent {
+  return {
+    id: str(r['id']),
+    tenantId: str(r['tenant_id']),
+    eventId: str(r['event_id']),
+    type: str(r['type']),
+    dateAdded: num(r['date_added']),
+    payload: str(r['payload']),
+    idempotencyKey: strOrNull(r['idempotency_key']),
+    createdAt: num(r['created_at']),
+  };
+}
+
+export function deliveryFromRow(r: AnyRow): Delivery {
+  return {
+    id: str(r['id']),
+    tenantId: str(r['tenant_id']),
+    eventId: str(r['event_id']),
+    hookId: strOrNull(r['hook_id']),
+    target: jsonOrNull<DeliveryTarget>(r['target']),
+    status: str(r['status']) as DeliveryStatus,
+    attempts: num(r['attempts']),
+    schedulePos: num(r['schedule_pos']),
+    nextAttemptAt: numOrNull(r['next_attempt_at']),
+    leaseOwner: strOrNull(r['lease_owner']),
+    leaseUntil: numOrNull(r['lease_until']),
+    lastStatus: numOrNull(r['last_status']),
+    lastError: strOrNull(r['last_error']),
+    createdAt: num(r['created_at']),
+    updatedAt: num(r['updated_at']),
+    deliveredAt: numOrNull(r['delivered_at']),
+  };
+}
+
+/** A delivery's parameters in DELIVERY_COLUMN_NAMES order. */
+export function deliveryValues(d: Delivery): unknown[] {
+  return [
+    d.id,
+    d.tenantId,
+    d.eventId,
+    d.hookId ?? null,
+    d.target ? JSON.stringify(d.target) : null,
+    d.status,
+    d.attempts,
+    d.schedulePos,
+    d.nextAttemptAt ?? null,
+    d.leaseOwner ?? null,
+    d.leaseUntil ?? null,
+    d.lastStatus ?? null,
+    d.lastError ?? null,
+    d.createdAt,
+    d.updatedAt,
+    d.deliveredAt ?? null,
+  ];
+}
+
+export function attemptFromRow(r: AnyRow): Attempt {
+  return {
+    id: str(r['id']),
+    deliveryId: str(r['delivery_id']),
+    tenantId: str(r['tenant_id']),
+    attemptNo: num(r['attempt_no']),
+    startedAt: num(r['started_at']),
+    durationMs: num(r['duration_ms']),
+    requestUrl: str(r['request_url']),
+    requestHeaders: json<Record<string, string>>(r['request_headers']),
+    responseStatus: numOrNull(r['response_status']),
+    responseHeaders: jsonOrNull<Record<string, string>>(r['response_headers']),
+    responseBody: strOrNull(r['response_body']),
+    error: strOrNull(r['error']),
+  };
+}
+
+/** An attempt's parameters in the attempts table's column order (id … error). */
+export function attemptValues(a: Attempt): unknown[] {
+  return [
+    a.id,
+    a.deliveryId,
+    a.tenantId,
+    a.attemptNo,
+    a.startedAt,
+    a.durationMs,
+    a.requestUrl,
+    JSON.stringify(a.requestHeaders ?? {}),
+    a.responseStatus ?? null,
+    a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
+    a.responseBody ?? null,
+    a.error ?? null,
+  ];
+}
+
+/** What a batch does to one hook's health, its results taken in the order they started. */
+export interface HealthChange {
+  hookId: string;
+  /** Start of the latest successful attempt, if any. */
+  lastSuccessAt: number | null;
+  /** Start of the first failure after that success (or of the first failure, if none). */
+  failingSince: number | null;
+}
+
+/** One change per hook, in the order each hook first appears among the started attempts. */
+export function foldHealth(results: AttemptResult[]): HealthChange[] {
+  const byHook = new Map<string, HealthChange>();
+  const ordered = results
+    .filter((r) => r.hookId !== null)
+    .sort((a, b) => a.attempt.startedAt - b.attempt.startedAt);
+  for (const r of ordered) {
+    const hookId = r.hookId as string;
+    let change = byHook.get(hookId);
+    if (!change) {
+      change = { hookId, lastSuccessAt: null, failingSince: null };
+      byHook.set(hookId, change);
+    }
+    if (r.outcome === 'delivered') {
+      change.lastSuccessAt = r.attempt.startedAt;
+      change.failingSince = null;
+    } else {
+      change.failingSince ??= r.attempt.startedAt;
+    }
+  }
+  return [...byHook.values()];
+}
+
+/** How an attempt's outcome moves its delivery. */
+export function outcomeColumns(r: AttemptResult): {
+  status: string;
+  nextAttemptAt: number | null;
+  finishedAt: number;
+  deliveredAt: number | null;
+} {
+  const finishedAt = r.attempt.startedAt + Math.round(r.attempt.durationMs);
+  if (r.outcome === 'delivered') {
+    return { status: 'delivered', nextAttemptAt: null, finishedAt, deliveredAt: finishedAt };
+  }
+  if (r.outcome === 'failed') return { status: 'failed', nextAttemptAt: null, finishedAt, deliveredAt: null };
+  return { status: 'pending', nextAttemptAt: r.nextAttemptAt ?? finishedAt, finishedAt, deliveredAt: null };
+}
