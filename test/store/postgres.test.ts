@@ -1,67 +1,10 @@
-import { after, before, describe } from 'node:test';
-import pg from 'pg';
-import { PostgresStore } from '../../src/store/postgres/store.ts';
-import { createTestDatabase, pgSkipReason } from '../helpers/pg.ts';
-import type { TestDatabase } from '../helpers/pg.ts';
+import { describe } from 'node:test';
+import { pgSkipReason } from '../helpers/pg.ts';
+import { CORE_TABLES, postgresTarget } from '../helpers/store-targets.ts';
 import { runStoreConformance } from './conformance.ts';
-import type { StoreFixture } from './conformance.ts';
-
-// Children before parents. Emptying the tables between tests is far cheaper than a database
-// per test (DROP DATABASE forces a checkpoint); the tests of one file run one at a time.
-const TABLES = ['attempts', 'deliveries', 'events', 'hooks', 'api_keys', 'tenants'];
-
-async function fixtureOn(url: string, migrated: boolean, onClose?: () => Promise<void>) {
-  const open = () => new PostgresStore({ connectionString: url, poolSize: 4 });
-  const store = open();
-  const opened = [store];
-  if (migrated) await store.migrate();
-  const fixture: StoreFixture & { close(): Promise<void> } = {
-    store,
-    async openAnother() {
-      const another = open();
-      opened.push(another);
-      return another;
-    },
-    appliedMigrations: () => store.appliedMigrations(),
-    async close() {
-      for (const s of opened) await s.close();
-      await onClose?.();
-    },
-  };
-  return fixture;
-}
-
-async function emptyTables(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(TABLES.map((t) => `DELETE FROM ${t};`).join('\n'));
-  } finally {
-    await client.end();
-  }
-}
 
 const skip = await pgSkipReason();
 
 describe('PostgresStore conformance', { skip }, () => {
-  let db: TestDatabase | undefined;
-  before(async () => {
-    db = await createTestDatabase();
-  });
-  after(async () => {
-    await db?.drop();
-  });
-
-  runStoreConformance({
-    dialect: 'postgres',
-    async fresh() {
-      if (!db) throw new Error('test database was not created');
-      await emptyTables(db.url);
-      return fixtureOn(db.url, false);
-    },
-    async blank() {
-      const blank = await createTestDatabase({ migrated: false });
-      return fixtureOn(blank.url, false, () => blank.drop());
-    },
-  });
+  runStoreConformance(postgresTarget(CORE_TABLES));
 });

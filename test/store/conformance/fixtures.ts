@@ -2,24 +2,10 @@ import { test } from 'node:test';
 import { newId } from '../../../src/domain/ids.ts';
 import type { Attempt, Delivery, Hook, StoredEvent, Tenant } from '../../../src/domain/types.ts';
 import type { AttemptResult, NewEventWithDeliveries, Store } from '../../../src/store/store.ts';
+import type { StoreFixture, StoreTarget as ConformanceTarget } from '../../helpers/store-targets.ts';
 
-/** A fresh migrated store on an empty database, plus ways to reach the same database again. */
-export interface StoreFixture {
-  store: Store;
-  /** Another Store instance on the same database, as a second process would have. */
-  openAnother(): Promise<Store>;
-  /** Versions recorded in herald_migrations. */
-  appliedMigrations(): Promise<number[]>;
-}
-
-/** What a backend's test file provides to run the suite. */
-export interface ConformanceTarget {
-  dialect: 'sqlite' | 'postgres';
-  /** Called per test; `close` frees everything it opened (stores from openAnother too). */
-  fresh(): Promise<StoreFixture & { close(): Promise<void> }>;
-  /** A store on a database that was never migrated. */
-  blank(): Promise<StoreFixture & { close(): Promise<void> }>;
-}
+/** Each backend's test file provides a target; see test/helpers/store-targets.ts. */
+export type { StoreFixture, ConformanceTarget };
 
 /** Registers a test that gets a fresh fixture and always closes it. */
 export function storeTest(
