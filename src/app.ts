@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { ensureAdminKey, KeyCache } from './auth/keys.ts';
 import type { Config } from './config.ts';
-import { createDeliveryAgent } from './delivery/agent.ts';
+import { createSender } from './delivery/sender.ts';
 import { Housekeeping } from './delivery/housekeeping.ts';
 import { Worker } from './delivery/worker.ts';
 import { newId } from './domain/ids.ts';
@@ -56,23 +56,24 @@ export async function startApp(
 
   let worker: Worker | null = null;
   let housekeeping: Housekeeping | null = null;
-  const agent = roles.worker
-    ? createDeliveryAgent({
-        allowlist: config.targetAllowlist,
+  const sender = roles.worker
+    ? await createSender({
+        threads: config.senderThread,
+        allowlist: config.targetAllowlistRaw,
         connectionsPerOrigin: config.connectionsPerOrigin,
         connectTimeoutMs: Math.min(10_000, config.deliveryTimeoutMs),
+        timeoutMs: config.deliveryTimeoutMs,
       })
     : null;
-  if (agent) {
+  if (sender) {
     worker = new Worker({
       store,
-      agent,
+      sender,
       log: log.child({ component: 'worker' }),
       metrics,
       owner: `${hostname()}:${process.pid}:${newId('delivery').slice(4, 14)}`,
       retrySchedule: config.retrySchedule,
       retryAfterMaxMs: config.retryAfterMaxSec * 1000,
-      timeoutMs: config.deliveryTimeoutMs,
       hookMaxInFlight: config.hookMaxInFlight,
       batchSize: config.workerBatchSize,
       pollIntervalMs: config.pollIntervalMs,
@@ -112,7 +113,7 @@ export async function startApp(
       await housekeeping?.stop();
       publisher.attachSink(null);
       await worker?.stop();
-      await agent?.close();
+      await sender?.close();
       await store.close();
     })());
 

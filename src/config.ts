@@ -23,6 +23,7 @@ export interface Config {
   hookDisableAfterSec: number;
   hookMaxInFlight: number;
   connectionsPerOrigin: number;
+  senderThread: boolean;
   workerBatchSize: number;
   pollIntervalMs: number;
   leaseMs: number;
@@ -167,6 +168,16 @@ export const CONFIG_FIELDS = [
     default: '64',
     doc: 'Keep-alive connections in the pool of each receiving origin.',
     parse: int(1, 10_000),
+  }),
+  field({
+    key: 'senderThread',
+    env: 'HERALD_SENDER_THREAD',
+    default: 'true',
+    doc: 'Sign and send webhooks on a worker thread, so delivery uses a second core; false sends on the main thread.',
+    parse: (raw) => {
+      if (raw !== 'true' && raw !== 'false') throw new Error('must be true or false');
+      return raw === 'true';
+    },
   }),
   field({
     key: 'workerBatchSize',

@@ -101,6 +101,12 @@ function describeError(err: unknown, timeoutMs: number): string {
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
+/** The outcome of an attempt that could not be made (e.g. the sender thread died). */
+export function unsentOutcome(c: ClaimedDelivery, error: string): SendOutcome {
+  const url = c.delivery.target?.url ?? c.hook?.url ?? '';
+  return { ok: false, retryAfterMs: null, attempt: attemptOf(c, Date.now(), 0, url, {}, { error }) };
+}
+
 /** Makes one attempt. Never throws: every failure is reported in the attempt. */
 export async function sendOnce(agent: Agent, c: ClaimedDelivery, timeoutMs: number): Promise<SendOutcome> {
   const startedAt = Date.now();

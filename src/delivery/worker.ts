@@ -1,21 +1,19 @@
-import type { Agent } from 'undici';
 import type { ClaimedDelivery } from '../domain/types.ts';
 import type { LocalSink } from '../ingest/publish.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AttemptResult, Store } from '../store/store.ts';
 import { nextRetry } from './retry.ts';
-import { sendOnce } from './send.ts';
+import type { Sender } from './sender.ts';
 
 export interface WorkerOptions {
   store: Store;
-  agent: Agent;
+  sender: Sender;
   log: Logger;
   metrics: Metrics;
   owner: string;
   retrySchedule: number[];
   retryAfterMaxMs: number;
-  timeoutMs: number;
   hookMaxInFlight: number;
   /** Deliveries in flight at once. The worker holds at most 4× this many. */
   batchSize: number;
@@ -211,7 +209,7 @@ export class Worker implements LocalSink {
   }
 
   private async deliver(key: string, c: ClaimedDelivery): Promise<void> {
-    const { attempt, ok, retryAfterMs } = await sendOnce(this.o.agent, c, this.o.timeoutMs);
+    const { attempt, ok, retryAfterMs } = await this.o.sender.send(c);
     const now = Date.now();
     let result: AttemptResult;
     if (ok) {
