@@ -158,7 +158,7 @@ export const CONFIG_FIELDS = [
   field({
     key: 'hookMaxInFlight',
     env: 'HERALD_HOOK_MAX_IN_FLIGHT',
-    default: '32',
+    default: '64',
     doc: 'Requests in flight at once to one hook, so one slow receiver cannot hold up the rest.',
     parse: int(1, 10_000),
   }),
