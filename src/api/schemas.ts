@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { EVENT_NAME_PATTERN, PublishEventBody } from '../domain/event-types.ts';
 import { HOOK_OBJECTS } from '../domain/types.ts';
 
 /** Request and response schemas of the JSON API. One schema drives validation and OpenAPI. */
@@ -15,7 +16,7 @@ export const ErrorBody = Type.Object(
 );
 
 export const EventTypeName = Type.String({
-  pattern: '^[A-Za-z][A-Za-z0-9]*\\.[A-Za-z][A-Za-z0-9_]*$',
+  pattern: EVENT_NAME_PATTERN,
   maxLength: 100,
   description: 'object.action, e.g. project.created',
 });
@@ -107,14 +108,8 @@ export const EventListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const PublishBody = Type.Object(
-  {
-    event: EventTypeName,
-    data: Type.Record(Type.String(), Type.Unknown()),
-    eventID: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  },
-  { additionalProperties: false },
-);
+/** The body of POST /api/events, defined with the event catalogue. */
+export const PublishBody = PublishEventBody;
 export type PublishBody = Static<typeof PublishBody>;
 
 export const BATCH_MAX = 1000;

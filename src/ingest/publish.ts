@@ -11,7 +11,7 @@ import { matchingHooks } from './match.ts';
 
 export interface PublishInput {
   event: string;
-  data: Record<string, unknown>;
+  data: object;
   eventID?: string | undefined;
   idempotencyKey?: string | null | undefined;
 }
