@@ -169,9 +169,21 @@ describe('projects and builds in Chromium', () => {
     assert.match(failure, /Greeting in Chrome/);
     assert.match(failure, /failure: an assertion did not hold/);
     assert.match(failure, /step 2 \(assertText "h1"\)/);
-    const shot = await page.$eval('.screenshot img', (img) => {
-      const i = img as unknown as { complete: boolean; naturalWidth: number; alt: string };
-      return { loaded: i.complete && i.naturalWidth > 0, alt: i.alt };
+    // The screenshot is lazy, so it may load after the page's load event: load it now and await
+    // its decode (an event), then check it really is an image.
+    const shot = await page.$eval('.screenshot img', async (img) => {
+      const i = img as unknown as {
+        loading: string;
+        naturalWidth: number;
+        alt: string;
+        decode(): Promise<void>;
+      };
+      i.loading = 'eager';
+      const loaded = await i.decode().then(
+        () => i.naturalWidth > 0,
+        () => false,
+      );
+      return { loaded, alt: i.alt };
     });
     assert.deepEqual(shot, { loaded: true, alt: 'The page in Chrome (Chromium) when Greeting failed' });
     const reporters = await textOf(page, '#reporter-deliveries tbody');
