@@ -2,6 +2,7 @@ import type { Attempt, Delivery, DeliveryStatus } from '../../domain/types.ts';
 import { notifyWake, query } from './pool.ts';
 import type { Queryable } from './pool.ts';
 import { attemptFromRow, deliveryFromRow } from './rows.ts';
+import { listPage } from './page.ts';
 
 export async function getDelivery(db: Queryable, tenantId: string, id: string): Promise<Delivery | null> {
   const { rows } = await query(db, 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2', [
@@ -16,26 +17,8 @@ export async function listDeliveries(
   tenantId: string,
   opts: { hookId?: string; eventId?: string; status?: DeliveryStatus; limit: number; after?: string },
 ): Promise<Delivery[]> {
-  const values: unknown[] = [tenantId];
-  const where = ['tenant_id = $1'];
-  const filters: [string, string | undefined][] = [
-    ['hook_id = ', opts.hookId],
-    ['event_id = ', opts.eventId],
-    ['status = ', opts.status],
-    ['id < ', opts.after],
-  ];
-  for (const [condition, value] of filters) {
-    if (value === undefined) continue;
-    values.push(value);
-    where.push(`${condition}$${values.length}`);
-  }
-  values.push(opts.limit);
-  const { rows } = await query(
-    db,
-    `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length}`,
-    values,
-  );
-  return rows.map(deliveryFromRow);
+  const filters = { hook_id: opts.hookId, event_id: opts.eventId, status: opts.status };
+  return (await listPage(db, 'deliveries', tenantId, filters, opts)).map(deliveryFromRow);
 }
 
 export async function listAttempts(db: Queryable, tenantId: string, deliveryId: string): Promise<Attempt[]> {

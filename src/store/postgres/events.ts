@@ -3,6 +3,7 @@ import type { StoredEvent } from '../../domain/types.ts';
 import { query } from './pool.ts';
 import type { Queryable } from './pool.ts';
 import { eventFromRow } from './rows.ts';
+import { listPage } from './page.ts';
 
 /** By internal id (`evt_…`) first, then by the envelope's eventID. */
 export async function getEvent(
@@ -29,21 +30,5 @@ export async function listEvents(
   tenantId: string,
   opts: { limit: number; after?: string; type?: string },
 ): Promise<StoredEvent[]> {
-  const values: unknown[] = [tenantId];
-  const where = ['tenant_id = $1'];
-  if (opts.type !== undefined) {
-    values.push(opts.type);
-    where.push(`type = $${values.length}`);
-  }
-  if (opts.after !== undefined) {
-    values.push(opts.after);
-    where.push(`id < $${values.length}`);
-  }
-  values.push(opts.limit);
-  const { rows } = await query(
-    db,
-    `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length}`,
-    values,
-  );
-  return rows.map(eventFromRow);
+  return (await listPage(db, 'events', tenantId, { type: opts.type }, opts)).map(eventFromRow);
 }

@@ -3,6 +3,7 @@ import type { Hook, HookPatch } from '../../domain/types.ts';
 import { query, withTx } from './pool.ts';
 import type { Queryable } from './pool.ts';
 import { HOOK_COLUMNS, hookFromRow, hookValues, params } from './rows.ts';
+import { listPage } from './page.ts';
 
 const INSERT_HOOK = `INSERT INTO hooks (${HOOK_COLUMNS.join(', ')}) VALUES (${params(HOOK_COLUMNS.length)})`;
 
@@ -35,18 +36,7 @@ export async function listHooks(
   tenantId: string,
   opts: { limit: number; after?: string },
 ): Promise<Hook[]> {
-  const { rows } =
-    opts.after !== undefined
-      ? await query(db, 'SELECT * FROM hooks WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [
-          tenantId,
-          opts.after,
-          opts.limit,
-        ])
-      : await query(db, 'SELECT * FROM hooks WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2', [
-          tenantId,
-          opts.limit,
-        ]);
-  return rows.map((r) => hookFromRow(r));
+  return (await listPage(db, 'hooks', tenantId, {}, opts)).map((r) => hookFromRow(r));
 }
 
 export async function listEnabledHooks(db: Queryable, tenantId: string): Promise<Hook[]> {

@@ -1,6 +1,7 @@
 import type { Attempt, Delivery, DeliveryStatus } from '../../domain/types.ts';
-import type { Param, SqliteDb } from './db.ts';
+import type { SqliteDb } from './db.ts';
 import { attemptFromRow, deliveryFromRow } from './rows.ts';
+import { listPage } from './page.ts';
 
 export function getDelivery(db: SqliteDb, tenantId: string, id: string): Delivery | null {
   const row = db.get('SELECT * FROM deliveries WHERE tenant_id = ? AND id = ?', tenantId, id);
@@ -12,26 +13,8 @@ export function listDeliveries(
   tenantId: string,
   opts: { hookId?: string; eventId?: string; status?: DeliveryStatus; limit: number; after?: string },
 ): Delivery[] {
-  const where = ['tenant_id = ?'];
-  const params: Param[] = [tenantId];
-  const filters: [string, string | undefined][] = [
-    ['hook_id', opts.hookId],
-    ['event_id', opts.eventId],
-    ['status', opts.status],
-  ];
-  for (const [column, value] of filters) {
-    if (value === undefined) continue;
-    where.push(`${column} = ?`);
-    params.push(value);
-  }
-  if (opts.after !== undefined) {
-    where.push('id < ?');
-    params.push(opts.after);
-  }
-  params.push(opts.limit);
-  return db
-    .all(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, ...params)
-    .map(deliveryFromRow);
+  const filters = { hook_id: opts.hookId, event_id: opts.eventId, status: opts.status };
+  return listPage(db, 'deliveries', tenantId, filters, opts).map(deliveryFromRow);
 }
 
 export function listAttempts(db: SqliteDb, tenantId: string, deliveryId: string): Attempt[] {

@@ -1,7 +1,8 @@
 import { hasPrefix } from '../../domain/ids.ts';
 import type { StoredEvent } from '../../domain/types.ts';
-import type { Param, SqliteDb } from './db.ts';
+import type { SqliteDb } from './db.ts';
 import { eventFromRow } from './rows.ts';
+import { listPage } from './page.ts';
 
 /** By internal id (`evt_…`) first, then by the envelope's eventID. */
 export function getEvent(db: SqliteDb, tenantId: string, idOrEventId: string): StoredEvent | null {
@@ -18,18 +19,5 @@ export function listEvents(
   tenantId: string,
   opts: { limit: number; after?: string; type?: string },
 ): StoredEvent[] {
-  const where = ['tenant_id = ?'];
-  const params: Param[] = [tenantId];
-  if (opts.type !== undefined) {
-    where.push('type = ?');
-    params.push(opts.type);
-  }
-  if (opts.after !== undefined) {
-    where.push('id < ?');
-    params.push(opts.after);
-  }
-  params.push(opts.limit);
-  return db
-    .all(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, ...params)
-    .map(eventFromRow);
+  return listPage(db, 'events', tenantId, { type: opts.type }, opts).map(eventFromRow);
 }

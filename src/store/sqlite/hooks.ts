@@ -1,6 +1,7 @@
 import type { Hook, HookPatch } from '../../domain/types.ts';
 import type { Param, SqliteDb } from './db.ts';
 import { HOOK_COLUMNS, hookFromRow, hookParams, placeholders } from './rows.ts';
+import { listPage } from './page.ts';
 
 const INSERT_HOOK = `INSERT INTO hooks (${HOOK_COLUMNS.join(', ')}) VALUES (${placeholders(HOOK_COLUMNS.length)})`;
 
@@ -29,15 +30,7 @@ export function getHook(db: SqliteDb, tenantId: string, id: string): Hook | null
 }
 
 export function listHooks(db: SqliteDb, tenantId: string, opts: { limit: number; after?: string }): Hook[] {
-  const rows = opts.after
-    ? db.all(
-        'SELECT * FROM hooks WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
-        tenantId,
-        opts.after,
-        opts.limit,
-      )
-    : db.all('SELECT * FROM hooks WHERE tenant_id = ? ORDER BY id DESC LIMIT ?', tenantId, opts.limit);
-  return rows.map((r) => hookFromRow(r));
+  return listPage(db, 'hooks', tenantId, {}, opts).map((r) => hookFromRow(r));
 }
 
 export function listEnabledHooks(db: SqliteDb, tenantId: string): Hook[] {

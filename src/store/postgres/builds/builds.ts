@@ -11,6 +11,7 @@ import {
   runFromRow,
   runValues,
 } from './rows.ts';
+import { listPage } from '../page.ts';
 
 const INSERT_BUILD = insertSql('builds', BUILD_COLUMNS);
 
@@ -43,23 +44,7 @@ export async function listBuilds(
   tenantId: string,
   opts: { limit: number; after?: string; projectID?: string },
 ): Promise<Build[]> {
-  const values: unknown[] = [tenantId];
-  const where = ['tenant_id = $1'];
-  if (opts.projectID !== undefined) {
-    values.push(opts.projectID);
-    where.push(`project_id = $${values.length}`);
-  }
-  if (opts.after !== undefined) {
-    values.push(opts.after);
-    where.push(`id < $${values.length}`);
-  }
-  values.push(opts.limit);
-  const { rows } = await query(
-    db,
-    `SELECT * FROM builds WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length}`,
-    values,
-  );
-  return rows.map(buildFromRow);
+  return (await listPage(db, 'builds', tenantId, { project_id: opts.projectID }, opts)).map(buildFromRow);
 }
 
 export async function listRuns(db: Queryable, tenantId: string, buildId: string): Promise<BuildRun[]> {

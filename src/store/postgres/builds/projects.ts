@@ -3,6 +3,7 @@ import type { Project, ProjectPatch, Site } from '../../../builds/types.ts';
 import { query, withTx } from '../pool.ts';
 import type { Queryable } from '../pool.ts';
 import { insertSql, PROJECT_COLUMNS, projectFromRow, projectValues, siteFromRow } from './rows.ts';
+import { listPage } from '../page.ts';
 
 const INSERT = insertSql('projects', PROJECT_COLUMNS);
 
@@ -66,18 +67,7 @@ export async function listProjects(
   tenantId: string,
   opts: { limit: number; after?: string },
 ): Promise<Project[]> {
-  const { rows } =
-    opts.after === undefined
-      ? await query(db, 'SELECT * FROM projects WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2', [
-          tenantId,
-          opts.limit,
-        ])
-      : await query(db, 'SELECT * FROM projects WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [
-          tenantId,
-          opts.after,
-          opts.limit,
-        ]);
-  return rows.map(projectFromRow);
+  return (await listPage(db, 'projects', tenantId, {}, opts)).map(projectFromRow);
 }
 
 export function updateProject(

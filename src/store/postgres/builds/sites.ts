@@ -2,6 +2,7 @@ import type { Site, SitePatch } from '../../../builds/types.ts';
 import { query } from '../pool.ts';
 import type { Queryable } from '../pool.ts';
 import { insertSql, SITE_COLUMNS, siteFromRow, siteValues } from './rows.ts';
+import { listPage } from '../page.ts';
 
 const INSERT = insertSql('sites', SITE_COLUMNS);
 
@@ -28,23 +29,7 @@ export async function listSites(
   tenantId: string,
   opts: { limit: number; after?: string; projectID?: string },
 ): Promise<Site[]> {
-  const values: unknown[] = [tenantId];
-  const where = ['tenant_id = $1'];
-  if (opts.projectID !== undefined) {
-    values.push(opts.projectID);
-    where.push(`project_id = $${values.length}`);
-  }
-  if (opts.after !== undefined) {
-    values.push(opts.after);
-    where.push(`id < $${values.length}`);
-  }
-  values.push(opts.limit);
-  const { rows } = await query(
-    db,
-    `SELECT * FROM sites WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${values.length}`,
-    values,
-  );
-  return rows.map(siteFromRow);
+  return (await listPage(db, 'sites', tenantId, { project_id: opts.projectID }, opts)).map(siteFromRow);
 }
 
 export async function updateSite(

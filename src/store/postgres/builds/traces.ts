@@ -2,6 +2,7 @@ import type { Trace, TracePatch } from '../../../builds/types.ts';
 import { query } from '../pool.ts';
 import type { Queryable } from '../pool.ts';
 import { insertSql, TRACE_COLUMNS, traceFromRow, traceValues } from './rows.ts';
+import { listPage } from '../page.ts';
 
 const INSERT = insertSql('traces', TRACE_COLUMNS);
 
@@ -28,19 +29,7 @@ export async function listTraces(
   projectID: string,
   opts: { limit: number; after?: string },
 ): Promise<Trace[]> {
-  const { rows } =
-    opts.after === undefined
-      ? await query(
-          db,
-          'SELECT * FROM traces WHERE tenant_id = $1 AND project_id = $2 ORDER BY id DESC LIMIT $3',
-          [tenantId, projectID, opts.limit],
-        )
-      : await query(
-          db,
-          'SELECT * FROM traces WHERE tenant_id = $1 AND project_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4',
-          [tenantId, projectID, opts.after, opts.limit],
-        );
-  return rows.map(traceFromRow);
+  return (await listPage(db, 'traces', tenantId, { project_id: projectID }, opts)).map(traceFromRow);
 }
 
 export async function listAllTraces(db: Queryable, tenantId: string, projectID: string): Promise<Trace[]> {

@@ -1,5 +1,5 @@
 import type { Build, BuildRun } from '../../../builds/types.ts';
-import type { Param, SqliteDb } from '../db.ts';
+import type { SqliteDb } from '../db.ts';
 import {
   BUILD_COLUMNS,
   buildFromRow,
@@ -9,6 +9,7 @@ import {
   runFromRow,
   runParams,
 } from './rows.ts';
+import { listPage } from '../page.ts';
 
 const INSERT_BUILD = insertSql('builds', BUILD_COLUMNS);
 const INSERT_RUN = insertSql('build_runs', RUN_COLUMNS);
@@ -30,19 +31,7 @@ export function listBuilds(
   tenantId: string,
   opts: { limit: number; after?: string; projectID?: string },
 ): Build[] {
-  const where = ['tenant_id = ?'];
-  const params: Param[] = [tenantId];
-  if (opts.projectID !== undefined) {
-    where.push('project_id = ?');
-    params.push(opts.projectID);
-  }
-  if (opts.after !== undefined) {
-    where.push('id < ?');
-    params.push(opts.after);
-  }
-  return db
-    .all(`SELECT * FROM builds WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, ...params, opts.limit)
-    .map(buildFromRow);
+  return listPage(db, 'builds', tenantId, { project_id: opts.projectID }, opts).map(buildFromRow);
 }
 
 export function listRuns(db: SqliteDb, tenantId: string, buildId: string): BuildRun[] {

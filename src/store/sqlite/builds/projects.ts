@@ -1,6 +1,7 @@
 import type { Project, ProjectPatch, Site } from '../../../builds/types.ts';
 import type { Param, SqliteDb } from '../db.ts';
 import { insertSql, PROJECT_COLUMNS, projectFromRow, projectParams, siteFromRow } from './rows.ts';
+import { listPage } from '../page.ts';
 
 const INSERT = insertSql('projects', PROJECT_COLUMNS);
 
@@ -54,16 +55,7 @@ export function listProjects(
   tenantId: string,
   opts: { limit: number; after?: string },
 ): Project[] {
-  const rows =
-    opts.after === undefined
-      ? db.all('SELECT * FROM projects WHERE tenant_id = ? ORDER BY id DESC LIMIT ?', tenantId, opts.limit)
-      : db.all(
-          'SELECT * FROM projects WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
-          tenantId,
-          opts.after,
-          opts.limit,
-        );
-  return rows.map(projectFromRow);
+  return listPage(db, 'projects', tenantId, {}, opts).map(projectFromRow);
 }
 
 export function updateProject(

@@ -1,6 +1,7 @@
 import type { Site, SitePatch } from '../../../builds/types.ts';
 import type { Param, SqliteDb } from '../db.ts';
 import { insertSql, SITE_COLUMNS, siteFromRow, siteParams } from './rows.ts';
+import { listPage } from '../page.ts';
 
 const INSERT = insertSql('sites', SITE_COLUMNS);
 
@@ -24,19 +25,7 @@ export function listSites(
   tenantId: string,
   opts: { limit: number; after?: string; projectID?: string },
 ): Site[] {
-  const where = ['tenant_id = ?'];
-  const params: Param[] = [tenantId];
-  if (opts.projectID !== undefined) {
-    where.push('project_id = ?');
-    params.push(opts.projectID);
-  }
-  if (opts.after !== undefined) {
-    where.push('id < ?');
-    params.push(opts.after);
-  }
-  return db
-    .all(`SELECT * FROM sites WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, ...params, opts.limit)
-    .map(siteFromRow);
+  return listPage(db, 'sites', tenantId, { project_id: opts.projectID }, opts).map(siteFromRow);
 }
 
 export function updateSite(

@@ -1,6 +1,7 @@
 import type { Trace, TracePatch } from '../../../builds/types.ts';
 import type { Param, SqliteDb } from '../db.ts';
 import { insertSql, TRACE_COLUMNS, traceFromRow, traceParams } from './rows.ts';
+import { listPage } from '../page.ts';
 
 const INSERT = insertSql('traces', TRACE_COLUMNS);
 
@@ -27,22 +28,7 @@ export function listTraces(
   projectID: string,
   opts: { limit: number; after?: string },
 ): Trace[] {
-  const rows =
-    opts.after === undefined
-      ? db.all(
-          'SELECT * FROM traces WHERE tenant_id = ? AND project_id = ? ORDER BY id DESC LIMIT ?',
-          tenantId,
-          projectID,
-          opts.limit,
-        )
-      : db.all(
-          'SELECT * FROM traces WHERE tenant_id = ? AND project_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
-          tenantId,
-          projectID,
-          opts.after,
-          opts.limit,
-        );
-  return rows.map(traceFromRow);
+  return listPage(db, 'traces', tenantId, { project_id: projectID }, opts).map(traceFromRow);
 }
 
 export function listAllTraces(db: SqliteDb, tenantId: string, projectID: string): Trace[] {
