@@ -9,7 +9,7 @@ import { selectField } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, type View } from '../layout.ts';
 import { field, redirectWith, safeNext, sendPage, userOf, viewOf } from '../render.ts';
-import { loadHook } from './hooks.ts';
+import { hookCrumbs, loadHook } from './hooks.ts';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -154,12 +154,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
           title: `Deliveries of ${hook.name}`,
           section: 'settings',
           body,
-          crumbs: [
-            { label: 'Settings', href: '/settings' },
-            { label: 'Web Hooks', href: '/settings/hooks' },
-            { label: hook.name, href: `/settings/hooks/${hook.id}` },
-            { label: 'Deliveries' },
-          ],
+          crumbs: hookCrumbs(hook, { label: 'Deliveries' }),
         }),
       );
     },
@@ -240,12 +235,11 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
         ${attempts.length === 0 ? html`<p class="muted">No attempt yet.</p>` : [...attempts].reverse().map(attemptSection)}
       </section>`;
     const crumbs = hook
-      ? [
-          { label: 'Web Hooks', href: '/settings/hooks' },
-          { label: hook.name, href: `/settings/hooks/${hook.id}` },
+      ? hookCrumbs(
+          hook,
           { label: 'Deliveries', href: `/settings/hooks/${hook.id}/deliveries` },
           { label: d.id },
-        ]
+        )
       : [{ label: 'Events', href: '/events' }, { label: d.id }];
     return sendPage(
       reply,

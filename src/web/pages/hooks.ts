@@ -30,6 +30,19 @@ export async function loadHook(ctx: AppContext, req: FastifyRequest, id: string)
   return hook;
 }
 
+/** Breadcrumbs under Settings › Web Hooks; with a hook, its page comes next, then `rest`. */
+export function hookCrumbs(
+  hook: Pick<Hook, 'id' | 'name'> | null,
+  ...rest: Array<{ label: string; href?: string }>
+): Array<{ label: string; href?: string }> {
+  return [
+    { label: 'Settings', href: '/settings' },
+    { label: 'Web Hooks', href: '/settings/hooks' },
+    ...(hook ? [{ label: hook.name, href: `/settings/hooks/${hook.id}` }] : []),
+    ...rest,
+  ];
+}
+
 export function hookState(h: Hook): SafeHtml {
   if (!h.enabled) return badge('Disabled', 'off');
   if (h.failingSince !== null) return badge('Failing', 'bad');
@@ -143,12 +156,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
         errors: opts.errors,
         existing: opts.existing,
       })}`;
-    const crumbs = [
-      { label: 'Settings', href: '/settings' },
-      { label: 'Web Hooks', href: '/settings/hooks' },
-      ...(opts.existing ? [{ label: opts.existing.name, href: `/settings/hooks/${opts.existing.id}` }] : []),
-      { label: opts.existing ? 'Edit' : 'Add a new Hook' },
-    ];
+    const crumbs = hookCrumbs(opts.existing ?? null, { label: opts.existing ? 'Edit' : 'Add a new Hook' });
     return sendPage(
       reply,
       page(v, {
@@ -231,11 +239,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
         title: hook.name,
         section: 'settings',
         body: hookDetail(v, hook, ctx.config.secretGraceSec),
-        crumbs: [
-          { label: 'Settings', href: '/settings' },
-          { label: 'Web Hooks', href: '/settings/hooks' },
-          { label: hook.name },
-        ],
+        crumbs: hookCrumbs(null, { label: hook.name }),
       }),
     );
   });
@@ -304,12 +308,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
         title: `Delete ${hook.name}`,
         section: 'settings',
         body,
-        crumbs: [
-          { label: 'Settings', href: '/settings' },
-          { label: 'Web Hooks', href: '/settings/hooks' },
-          { label: hook.name, href: `/settings/hooks/${hook.id}` },
-          { label: 'Delete' },
-        ],
+        crumbs: hookCrumbs(hook, { label: 'Delete' }),
       }),
     );
   });
