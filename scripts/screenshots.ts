@@ -42,7 +42,7 @@ async function seedHistory(h: TestHerald, hookId: string, url: string): Promise<
       const event: StoredEvent = {
         id: newId('event', at),
         tenantId,
-        eventId,
+        eventID: eventId,
         type: i % 3 === 0 ? 'site.updated' : 'project.updated',
         dateAdded: at,
         payload: JSON.stringify({ eventID: eventId, event: 'project.updated', dateAdded: at, data: {} }),
@@ -53,7 +53,7 @@ async function seedHistory(h: TestHerald, hookId: string, url: string): Promise<
       const delivery: Delivery = {
         id: newId('delivery', at),
         tenantId,
-        eventId: event.id,
+        eventRowId: event.id,
         hookId,
         target: null,
         status: failed ? 'failed' : 'delivered',

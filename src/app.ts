@@ -9,8 +9,9 @@ import { newId } from './domain/ids.ts';
 import { Publisher } from './ingest/publish.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { buildServer } from './api/server.ts';
-import type { AppContext } from './api/context.ts';
+import { buildServer } from './http/server.ts';
+import type { AppContext } from './context.ts';
+import { createServices, type EngineSignals } from './services/index.ts';
 import { startBuildServices, type BuildServices } from './builds/index.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
@@ -92,7 +93,12 @@ export async function startApp(
     housekeeping.start();
   }
 
-  const ctx: AppContext = { config, store, publisher, keys: new KeyCache(store), log, metrics };
+  const engine: EngineSignals = {
+    wake: () => publisher.wake(),
+    hookChanged: (tenantId, hookId) => worker?.hookChanged(tenantId, hookId),
+  };
+  const deps = { config, store, publisher, log, metrics, engine };
+  const ctx: AppContext = { ...deps, keys: new KeyCache(store), services: createServices(deps) };
   const builds: BuildServices | null = roles.worker ? await startBuildServices(ctx) : null;
 
   let server: FastifyInstance | null = null;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseAllowlist, type Cidr } from './delivery/ssrf.ts';
-import { DEFAULT_RETRY_SCHEDULE_SEC, parseRetrySchedule } from './delivery/retry.ts';
+import { parseAllowlist, type Cidr } from './network/policy.ts';
+import { DEFAULT_RETRY_SCHEDULE_SEC, parseRetrySchedule } from './domain/retry.ts';
 
 /**
  * Configuration, loaded in layers: typed defaults, then an optional JSON file

@@ -4,7 +4,8 @@ import { createApiKey, DEFAULT_TENANT_ID } from '../auth/keys.ts';
 import { HeraldError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { ApiKey } from '../domain/types.ts';
-import { auth, requireAdmin, type AppContext } from './context.ts';
+import { auth, requireAdmin } from '../http/request.ts';
+import { type AppContext } from '../context.ts';
 import { IdParams, KeyCreateBody, TenantCreateBody, TenantParams } from './schemas.ts';
 
 const keyView = (k: ApiKey) => ({

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HeraldError } from '../domain/errors.ts';
-import { auth, type AppContext } from './context.ts';
+import { auth } from '../http/request.ts';
+import { type AppContext } from '../context.ts';
 import { redeliver } from './hook-actions.ts';
 import { IdParams } from './schemas.ts';
 import { attemptView, deliveryView } from './views.ts';

@@ -3,7 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { EVENT_TYPES } from '../domain/event-types.ts';
 import { HeraldError } from '../domain/errors.ts';
 import type { PublishResult } from '../ingest/publish.ts';
-import { auth, cursor, pageLimit, toPage, type AppContext } from './context.ts';
+import { auth, cursor, pageLimit, toPage } from '../http/request.ts';
+import { type AppContext } from '../context.ts';
 import {
   BATCH_MAX,
   EventListQuery,

@@ -2,7 +2,7 @@ import { generateSecret } from '../delivery/signature.ts';
 import { HeraldError } from '../domain/errors.ts';
 import type { Hook } from '../domain/types.ts';
 import type { PublishResult } from '../ingest/publish.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../context.ts';
 
 /** Hook operations shared by the JSON API and the web console, so both behave the same. */
 

@@ -4,11 +4,12 @@ import { findEventType } from '../domain/event-types.ts';
 import { HeraldError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Hook } from '../domain/types.ts';
-import { checkTargetUrl } from '../delivery/ssrf.ts';
+import { checkTargetUrl } from '../network/policy.ts';
 import { generateSecret } from '../delivery/signature.ts';
 import { rotateHookSecret, sendTestEvent } from './hook-actions.ts';
 import { objectOf } from '../ingest/match.ts';
-import { auth, cursor, pageLimit, toPage, type AppContext } from './context.ts';
+import { auth, cursor, pageLimit, toPage } from '../http/request.ts';
+import { type AppContext } from '../context.ts';
 import {
   DeliveryListQuery,
   HookCreateBody,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../domain/errors.ts';
-import type { AppContext } from './context.ts';
+import type { AppContext } from '../context.ts';
 
 /** The committed schema file, served byte for byte. */
 export const WEBHOOK_SCHEMA_FILE = new URL('../../schemas/webhook.json', import.meta.url);

@@ -4,7 +4,7 @@ import type { Attempt, Delivery, StoredEvent } from '../domain/types.ts';
 export function deliveryView(d: Delivery) {
   return {
     id: d.id,
-    eventId: d.eventId,
+    eventId: d.eventRowId,
     hookId: d.hookId,
     url: d.target?.url ?? null,
     status: d.status,
@@ -36,7 +36,7 @@ export function attemptView(a: Attempt) {
 export function eventView(e: StoredEvent) {
   return {
     id: e.id,
-    eventID: e.eventId,
+    eventID: e.eventID,
     event: e.type,
     dateAdded: e.dateAdded,
     payload: JSON.parse(e.payload) as unknown,

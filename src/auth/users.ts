@@ -1,6 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { newId } from '../domain/ids.ts';
-import type { ConsoleUser, UserRole } from '../store/console.ts';
+import type { ConsoleUser, UserRole } from '../domain/console.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './keys.ts';
 

@@ -7,11 +7,11 @@
  * (a worker that died after publishing but before marking it reported, then the recovery
  * sweep) commits nothing new: the core drops a repeated eventID.
  */
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../context.ts';
 import type { DeliveryTarget } from '../domain/types.ts';
 import { buildFinishedData, buildReport, reportLinks } from './report.ts';
 import { outcomesChanged, outcomesOf, shouldReport } from './rules.ts';
-import type { Build, WebhookReporter } from './types.ts';
+import type { Build, WebhookReporter } from '../domain/builds.ts';
 
 export const REPORT_EVENT = 'build.report';
 

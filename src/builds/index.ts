@@ -12,18 +12,11 @@
  *   rules.ts     when a reporter sends (always, fails, changes)
  *   announce.ts  build.finished and the reporters' deliveries
  */
-import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../context.ts';
 import { BuildQueue, registerQueue } from './queue.ts';
-import { executeRoutes } from './routes/execute.ts';
-import { projectRoutes } from './routes/projects.ts';
-import { publicRoutes } from './routes/public.ts';
-import { resultRoutes } from './routes/results.ts';
-import { siteRoutes } from './routes/sites.ts';
-import { traceRoutes } from './routes/traces.ts';
 
 export { buildReport, buildSummary, reportLinks, type BuildReport } from './report.ts';
-export type { Build, BuildRun, Project, Site, Trace } from './types.ts';
+export type { Build, BuildRun, Project, Site, Trace } from '../domain/builds.ts';
 
 /** Background services of the build system (the durable build queue and its runner). */
 export interface BuildServices {
@@ -43,14 +36,4 @@ export async function startBuildServices(ctx: AppContext): Promise<BuildServices
       await queue.stop();
     },
   };
-}
-
-/** Projects, sites, traces and the Usetrace-compatible build API. */
-export async function buildRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  await projectRoutes(app, ctx);
-  await siteRoutes(app, ctx);
-  await traceRoutes(app, ctx);
-  await executeRoutes(app, ctx);
-  await resultRoutes(app, ctx);
-  await publicRoutes(app, ctx);
 }

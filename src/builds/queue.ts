@@ -9,12 +9,12 @@
  * announced (their worker died in between).
  */
 import { hostname } from 'node:os';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../context.ts';
 import { announceBuild } from './announce.ts';
-import { newBuildId } from './ids.ts';
+import { newId } from '../domain/ids.ts';
 import { BrowserPool } from './runner/browsers.ts';
 import { RunInterrupted, runTestCase, type AbortReason } from './runner/run.ts';
-import type { ClaimedRun, RunOutcome } from './types.ts';
+import type { ClaimedRun, RunOutcome } from '../domain/builds.ts';
 
 /** A test case claimed this many times was interrupted each time: it fails instead of looping. */
 export const MAX_RUN_ATTEMPTS = 5;
@@ -44,7 +44,7 @@ export class BuildQueue {
 
   constructor(ctx: AppContext) {
     this.#ctx = ctx;
-    this.owner = `${hostname()}:${process.pid}:${newBuildId('run').slice(4, 14)}`;
+    this.owner = `${hostname()}:${process.pid}:${newId('run').slice(4, 14)}`;
     this.#pool = new BrowserPool({
       paths: { chrome: ctx.config.chromiumPath, firefox: ctx.config.firefoxPath },
       launchTimeoutMs: 30_000,

@@ -16,7 +16,7 @@
  *  - `buildStable`: every trace expected to pass passed. Bug and flaky traces never make a
  *    build unstable.
  */
-import type { Build, BuildRun } from './types.ts';
+import type { Build, BuildRun } from '../domain/builds.ts';
 
 export interface TestCaseReport {
   className: 'Usetrace.trace';

@@ -6,9 +6,9 @@
 import Type from 'typebox';
 import type { Static } from 'typebox';
 import { HeraldError } from '../domain/errors.ts';
-import { checkTargetUrl, type Cidr } from '../delivery/ssrf.ts';
+import { checkTargetUrl, type Cidr } from '../network/policy.ts';
 import { standardKeyBytes } from '../delivery/signature.ts';
-import { BROWSERS, REPORTER_WHEN, type BrowserName, type WebhookReporter } from './types.ts';
+import { BROWSERS, REPORTER_WHEN, type BrowserName, type WebhookReporter } from '../domain/builds.ts';
 
 const Scalar = Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean()]);
 

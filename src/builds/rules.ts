@@ -9,7 +9,7 @@
  *    change; so is the first build, which has nothing to compare with. Whether a failure was
  *    an error or an assertion does not matter, only passed or not.
  */
-import type { BuildRun, ReporterWhen } from './types.ts';
+import type { BuildRun, ReporterWhen } from '../domain/builds.ts';
 
 /** passed or not, by `<traceId> <browser>`. */
 export type Outcomes = ReadonlyMap<string, boolean>;

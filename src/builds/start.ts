@@ -4,12 +4,12 @@
  * Traces are copied into the runs: editing a trace does not change a build already started.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../context.ts';
 import { HeraldError } from '../domain/errors.ts';
-import { newBuildId } from './ids.ts';
+import { newId } from '../domain/ids.ts';
 import { queueOf } from './queue.ts';
 import { checkBaseUrl, type BuildRequest } from './request.ts';
-import type { Build, BuildRun, Project, Trace } from './types.ts';
+import type { Build, BuildRun, Project, Trace } from '../domain/builds.ts';
 
 export async function startBuild(
   ctx: AppContext,
@@ -32,7 +32,7 @@ export async function startBuild(
     ]);
   const now = Date.now();
   const build: Build = {
-    id: newBuildId('build', now),
+    id: newId('build', now),
     tenantId: opts.tenantId,
     projectID: project.projectID,
     traceId: opts.traceId,
@@ -55,7 +55,7 @@ export async function startBuild(
   };
   const runs: BuildRun[] = request.browsers.flatMap((browser, b) =>
     opts.traces.map((trace, t) => ({
-      id: newBuildId('run', now),
+      id: newId('run', now),
       buildId: build.id,
       tenantId: opts.tenantId,
       position: b * opts.traces.length + t,

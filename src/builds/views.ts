@@ -2,7 +2,7 @@
  * What the API shows of build-system records, and the `data` of their events: exactly the
  * seed's objects (`"object": "project"`, `"object": "site"`), in the seed's key order.
  */
-import type { Build, BuildRun, Project, Site, Trace } from './types.ts';
+import type { Build, BuildRun, Project, Site, Trace } from '../domain/builds.ts';
 import { buildSummary, errorMessage, type ReportLinks } from './report.ts';
 
 const seedProject = (p: Project) => ({

@@ -26,8 +26,8 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import { Agent, buildConnector } from 'undici';
-import { checkAddress } from './ssrf.ts';
-import type { Cidr } from './ssrf.ts';
+import { checkAddress } from '../network/policy.ts';
+import type { Cidr } from '../network/policy.ts';
 
 export const TARGET_BLOCKED_CODE = 'HERALD_TARGET_BLOCKED';
 

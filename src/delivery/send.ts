@@ -2,7 +2,7 @@ import type { Agent } from 'undici';
 import { newId } from '../domain/ids.ts';
 import type { Attempt, ClaimedDelivery, Hook } from '../domain/types.ts';
 import { VERSION } from '../version.ts';
-import { parseRetryAfter } from './retry.ts';
+import { parseRetryAfter } from '../domain/retry.ts';
 import { signStandardWith, signUsetrace, standardKey } from './signature.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;

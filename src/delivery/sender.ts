@@ -2,7 +2,7 @@ import { Worker as Thread } from 'node:worker_threads';
 import type { Agent } from 'undici';
 import type { ClaimedDelivery } from '../domain/types.ts';
 import { createDeliveryAgent, type DeliveryAgentOptions } from './agent.ts';
-import { parseAllowlist } from './ssrf.ts';
+import { parseAllowlist } from '../network/policy.ts';
 import { sendOnce, unsentOutcome, type SendOutcome } from './send.ts';
 
 /** Makes attempts. The worker decides what to send; a Sender only sends. */

@@ -3,7 +3,7 @@ import type { LocalSink } from '../ingest/publish.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AttemptResult, Store } from '../store/store.ts';
-import { nextRetry } from './retry.ts';
+import { nextRetry } from '../domain/retry.ts';
 import type { Sender } from './sender.ts';
 
 export interface WorkerOptions {
@@ -86,6 +86,12 @@ export class Worker implements LocalSink {
     this.mayHaveDue = true;
     this.wakeLoop();
   }
+
+  /**
+   * A hook's settings changed (disabled, deleted, new URL, credentials or secret).
+   * TODO(issue 8): drop held work of this hook so nothing goes out under the old settings.
+   */
+  hookChanged(_tenantId: string, _hookId: string): void {}
 
   private wakeLoop(): void {
     this.wakePending = true;

@@ -73,7 +73,7 @@ export interface StoredEvent {
   id: string;
   tenantId: string;
   /** The envelope's eventID: the caller's, or a generated UUID. Unique per tenant. */
-  eventId: string;
+  eventID: string;
   /** `object.action`, e.g. `site.created`. */
   type: string;
   dateAdded: number;
@@ -103,7 +103,7 @@ export interface DeliveryTarget {
 export interface Delivery {
   id: string;
   tenantId: string;
-  eventId: string;
+  eventRowId: string;
   hookId: string | null;
   target: DeliveryTarget | null;
   status: DeliveryStatus;

@@ -158,7 +158,7 @@ export class Publisher {
     if (!leased && total > 0) sink?.wake();
     this.log.debug({ events: items.length, created, deliveries: handed.length }, 'events accepted');
     return results.map((r) => ({
-      eventID: r.event.eventId,
+      eventID: r.event.eventID,
       event: r.event.type,
       created: r.created,
       deliveries: r.deliveries.map((d) => ({ id: d.id, hookId: d.hookId })),
@@ -191,7 +191,7 @@ function newEvent(
   return {
     id: newId('event', now),
     tenantId,
-    eventId,
+    eventID: eventId,
     type,
     dateAdded: now,
     payload,
@@ -204,7 +204,7 @@ export function newDelivery(tenantId: string, eventId: string, hookId: string | 
   return {
     id: newId('delivery', now),
     tenantId,
-    eventId,
+    eventRowId: eventId,
     hookId,
     target: null,
     status: 'pending',

@@ -18,7 +18,7 @@ import type {
   SitePatch,
   Trace,
   TracePatch,
-} from '../builds/types.ts';
+} from '../domain/builds.ts';
 
 export interface PageOpts {
   limit: number;

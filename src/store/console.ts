@@ -1,4 +1,5 @@
 import type { DeliveryStatus } from '../domain/types.ts';
+import type { ConsoleSession, ConsoleUser } from '../domain/console.ts';
 
 /**
  * Storage of the web console: users and their sessions, and the few read models its pages
@@ -40,30 +41,6 @@ export interface ConsoleStore {
   hookActivity(tenantId: string, hookId: string, since: number, bucketMs: number): Promise<ActivityBucket[]>;
 }
 
-export type UserRole = 'admin' | 'member';
-
-export interface ConsoleUser {
-  id: string;
-  tenantId: string;
-  /** Lower-cased; unique across tenants, since it is what a user signs in with. */
-  email: string;
-  /** `scrypt$N$r$p$salt$hash` (see src/auth/users.ts). */
-  passwordHash: string;
-  /** Admins also manage API keys and users. */
-  role: UserRole;
-  createdAt: number;
-}
-
-export interface ConsoleSession {
-  /** `sess_…`, for logs and lists; the cookie carries a separate random token. */
-  id: string;
-  /** sha256 hex of the cookie's token: a stolen database does not yield live sessions. */
-  tokenHash: string;
-  userId: string;
-  createdAt: number;
-  expiresAt: number;
-}
-
 export interface LastDelivery {
   hookId: string;
   id: string;
@@ -77,7 +54,7 @@ export interface LastDelivery {
 
 export interface EventSummary {
   id: string;
-  eventId: string;
+  eventID: string;
   type: string;
 }
 

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../context.ts';
 import { ensureAdminUser } from '../auth/users.ts';
 import { HeraldError } from '../domain/errors.ts';
 import { assetRoutes } from './assets.ts';

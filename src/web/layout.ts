@@ -1,5 +1,5 @@
 import { VERSION } from '../version.ts';
-import type { ConsoleUser } from '../store/console.ts';
+import type { ConsoleUser } from '../domain/console.ts';
 import { assetUrl } from './assets.ts';
 import { html, type Html, type SafeHtml } from './html.ts';
 

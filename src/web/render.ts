@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../context.ts';
 import { HeraldError } from '../domain/errors.ts';
-import type { ConsoleUser } from '../store/console.ts';
+import type { ConsoleUser } from '../domain/console.ts';
 import type { SafeHtml } from './html.ts';
 import type { Flash, View } from './layout.ts';
 import { cookieOptions, isHttps } from './session.ts';

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
-import type { AppContext } from '../api/context.ts';
+import type { AppContext } from '../context.ts';
 import { newId } from '../domain/ids.ts';
-import type { ConsoleSession, ConsoleUser } from '../store/console.ts';
+import type { ConsoleSession, ConsoleUser } from '../domain/console.ts';
 
 /**
  * Console sessions: a random token in an HttpOnly, SameSite=Lax cookie (Secure behind

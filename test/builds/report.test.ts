@@ -8,7 +8,7 @@ import {
   reportLinks,
   type BuildReport,
 } from '../../src/builds/report.ts';
-import type { BrowserName, BuildRun, RunError } from '../../src/builds/types.ts';
+import type { BrowserName, BuildRun, RunError } from '../../src/domain/builds.ts';
 import { toXunit } from '../../src/builds/xunit.ts';
 import { validateResults } from './helpers/builds.ts';
 

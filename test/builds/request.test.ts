@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { parseAllowlist } from '../../src/delivery/ssrf.ts';
+import { parseAllowlist } from '../../src/network/policy.ts';
 import { HeraldError } from '../../src/domain/errors.ts';
 import { parseBuildRequest, parseCapabilities, parseReporters } from '../../src/builds/request.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { changeKeyOf, outcomesChanged, outcomesOf, shouldReport } from '../../src/builds/rules.ts';
-import type { ReporterWhen } from '../../src/builds/types.ts';
+import type { ReporterWhen } from '../../src/domain/builds.ts';
 
 describe('reporter rules', () => {
   const table: Array<[ReporterWhen, boolean, boolean, boolean]> = [

@@ -13,7 +13,7 @@ import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { Agent } from 'undici';
 import { createDeliveryAgent, createGuardedLookup, TargetBlockedError } from '../../src/delivery/agent.ts';
-import { checkTargetUrl, parseAllowlist } from '../../src/delivery/ssrf.ts';
+import { checkTargetUrl, parseAllowlist } from '../../src/network/policy.ts';
 
 interface Receiver {
   /** Port on 127.0.0.1. */

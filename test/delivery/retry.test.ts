@@ -5,7 +5,7 @@ import {
   nextRetry,
   parseRetryAfter,
   parseRetrySchedule,
-} from '../../src/delivery/retry.ts';
+} from '../../src/domain/retry.ts';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0); // Wed, 15 Jan 2025 12:00:00 GMT
 const MAX = 3_600_000; // 1 h Retry-After cap

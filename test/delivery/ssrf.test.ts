@@ -8,7 +8,7 @@ import {
   isAllowed,
   isLocalhostName,
   parseAllowlist,
-} from '../../src/delivery/ssrf.ts';
+} from '../../src/network/policy.ts';
 
 // [input, allowed, range]
 const CLASSIFY_CASES: [string, boolean, string][] = [

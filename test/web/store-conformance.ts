@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { newId } from '../../src/domain/ids.ts';
-import type { ConsoleSession, ConsoleUser } from '../../src/store/console.ts';
+import type { ConsoleSession, ConsoleUser } from '../../src/domain/console.ts';
 import type { Store } from '../../src/store/store.ts';
 import {
   insertOne,
@@ -212,7 +212,7 @@ export function runConsoleConformance(target: ConsoleTarget): void {
       await insertOne(store, a);
       await insertOne(store, b);
       assert.deepEqual(await store.console.eventSummaries(tenant.id, [a.id, b.id, 'evt_missing']), [
-        { id: a.id, eventId: a.eventId, type: 'project.created' },
+        { id: a.id, eventID: a.eventID, type: 'project.created' },
       ]);
     });
 

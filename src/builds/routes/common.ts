@@ -1,7 +1,7 @@
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import type { PublishInput } from '../../ingest/publish.ts';
-import type { Project } from '../types.ts';
+import type { Project } from '../../domain/builds.ts';
 
 /**
  * Announces resource events (project.*, site.*) to the tenant's hooks. The change is already

@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { auth, type AppContext } from '../../api/context.ts';
+import { auth } from '../../http/request.ts';
+import { type AppContext } from '../../context.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import { ExecuteBody, parseBuildRequest } from '../request.ts';
 import { changeKeyOf } from '../rules.ts';

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { auth, cursor, pageLimit, toPage, type AppContext } from '../../api/context.ts';
-import { newBuildId, newProjectID } from '../ids.ts';
-import type { Project, ProjectPatch } from '../types.ts';
+import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
+import { type AppContext } from '../../context.ts';
+import { newId, newProjectID } from '../../domain/ids.ts';
+import type { Project, ProjectPatch } from '../../domain/builds.ts';
 import { projectData, projectView, siteData } from '../views.ts';
 import { announce, checkHttpUrl, loadProject, notBlank } from './common.ts';
 import { ListQuery, ProjectCreateBody, ProjectParams, ProjectPatchBody } from './schemas.ts';
@@ -23,7 +24,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const b = req.body;
       const now = Date.now();
       const project: Project = {
-        id: newBuildId('project', now),
+        id: newId('project', now),
         tenantId,
         projectID: newProjectID(),
         name: notBlank(b.name, '/name'),

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { HeraldError } from '../../domain/errors.ts';
-import { SCREENSHOT_TOKEN_RE } from '../ids.ts';
+import { SCREENSHOT_TOKEN_RE } from '../../domain/ids.ts';
 
 export const TRACE_SCHEMA_FILE = new URL('../../../schemas/trace.json', import.meta.url);
 

@@ -1,11 +1,12 @@
 /** Build status and results, for CI clients (Usetrace's paths) and the console. */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { auth, cursor, pageLimit, toPage, type AppContext } from '../../api/context.ts';
+import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
+import { type AppContext } from '../../context.ts';
 import { deliveryView } from '../../api/views.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import { buildReport, buildSummary, reportLinks } from '../report.ts';
-import type { Build } from '../types.ts';
+import type { Build } from '../../domain/builds.ts';
 import { buildView } from '../views.ts';
 import { toXunit } from '../xunit.ts';
 import { IdParams, ListByProjectQuery } from './schemas.ts';

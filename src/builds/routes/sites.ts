@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { auth, cursor, pageLimit, toPage, type AppContext } from '../../api/context.ts';
+import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
+import { type AppContext } from '../../context.ts';
 import { HeraldError } from '../../domain/errors.ts';
-import { newBuildId, newSiteKey } from '../ids.ts';
-import type { Site, SitePatch } from '../types.ts';
+import { newId, newSiteKey } from '../../domain/ids.ts';
+import type { Site, SitePatch } from '../../domain/builds.ts';
 import { siteData, siteView } from '../views.ts';
 import { announce, checkHttpUrl, loadProject, notBlank } from './common.ts';
 import { ListByProjectQuery, SiteCreateBody, SiteParams, SitePatchBody } from './schemas.ts';
@@ -27,7 +28,7 @@ export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise
       await loadProject(ctx, tenantId, b.projectID, '/projectID');
       const now = Date.now();
       const site: Site = {
-        id: newBuildId('site', now),
+        id: newId('site', now),
         tenantId,
         siteKey: newSiteKey(),
         projectID: b.projectID,

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { auth, cursor, pageLimit, toPage, type AppContext } from '../../api/context.ts';
+import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
+import { type AppContext } from '../../context.ts';
 import { HeraldError } from '../../domain/errors.ts';
-import { newBuildId } from '../ids.ts';
+import { newId } from '../../domain/ids.ts';
 import { parseSteps, type Step } from '../steps.ts';
-import type { Trace, TracePatch } from '../types.ts';
+import type { Trace, TracePatch } from '../../domain/builds.ts';
 import { traceView } from '../views.ts';
 import { loadProject, notBlank } from './common.ts';
 import { IdParams, ListQuery, ProjectParams, TraceCreateBody, TracePatchBody } from './schemas.ts';
@@ -42,7 +43,7 @@ export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const b = req.body;
       const now = Date.now();
       const trace: Trace = {
-        id: newBuildId('trace', now),
+        id: newId('trace', now),
         tenantId,
         projectID: req.params.projectID,
         name: notBlank(b.name, '/name'),

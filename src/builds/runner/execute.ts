@@ -4,7 +4,7 @@
  * within 5000 ms"), typed `failure` for an assertion that did not hold and `error` otherwise.
  */
 import type { ElementHandle, Page } from 'puppeteer-core';
-import { checkTargetUrl, type Cidr } from '../../delivery/ssrf.ts';
+import { checkTargetUrl, type Cidr } from '../../network/policy.ts';
 import type { Step } from '../steps.ts';
 
 export class StepFailure extends Error {

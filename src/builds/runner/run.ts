@@ -4,10 +4,10 @@
  * answer), and the run's signal cuts it short when Herald stops or the build's time is up.
  */
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
-import type { Cidr } from '../../delivery/ssrf.ts';
-import { newScreenshotToken } from '../ids.ts';
+import type { Cidr } from '../../network/policy.ts';
+import { newScreenshotToken } from '../../domain/ids.ts';
 import { describeStep, substitute } from '../steps.ts';
-import type { Build, BuildRun, RunError, RunOutcome } from '../types.ts';
+import type { Build, BuildRun, RunError, RunOutcome } from '../../domain/builds.ts';
 import { BrowserUnavailableError, type BrowserPool } from './browsers.ts';
 import { executeStep, StepFailure } from './execute.ts';
 

@@ -44,7 +44,7 @@ export async function insertEvents(
       [
         events.map((e) => e.id),
         events.map((e) => e.tenantId),
-        events.map((e) => e.eventId),
+        events.map((e) => e.eventID),
         events.map((e) => e.type),
         events.map((e) => e.dateAdded),
         events.map((e) => e.payload),
@@ -82,12 +82,12 @@ async function loadExisting(
   const keyed = dupes.filter((e) => e.idempotencyKey !== null && e.idempotencyKey !== undefined);
   const { rows } = await query(c, SELECT_EXISTING, [
     dupes.map((e) => e.tenantId),
-    dupes.map((e) => e.eventId),
+    dupes.map((e) => e.eventID),
     keyed.map((e) => e.tenantId),
     keyed.map((e) => e.idempotencyKey),
   ]);
   const stored = rows.map(eventFromRow);
-  const byEventId = new Map(stored.map((e) => [`${e.tenantId}\n${e.eventId}`, e]));
+  const byEventId = new Map(stored.map((e) => [`${e.tenantId}\n${e.eventID}`, e]));
   const byKey = new Map(
     stored.filter((e) => e.idempotencyKey !== null).map((e) => [`${e.tenantId}\n${e.idempotencyKey}`, e]),
   );
@@ -103,7 +103,7 @@ async function loadExisting(
   const result = new Map<StoredEvent, { event: StoredEvent; deliveries: Delivery[] }>();
   for (const e of dupes) {
     const match =
-      byEventId.get(`${e.tenantId}\n${e.eventId}`) ??
+      byEventId.get(`${e.tenantId}\n${e.eventID}`) ??
       (e.idempotencyKey === null || e.idempotencyKey === undefined
         ? undefined
         : byKey.get(`${e.tenantId}\n${e.idempotencyKey}`));
@@ -114,7 +114,7 @@ async function loadExisting(
 
 export function checkDeliveries(e: StoredEvent, deliveries: Delivery[]): void {
   for (const d of deliveries) {
-    if (d.eventId !== e.id || d.tenantId !== e.tenantId) {
+    if (d.eventRowId !== e.id || d.tenantId !== e.tenantId) {
       throw new Error(`delivery ${d.id} does not belong to event ${e.id} of tenant ${e.tenantId}`);
     }
   }

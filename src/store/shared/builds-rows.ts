@@ -1,4 +1,4 @@
-import type { Build, BuildRun, Project, Site, Trace } from '../../builds/types.ts';
+import type { Build, BuildRun, Project, Site, Trace } from '../../domain/builds.ts';
 import type { AnyRow, Dialect } from './rows.ts';
 
 /** Column lists in table order (the same tables on SQLite and PostgreSQL), shared by INSERTs. */

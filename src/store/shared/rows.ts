@@ -153,7 +153,7 @@ export function eventFromRow(r: AnyRow): StoredEvent {
   return {
     id: str(r['id']),
     tenantId: str(r['tenant_id']),
-    eventId: str(r['event_id']),
+    eventID: str(r['event_id']),
     type: str(r['type']),
     dateAdded: num(r['date_added']),
     payload: str(r['payload']),
@@ -166,7 +166,7 @@ export function deliveryFromRow(r: AnyRow): Delivery {
   return {
     id: str(r['id']),
     tenantId: str(r['tenant_id']),
-    eventId: str(r['event_id']),
+    eventRowId: str(r['event_id']),
     hookId: strOrNull(r['hook_id']),
     target: jsonOrNull<DeliveryTarget>(r['target']),
     status: str(r['status']) as DeliveryStatus,
@@ -188,7 +188,7 @@ export function deliveryValues(d: Delivery): unknown[] {
   return [
     d.id,
     d.tenantId,
-    d.eventId,
+    d.eventRowId,
     d.hookId ?? null,
     d.target ? JSON.stringify(d.target) : null,
     d.status,

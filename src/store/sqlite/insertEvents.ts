@@ -28,7 +28,7 @@ function insertOne(db: SqliteDb, { event: e, deliveries }: NewEventWithDeliverie
     INSERT_EVENT,
     e.id,
     e.tenantId,
-    e.eventId,
+    e.eventID,
     e.type,
     e.dateAdded,
     e.payload,
@@ -51,7 +51,7 @@ function findExisting(db: SqliteDb, e: StoredEvent): StoredEvent {
   const byEventId = db.get(
     'SELECT * FROM events WHERE tenant_id = ? AND event_id = ?',
     e.tenantId,
-    e.eventId,
+    e.eventID,
   );
   if (byEventId) return eventFromRow(byEventId);
   if (e.idempotencyKey !== null && e.idempotencyKey !== undefined) {
@@ -67,7 +67,7 @@ function findExisting(db: SqliteDb, e: StoredEvent): StoredEvent {
 
 export function checkDeliveries(e: StoredEvent, deliveries: Delivery[]): void {
   for (const d of deliveries) {
-    if (d.eventId !== e.id || d.tenantId !== e.tenantId) {
+    if (d.eventRowId !== e.id || d.tenantId !== e.tenantId) {
       throw new Error(`delivery ${d.id} does not belong to event ${e.id} of tenant ${e.tenantId}`);
     }
   }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { hashPassword, passwordProblem, verifyPassword } from '../../auth/users.ts';
 import { errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html } from '../html.ts';

@@ -1,5 +1,5 @@
 import { describeStep } from '../../builds/steps.ts';
-import type { Build, BuildRun } from '../../builds/types.ts';
+import type { Build, BuildRun } from '../../domain/builds.ts';
 import type { Delivery } from '../../domain/types.ts';
 import { badge, deliveryBadge, duration, type Tone } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';

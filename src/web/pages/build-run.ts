@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { parseBuildRequest } from '../../builds/request.ts';
 import { changeKeyOf } from '../../builds/rules.ts';
 import { startBuild } from '../../builds/start.ts';
-import { BROWSERS, REPORTER_WHEN, type Build, type Project, type Trace } from '../../builds/types.ts';
+import { BROWSERS, REPORTER_WHEN, type Build, type Project, type Trace } from '../../domain/builds.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import { choiceGroup, errorSummary, selectField, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';

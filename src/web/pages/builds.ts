@@ -1,7 +1,8 @@
+import { idOrUndefined } from '../../domain/ids.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { buildReport, buildSummary, reportLinks } from '../../builds/report.ts';
-import type { Build, BuildRun, Project } from '../../builds/types.ts';
+import type { Build, BuildRun, Project } from '../../domain/builds.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import { badge, duration, time } from '../format.ts';
 import { selectField } from '../forms.ts';
@@ -68,7 +69,7 @@ export function buildPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.get<{ Querystring: { project?: string; after?: string } }>('/builds', async (req, reply) => {
     const { tenantId } = userOf(req);
-    const after = /^bld_[0-9a-z]{26}$/.test(req.query.after ?? '') ? req.query.after : undefined;
+    const after = idOrUndefined('build', req.query.after);
     const projectID = req.query.project || undefined;
     const [rows, projects] = await Promise.all([
       ctx.store.builds.listBuilds(tenantId, { limit: 26, after, ...(projectID && { projectID }) }),

@@ -1,5 +1,6 @@
+import { idOrUndefined } from '../../domain/ids.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { redeliver } from '../../api/hook-actions.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import type { Attempt, Delivery, DeliveryStatus } from '../../domain/types.ts';
@@ -51,7 +52,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
       const hook = await loadHook(ctx, req, req.params.id);
       const { tenantId } = hook;
       const status = FILTERS.find((f) => f.status !== undefined && f.status === req.query.status)?.status;
-      const after = /^dlv_[0-9a-z]{26}$/.test(req.query.after ?? '') ? req.query.after : undefined;
+      const after = idOrUndefined('delivery', req.query.after);
       const rows = await ctx.store.listDeliveries(tenantId, {
         hookId: hook.id,
         status,
@@ -60,7 +61,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
       });
       const list = rows.slice(0, PAGE_SIZE);
       const events = new Map(
-        (await ctx.store.console.eventSummaries(tenantId, [...new Set(list.map((d) => d.eventId))])).map(
+        (await ctx.store.console.eventSummaries(tenantId, [...new Set(list.map((d) => d.eventRowId))])).map(
           (e) => [e.id, e],
         ),
       );
@@ -119,7 +120,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
                   </thead>
                   <tbody>
                     ${list.map((d) => {
-                      const e = events.get(d.eventId);
+                      const e = events.get(d.eventRowId);
                       return html`<tr>
                         <td>
                           <a href="/deliveries/${d.id}"
@@ -183,7 +184,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
       throw new HeraldError('DELIVERY_NOT_FOUND', 'There is no such delivery. It may have been purged.');
     const [attempts, event, hook] = await Promise.all([
       ctx.store.listAttempts(tenantId, d.id),
-      ctx.store.getEvent(tenantId, d.eventId),
+      ctx.store.getEvent(tenantId, d.eventRowId),
       d.hookId ? ctx.store.getHook(tenantId, d.hookId) : Promise.resolve(null),
     ]);
     const v = viewOf(ctx, req, reply);
@@ -201,7 +202,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
         <dd>${target}</dd>
         <dt>Event</dt>
         <dd>
-          ${event ? html`<a href="/events/${event.id}"><code>${event.type}</code></a> · eventID <code>${event.eventId}</code>` : html`<span class="muted">purged</span>`}
+          ${event ? html`<a href="/events/${event.id}"><code>${event.type}</code></a> · eventID <code>${event.eventID}</code>` : html`<span class="muted">purged</span>`}
         </dd>
         <dt>Attempts</dt>
         <dd>${d.attempts}</dd>

@@ -1,5 +1,6 @@
+import { idOrUndefined } from '../../domain/ids.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { EVENT_TYPES } from '../../domain/event-types.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import type { Hook } from '../../domain/types.ts';
@@ -17,7 +18,7 @@ export function eventPages(web: FastifyInstance, ctx: AppContext): void {
   web.get<{ Querystring: { type?: string; after?: string } }>('/events', async (req, reply) => {
     const { tenantId } = userOf(req);
     const type = EVENT_TYPES.find((t) => t.type === req.query.type)?.type;
-    const after = /^evt_[0-9a-z]{26}$/.test(req.query.after ?? '') ? req.query.after : undefined;
+    const after = idOrUndefined('event', req.query.after);
     const rows = await ctx.store.listEvents(tenantId, { limit: PAGE_SIZE + 1, after, type });
     const list = rows.slice(0, PAGE_SIZE);
     const v = viewOf(ctx, req, reply);
@@ -60,7 +61,7 @@ export function eventPages(web: FastifyInstance, ctx: AppContext): void {
                         >
                       </th>
                       <td>${time(e.dateAdded)}</td>
-                      <td><code>${e.eventId}</code></td>
+                      <td><code>${e.eventID}</code></td>
                     </tr>`,
                 )}
               </tbody>
@@ -83,7 +84,7 @@ export function eventPages(web: FastifyInstance, ctx: AppContext): void {
     const body = html`<h1><code>${event.type}</code></h1>
       <dl class="summary">
         <dt>eventID</dt>
-        <dd><code>${event.eventId}</code></dd>
+        <dd><code>${event.eventID}</code></dd>
         <dt>Date added</dt>
         <dd>${time(event.dateAdded)}</dd>
         <dt>Herald id</dt>
@@ -144,7 +145,7 @@ export function eventPages(web: FastifyInstance, ctx: AppContext): void {
         title: event.type,
         section: 'events',
         body,
-        crumbs: [{ label: 'Events', href: '/events' }, { label: event.eventId }],
+        crumbs: [{ label: 'Events', href: '/events' }, { label: event.eventID }],
       }),
     );
   });

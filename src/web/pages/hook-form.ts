@@ -1,5 +1,5 @@
-import type { AppContext } from '../../api/context.ts';
-import { checkTargetUrl } from '../../delivery/ssrf.ts';
+import type { AppContext } from '../../context.ts';
+import { checkTargetUrl } from '../../network/policy.ts';
 import { findEventType } from '../../domain/event-types.ts';
 import { HOOK_OBJECTS, type Hook } from '../../domain/types.ts';
 import { objectOf } from '../../ingest/match.ts';

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { rotateHookSecret, sendTestEvent, setHookEnabled } from '../../api/hook-actions.ts';
 import { generateSecret } from '../../delivery/signature.ts';
 import { HeraldError } from '../../domain/errors.ts';
-import { newId } from '../../domain/ids.ts';
+import { newId, idOrUndefined } from '../../domain/ids.ts';
 import type { Hook } from '../../domain/types.ts';
 import type { LastDelivery } from '../../store/console.ts';
 import { badge, deliveryBadge, time } from '../format.ts';
@@ -109,7 +109,7 @@ const EMPTY_STATE = html`<div class="empty">
 export function hookPages(web: FastifyInstance, ctx: AppContext): void {
   web.get<{ Querystring: { after?: string } }>('/settings/hooks', async (req, reply) => {
     const { tenantId } = userOf(req);
-    const after = /^hook_[0-9a-z]{26}$/.test(req.query.after ?? '') ? req.query.after : undefined;
+    const after = idOrUndefined('hook', req.query.after);
     const rows = await ctx.store.listHooks(tenantId, { limit: PAGE_SIZE + 1, after });
     const hooks = rows.slice(0, PAGE_SIZE);
     const last = new Map(

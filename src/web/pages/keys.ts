@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { createApiKey } from '../../auth/keys.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import type { ApiKey } from '../../domain/types.ts';

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
-import { newBuildId, newProjectID } from '../../builds/ids.ts';
+import type { AppContext } from '../../context.ts';
+import { newId, newProjectID, idOrUndefined } from '../../domain/ids.ts';
 import { announce } from '../../builds/routes/common.ts';
 import { SEED_UA_STRING } from '../../builds/routes/projects.ts';
-import type { Project, ProjectPatch } from '../../builds/types.ts';
+import type { Project, ProjectPatch } from '../../domain/builds.ts';
 import { projectData, siteData } from '../../builds/views.ts';
-import { checkTargetUrl } from '../../delivery/ssrf.ts';
+import { checkTargetUrl } from '../../network/policy.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import { badge, time } from '../format.ts';
 import { checkbox, errorSummary, textArea, textField, type FieldErrors } from '../forms.ts';
@@ -115,7 +115,7 @@ function projectsTable(projects: Project[]): SafeHtml {
 export function projectPages(web: FastifyInstance, ctx: AppContext): void {
   web.get<{ Querystring: { after?: string } }>('/projects', async (req, reply) => {
     const { tenantId } = userOf(req);
-    const after = /^prj_[0-9a-z]{26}$/.test(req.query.after ?? '') ? req.query.after : undefined;
+    const after = idOrUndefined('project', req.query.after);
     const rows = await ctx.store.builds.listProjects(tenantId, { limit: 51, after });
     const projects = rows.slice(0, 50);
     const v = viewOf(ctx, req, reply);
@@ -185,7 +185,7 @@ export function projectPages(web: FastifyInstance, ctx: AppContext): void {
     const now = Date.now();
     // The same defaults as POST /api/projects (the seed's example project).
     const project: Project = {
-      id: newBuildId('project', now),
+      id: newId('project', now),
       tenantId,
       projectID: newProjectID(),
       name: values.name,

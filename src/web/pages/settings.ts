@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { html } from '../html.ts';
 import { page } from '../layout.ts';
 import { sendPage, viewOf } from '../render.ts';

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
-import { newBuildId, newSiteKey } from '../../builds/ids.ts';
+import type { AppContext } from '../../context.ts';
+import { newId, newSiteKey } from '../../domain/ids.ts';
 import { announce } from '../../builds/routes/common.ts';
-import type { Project, Site } from '../../builds/types.ts';
+import type { Project, Site } from '../../domain/builds.ts';
 import { siteData } from '../../builds/views.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import { time } from '../format.ts';
@@ -164,7 +164,7 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
     if (Object.keys(errors).length > 0) return formPage(req, reply, null, values, errors, 400);
     const now = Date.now();
     const site: Site = {
-      id: newBuildId('site', now),
+      id: newId('site', now),
       tenantId,
       siteKey: newSiteKey(),
       projectID: values.projectID,

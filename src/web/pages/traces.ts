@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
-import { newBuildId } from '../../builds/ids.ts';
+import type { AppContext } from '../../context.ts';
+import { newId } from '../../domain/ids.ts';
 import { describeStep, parseSteps, type Step } from '../../builds/steps.ts';
-import type { Project, Trace } from '../../builds/types.ts';
+import type { Project, Trace } from '../../domain/builds.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import { badge, time } from '../format.ts';
 import { checkbox, errorSummary, textArea, textField, type FieldErrors } from '../forms.ts';
@@ -168,7 +168,7 @@ export function tracePages(web: FastifyInstance, ctx: AppContext): void {
     if (Object.keys(errors).length > 0) return formPage(req, reply, project, null, values, errors, 400);
     const now = Date.now();
     const trace: Trace = {
-      id: newBuildId('trace', now),
+      id: newId('trace', now),
       tenantId: project.tenantId,
       projectID: project.projectID,
       name: values.name,

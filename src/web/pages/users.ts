@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../api/context.ts';
+import type { AppContext } from '../../context.ts';
 import { createUser, UserError } from '../../auth/users.ts';
 import { HeraldError } from '../../domain/errors.ts';
-import type { ConsoleUser } from '../../store/console.ts';
+import type { ConsoleUser } from '../../domain/console.ts';
 import { time } from '../format.ts';
 import { choiceGroup, errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { newBuildId, newProjectID, newScreenshotToken, newSiteKey } from '../../../src/builds/ids.ts';
-import type { Build, BuildRun, Project, RunOutcome, Site, Trace } from '../../../src/builds/types.ts';
+import { newId, newProjectID, newScreenshotToken, newSiteKey } from '../../../src/domain/ids.ts';
+import type { Build, BuildRun, Project, RunOutcome, Site, Trace } from '../../../src/domain/builds.ts';
 import type { Store } from '../../../src/store/store.ts';
 import { makeTenant, T0 } from '../../store/conformance/fixtures.ts';
 
@@ -15,7 +15,7 @@ export async function seedTenant(store: Store, name = 'acme'): Promise<string> {
 
 export function makeProject(tenantId: string, over: Partial<Project> = {}): Project {
   return {
-    id: newBuildId('project'),
+    id: newId('project'),
     tenantId,
     projectID: newProjectID(),
     name: 'Awesome Project',
@@ -37,7 +37,7 @@ export function makeProject(tenantId: string, over: Partial<Project> = {}): Proj
 
 export function makeSite(tenantId: string, projectID: string, over: Partial<Site> = {}): Site {
   return {
-    id: newBuildId('site'),
+    id: newId('site'),
     tenantId,
     siteKey: newSiteKey(),
     projectID,
@@ -51,7 +51,7 @@ export function makeSite(tenantId: string, projectID: string, over: Partial<Site
 
 export function makeTrace(tenantId: string, projectID: string, over: Partial<Trace> = {}): Trace {
   return {
-    id: newBuildId('trace'),
+    id: newId('trace'),
     tenantId,
     projectID,
     name: 'Trace 1',
@@ -70,7 +70,7 @@ export function makeTrace(tenantId: string, projectID: string, over: Partial<Tra
 
 export function makeBuild(tenantId: string, over: Partial<Build> = {}): Build {
   return {
-    id: newBuildId('build'),
+    id: newId('build'),
     tenantId,
     projectID: newProjectID(),
     traceId: null,
@@ -99,7 +99,7 @@ export function makeBuild(tenantId: string, over: Partial<Build> = {}): Build {
 /** `n` queued runs of the build, in position order (ids increase with position). */
 export function makeRuns(build: Build, n: number, over: Partial<BuildRun> = {}): BuildRun[] {
   return Array.from({ length: n }, (_, i) => ({
-    id: newBuildId('run'),
+    id: newId('run'),
     buildId: build.id,
     tenantId: build.tenantId,
     position: i,

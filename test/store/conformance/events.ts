@@ -18,7 +18,7 @@ export function eventTests(target: ConformanceTarget): void {
     storeTest(target, 'an event and its deliveries round-trip, payload byte for byte', async ({ store }) => {
       const { tenant, hook } = await seedTenant(store);
       const payload = '{"eventID":"e1",  "event":"site.created","data":{"name":"é\u2028😀","n":1.50}}\n';
-      const event = makeEvent(tenant.id, { eventId: 'e1', payload, idempotencyKey: 'idem-1' });
+      const event = makeEvent(tenant.id, { eventID: 'e1', payload, idempotencyKey: 'idem-1' });
       const deliveries = [makeDelivery(event, hook), makeDelivery(event, null)];
       const [result] = await store.insertEvents([{ event, deliveries }]);
       assert.deepEqual(result, { created: true, event, deliveries });
@@ -35,11 +35,11 @@ export function eventTests(target: ConformanceTarget): void {
       'the same eventId again reports the stored event and inserts nothing',
       async ({ store }) => {
         const { tenant, hook } = await seedTenant(store);
-        const first = makeEvent(tenant.id, { eventId: 'dup' });
+        const first = makeEvent(tenant.id, { eventID: 'dup' });
         const firstDeliveries = [makeDelivery(first, hook)];
         await store.insertEvents([{ event: first, deliveries: firstDeliveries }]);
 
-        const again = makeEvent(tenant.id, { eventId: 'dup', payload: '{"other":true}' });
+        const again = makeEvent(tenant.id, { eventID: 'dup', payload: '{"other":true}' });
         const [result] = await store.insertEvents([
           { event: again, deliveries: [makeDelivery(again, hook)] },
         ]);
@@ -71,8 +71,8 @@ export function eventTests(target: ConformanceTarget): void {
       'duplicates inside one batch: the first wins, later ones report it',
       async ({ store }) => {
         const { tenant, hook } = await seedTenant(store);
-        const a = makeEvent(tenant.id, { eventId: 'a' });
-        const aDup = makeEvent(tenant.id, { eventId: 'a' });
+        const a = makeEvent(tenant.id, { eventID: 'a' });
+        const aDup = makeEvent(tenant.id, { eventID: 'a' });
         const k = makeEvent(tenant.id, { idempotencyKey: 'k' });
         const kDup = makeEvent(tenant.id, { idempotencyKey: 'k' });
         const free1 = makeEvent(tenant.id);
@@ -97,8 +97,8 @@ export function eventTests(target: ConformanceTarget): void {
       const { tenant: t1 } = await seedTenant(store, 'one');
       const { tenant: t2 } = await seedTenant(store, 'two');
       const results = await store.insertEvents([
-        { event: makeEvent(t1.id, { eventId: 'same', idempotencyKey: 'k' }), deliveries: [] },
-        { event: makeEvent(t2.id, { eventId: 'same', idempotencyKey: 'k' }), deliveries: [] },
+        { event: makeEvent(t1.id, { eventID: 'same', idempotencyKey: 'k' }), deliveries: [] },
+        { event: makeEvent(t2.id, { eventID: 'same', idempotencyKey: 'k' }), deliveries: [] },
       ]);
       assert.deepEqual(
         results.map((r) => r.created),
@@ -117,7 +117,7 @@ export function eventTests(target: ConformanceTarget): void {
         for (let round = 0; round < 5; round++) {
           const eventId = `race-${round}`;
           const items = [store, other].map(() => {
-            const event = makeEvent(tenant.id, { eventId });
+            const event = makeEvent(tenant.id, { eventID: eventId });
             return { event, deliveries: [makeDelivery(event, hook), makeDelivery(event, hook)] };
           });
           const [r1, r2] = await Promise.all([
@@ -165,7 +165,7 @@ export function eventTests(target: ConformanceTarget): void {
     storeTest(target, "another tenant's events, deliveries and attempts are missing", async ({ store }) => {
       const { tenant, hook } = await seedTenant(store, 'owner');
       const { tenant: other } = await seedTenant(store, 'other');
-      const { event, deliveries } = await insertOne(store, makeEvent(tenant.id, { eventId: 'mine' }), (e) => [
+      const { event, deliveries } = await insertOne(store, makeEvent(tenant.id, { eventID: 'mine' }), (e) => [
         makeDelivery(e, hook),
       ]);
       const d = deliveries[0]!;

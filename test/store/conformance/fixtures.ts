@@ -53,11 +53,11 @@ export function makeHook(tenantId: string, over: Partial<Hook> = {}): Hook {
 }
 
 export function makeEvent(tenantId: string, over: Partial<StoredEvent> = {}): StoredEvent {
-  const eventId = over.eventId ?? crypto.randomUUID();
+  const eventId = over.eventID ?? crypto.randomUUID();
   return {
     id: newId('event'),
     tenantId,
-    eventId,
+    eventID: eventId,
     type: 'site.created',
     dateAdded: T0,
     payload: JSON.stringify({ eventID: eventId, event: 'site.created', dateAdded: T0, data: { name: 'x' } }),
@@ -72,7 +72,7 @@ export function makeDelivery(event: StoredEvent, hook: Hook | null, over: Partia
   return {
     id: newId('delivery'),
     tenantId: event.tenantId,
-    eventId: event.id,
+    eventRowId: event.id,
     hookId: hook?.id ?? null,
     target: hook ? null : { url: 'https://ci.example/report', secret: 'raw-key', signatureStyle: 'usetrace' },
     status: 'pending',

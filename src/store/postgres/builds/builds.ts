@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Build, BuildRun } from '../../../builds/types.ts';
+import type { Build, BuildRun } from '../../../domain/builds.ts';
 import { query, withTx } from '../pool.ts';
 import type { Queryable } from '../pool.ts';
 import {

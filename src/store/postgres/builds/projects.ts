@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Project, ProjectPatch, Site } from '../../../builds/types.ts';
+import type { Project, ProjectPatch, Site } from '../../../domain/builds.ts';
 import { query, withTx } from '../pool.ts';
 import type { Queryable } from '../pool.ts';
 import { insertSql, PROJECT_COLUMNS, projectFromRow, projectValues, siteFromRow } from './rows.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Build, ClaimedRun, RunOutcome } from '../../../builds/types.ts';
+import type { Build, ClaimedRun, RunOutcome } from '../../../domain/builds.ts';
 import { query, withTx } from '../pool.ts';
 import type { Queryable } from '../pool.ts';
 import { buildFromRow, runFromRow } from './rows.ts';

@@ -1,4 +1,4 @@
-import type { BuildRun, Trace } from '../../../builds/types.ts';
+import type { BuildRun, Trace } from '../../../domain/builds.ts';
 import * as shared from '../../shared/builds-rows.ts';
 import { insertSql as sharedInsertSql } from '../../shared/rows.ts';
 import type { Row } from '../pool.ts';

@@ -1,4 +1,4 @@
-import type { Site, SitePatch } from '../../../builds/types.ts';
+import type { Site, SitePatch } from '../../../domain/builds.ts';
 import { query } from '../pool.ts';
 import type { Queryable } from '../pool.ts';
 import { insertSql, SITE_COLUMNS, siteFromRow, siteValues } from './rows.ts';

@@ -1,4 +1,4 @@
-import type { Trace, TracePatch } from '../../../builds/types.ts';
+import type { Trace, TracePatch } from '../../../domain/builds.ts';
 import { query } from '../pool.ts';
 import type { Queryable } from '../pool.ts';
 import { insertSql, TRACE_COLUMNS, traceFromRow, traceValues } from './rows.ts';

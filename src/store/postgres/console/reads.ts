@@ -13,7 +13,7 @@ export async function eventSummaries(
     'SELECT id, event_id, type FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])',
     [tenantId, ids],
   );
-  return rows.map((r) => ({ id: String(r['id']), eventId: String(r['event_id']), type: String(r['type']) }));
+  return rows.map((r) => ({ id: String(r['id']), eventID: String(r['event_id']), type: String(r['type']) }));
 }
 
 /** One indexed lookup per hook (deliveries_hook_id_idx), in a single statement. */

@@ -1,4 +1,4 @@
-import type { ConsoleSession, ConsoleUser } from '../../console.ts';
+import type { ConsoleSession, ConsoleUser } from '../../../domain/console.ts';
 import { query, type Queryable } from '../pool.ts';
 import { userFromRow } from './users.ts';
 

@@ -1,4 +1,4 @@
-import type { ConsoleUser } from '../../console.ts';
+import type { ConsoleUser } from '../../../domain/console.ts';
 import { query, type Queryable, type Row } from '../pool.ts';
 
 export function userFromRow(r: Row, p = ''): ConsoleUser {

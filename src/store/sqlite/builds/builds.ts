@@ -1,4 +1,4 @@
-import type { Build, BuildRun } from '../../../builds/types.ts';
+import type { Build, BuildRun } from '../../../domain/builds.ts';
 import type { SqliteDb } from '../db.ts';
 import {
   BUILD_COLUMNS,

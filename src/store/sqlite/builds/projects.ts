@@ -1,4 +1,4 @@
-import type { Project, ProjectPatch, Site } from '../../../builds/types.ts';
+import type { Project, ProjectPatch, Site } from '../../../domain/builds.ts';
 import type { Param, SqliteDb } from '../db.ts';
 import { insertSql, PROJECT_COLUMNS, projectFromRow, projectParams, siteFromRow } from './rows.ts';
 import { listPage } from '../page.ts';

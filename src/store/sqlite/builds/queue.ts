@@ -1,4 +1,4 @@
-import type { Build, ClaimedRun, RunOutcome } from '../../../builds/types.ts';
+import type { Build, ClaimedRun, RunOutcome } from '../../../domain/builds.ts';
 import type { SqliteDb } from '../db.ts';
 import { buildFromRow, runFromRow } from './rows.ts';
 

@@ -1,4 +1,4 @@
-import type { Build, BuildRun, Project, Site, Trace } from '../../../builds/types.ts';
+import type { Build, BuildRun, Project, Site, Trace } from '../../../domain/builds.ts';
 import * as shared from '../../shared/builds-rows.ts';
 import { insertSql as sharedInsertSql } from '../../shared/rows.ts';
 import type { Param, Row } from '../db.ts';

@@ -1,4 +1,4 @@
-import type { Site, SitePatch } from '../../../builds/types.ts';
+import type { Site, SitePatch } from '../../../domain/builds.ts';
 import type { Param, SqliteDb } from '../db.ts';
 import { insertSql, SITE_COLUMNS, siteFromRow, siteParams } from './rows.ts';
 import { listPage } from '../page.ts';

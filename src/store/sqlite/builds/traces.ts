@@ -1,4 +1,4 @@
-import type { Trace, TracePatch } from '../../../builds/types.ts';
+import type { Trace, TracePatch } from '../../../domain/builds.ts';
 import type { Param, SqliteDb } from '../db.ts';
 import { insertSql, TRACE_COLUMNS, traceFromRow, traceParams } from './rows.ts';
 import { listPage } from '../page.ts';

@@ -10,7 +10,7 @@ export function eventSummaries(db: SqliteDb, tenantId: string, ids: string[]): E
       tenantId,
       JSON.stringify(ids),
     )
-    .map((r) => ({ id: String(r['id']), eventId: String(r['event_id']), type: String(r['type']) }));
+    .map((r) => ({ id: String(r['id']), eventID: String(r['event_id']), type: String(r['type']) }));
 }
 
 /** One indexed lookup per hook (deliveries_hook_id_idx), in a single statement. */

@@ -1,4 +1,4 @@
-import type { ConsoleSession, ConsoleUser } from '../../console.ts';
+import type { ConsoleSession, ConsoleUser } from '../../../domain/console.ts';
 import type { SqliteDb } from '../db.ts';
 import { userFromRow } from './users.ts';
 

@@ -1,4 +1,4 @@
-import type { ConsoleUser } from '../../console.ts';
+import type { ConsoleUser } from '../../../domain/console.ts';
 import type { Row, SqliteDb } from '../db.ts';
 
 export function userFromRow(r: Row, p = ''): ConsoleUser {

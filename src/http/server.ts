@@ -3,15 +3,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { HeraldError } from '../domain/errors.ts';
 import { VERSION } from '../version.ts';
-import { buildRoutes } from '../builds/index.ts';
+import { buildRoutes } from '../builds/routes/index.ts';
 import { webRoutes } from '../web/index.ts';
-import { adminRoutes } from './admin.ts';
-import type { AppContext } from './context.ts';
-import { deliveryRoutes } from './deliveries.ts';
-import { installErrorHandling } from './errors.ts';
-import { eventRoutes } from './events.ts';
-import { hookRoutes } from './hooks.ts';
-import { opsRoutes } from './ops.ts';
+import { adminRoutes } from '../api/admin.ts';
+import type { AppContext } from '../context.ts';
+import { deliveryRoutes } from '../api/deliveries.ts';
+import { installErrorHandling } from '../api/errors.ts';
+import { eventRoutes } from '../api/events.ts';
+import { hookRoutes } from '../api/hooks.ts';
+import { opsRoutes } from '../api/ops.ts';
 
 /** Reads the API key from `Authorization: Bearer …` or from `?key=` (what Usetrace CI clients send). */
 export function keyFrom(headers: Record<string, unknown>, query: unknown): string | null {

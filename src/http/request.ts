@@ -1,21 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { KeyCache } from '../auth/keys.ts';
-import type { Config } from '../config.ts';
 import { HeraldError } from '../domain/errors.ts';
+import { isAnyId } from '../domain/ids.ts';
 import type { ApiKey } from '../domain/types.ts';
-import type { Publisher } from '../ingest/publish.ts';
-import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
-import type { Store } from '../store/store.ts';
-
-export interface AppContext {
-  config: Config;
-  store: Store;
-  publisher: Publisher;
-  keys: KeyCache;
-  log: Logger;
-  metrics: Metrics;
-}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,7 +34,7 @@ export function pageLimit(raw: string | undefined, fallback = 20): number {
 /** Cursors are ids Herald gave out; anything else is refused before it reaches a query. */
 export function cursor(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  if (!/^[a-z]+_[0-9a-z]{26}$/.test(raw))
+  if (!isAnyId(raw))
     throw new HeraldError('INVALID_CURSOR', 'cursor must be a nextCursor value from a previous page');
   return raw;
 }

@@ -1,0 +1,10 @@
+import type { ServiceDeps } from './deps.ts';
+
+/** TODO(service skeleton): filled in by the issue-7 refactor. */
+export class EventService {
+  protected readonly deps: ServiceDeps;
+
+  constructor(deps: ServiceDeps) {
+    this.deps = deps;
+  }
+}
