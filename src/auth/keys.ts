@@ -1,9 +1,10 @@
+import type { TenantId } from '../domain/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { newId } from '../domain/ids.ts';
 import type { ApiKey, KeyRole, Tenant } from '../domain/types.ts';
 import type { Store } from '../store/store.ts';
 
-export const DEFAULT_TENANT_ID = 'ten_default';
+export const DEFAULT_TENANT_ID = 'ten_default' as TenantId;
 
 /** API keys are 32 random bytes; only their sha256 is stored (they are too long to guess). */
 export function generateApiKey(): string {

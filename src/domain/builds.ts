@@ -1,3 +1,4 @@
+import type { BuildId, ProjectRowId, RunId, SiteRowId, TraceId } from './ids.ts';
 /**
  * Domain records of the build system: projects, site monitors, traces (browser tests written
  * as JSON steps), builds and their runs (one trace in one browser). Times are unix ms.
@@ -15,7 +16,7 @@ export type WcagLevel = (typeof WCAG_LEVELS)[number];
 /** A project, with exactly the Tenon seed's fields plus the base URL builds run against. */
 export interface Project {
   /** Internal, time-sortable (`prj_…`): list order and pagination cursor. */
-  id: string;
+  id: ProjectRowId;
   tenantId: string;
   /** The public identifier, a UUID. */
   projectID: string;
@@ -56,7 +57,7 @@ export type ProjectPatch = Partial<
 /** A site monitor. */
 export interface Site {
   /** Internal, time-sortable (`site_…`). */
-  id: string;
+  id: SiteRowId;
   tenantId: string;
   /** The public identifier: 12 random letters and digits. */
   siteKey: string;
@@ -71,7 +72,7 @@ export type SitePatch = Partial<Pick<Site, 'name' | 'projectID' | 'siteUrl'>>;
 
 export interface Trace {
   /** `trc_…` */
-  id: string;
+  id: TraceId;
   tenantId: string;
   projectID: string;
   name: string;
@@ -103,7 +104,7 @@ export type BuildStatus = 'RUNNING' | 'FINISHED';
 
 export interface Build {
   /** `bld_…`: the BUILD_ID clients read. */
-  id: string;
+  id: BuildId;
   tenantId: string;
   projectID: string;
   /** The trace of `trace/:id/execute`; null for `execute-all`. */
@@ -145,12 +146,12 @@ export interface RunError {
 /** One test case: one trace (as it was when the build started) in one browser. */
 export interface BuildRun {
   /** `run_…` */
-  id: string;
-  buildId: string;
+  id: RunId;
+  buildId: BuildId;
   tenantId: string;
   /** Order in the report: browsers in the requested order, then traces. */
   position: number;
-  traceId: string;
+  traceId: TraceId;
   traceName: string;
   taggedBug: boolean;
   taggedFlaky: boolean;

@@ -1,9 +1,10 @@
+import type { SessionId, UserId } from './ids.ts';
 /** Users of the web console and their sessions. */
 
 export type UserRole = 'admin' | 'member';
 
 export interface ConsoleUser {
-  id: string;
+  id: UserId;
   tenantId: string;
   /** Lower-cased; unique across tenants, since it is what a user signs in with. */
   email: string;
@@ -16,10 +17,10 @@ export interface ConsoleUser {
 
 export interface ConsoleSession {
   /** `sess_…`, for logs and lists; the cookie carries a separate random token. */
-  id: string;
+  id: SessionId;
   /** sha256 hex of the cookie's token: a stolen database does not yield live sessions. */
   tokenHash: string;
-  userId: string;
+  userId: UserId;
   createdAt: number;
   expiresAt: number;
 }

@@ -1,10 +1,11 @@
+import type { ApiKeyId, AttemptId, DeliveryId, EventRowId, HookId, TenantId } from './ids.ts';
 /** Domain records shared by the API, the engine and every store backend. Times are unix ms. */
 
 export const HOOK_OBJECTS = ['apiLog', 'project', 'site', 'build', 'hook'] as const;
 export type HookObject = (typeof HOOK_OBJECTS)[number];
 
 export interface Tenant {
-  id: string;
+  id: TenantId;
   name: string;
   createdAt: number;
 }
@@ -12,7 +13,7 @@ export interface Tenant {
 export type KeyRole = 'admin' | 'member';
 
 export interface ApiKey {
-  id: string;
+  id: ApiKeyId;
   tenantId: string;
   name: string;
   role: KeyRole;
@@ -30,7 +31,7 @@ export interface OldSecret {
 }
 
 export interface Hook {
-  id: string;
+  id: HookId;
   tenantId: string;
   name: string;
   url: string;
@@ -70,7 +71,7 @@ export type HookPatch = Partial<
 
 export interface StoredEvent {
   /** Internal id, `evt_…`. */
-  id: string;
+  id: EventRowId;
   tenantId: string;
   /** The envelope's eventID: the caller's, or a generated UUID. Unique per tenant. */
   eventID: string;
@@ -101,9 +102,9 @@ export interface DeliveryTarget {
 }
 
 export interface Delivery {
-  id: string;
+  id: DeliveryId;
   tenantId: string;
-  eventRowId: string;
+  eventRowId: EventRowId;
   hookId: string | null;
   target: DeliveryTarget | null;
   status: DeliveryStatus;
@@ -122,8 +123,8 @@ export interface Delivery {
 }
 
 export interface Attempt {
-  id: string;
-  deliveryId: string;
+  id: AttemptId;
+  deliveryId: DeliveryId;
   tenantId: string;
   /** 1-based. */
   attemptNo: number;

@@ -1,3 +1,4 @@
+import type { EventRowId } from '../domain/ids.ts';
 import { randomUUID } from 'node:crypto';
 import { HeraldError } from '../domain/errors.ts';
 import { findEventType, validateEventData } from '../domain/event-types.ts';
@@ -200,7 +201,12 @@ function newEvent(
   };
 }
 
-export function newDelivery(tenantId: string, eventId: string, hookId: string | null, now: number): Delivery {
+export function newDelivery(
+  tenantId: string,
+  eventId: EventRowId,
+  hookId: string | null,
+  now: number,
+): Delivery {
   return {
     id: newId('delivery', now),
     tenantId,

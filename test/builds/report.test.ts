@@ -1,3 +1,4 @@
+import type { BuildId, RunId, TraceId } from '../../src/domain/ids.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
@@ -24,11 +25,11 @@ function run(
   over: Partial<BuildRun> & { error?: RunError | null } = {},
 ): BuildRun {
   return {
-    id: `run_${position}`,
-    buildId: 'bld_1',
+    id: `run_${position}` as RunId,
+    buildId: 'bld_1' as BuildId,
     tenantId: 'ten_1',
     position: position++,
-    traceId: `trc_${trace}`,
+    traceId: `trc_${trace}` as TraceId,
     traceName: trace,
     taggedBug: false,
     taggedFlaky: false,
@@ -201,7 +202,7 @@ describe('build report', () => {
 
   test('an error message says what failed, then Details and Screenshot built from HERALD_PUBLIC_URL', () => {
     const r = run('A', 'chrome', 'failed', {
-      buildId: 'bld_01abc',
+      buildId: 'bld_01abc' as BuildId,
       error: {
         type: 'failure',
         message: 'Step 2 (assertTitle "Home"): expected the title to be "Home", but it is "Log in"',

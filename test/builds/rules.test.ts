@@ -1,3 +1,4 @@
+import type { TraceId } from '../../src/domain/ids.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { changeKeyOf, outcomesChanged, outcomesOf, shouldReport } from '../../src/builds/rules.ts';
@@ -26,7 +27,11 @@ describe('reporter rules', () => {
 
   const o = (...pairs: Array<[string, string, 'passed' | 'failed']>) =>
     outcomesOf(
-      pairs.map(([traceId, browser, status]) => ({ traceId, browser: browser as 'chrome', status })),
+      pairs.map(([traceId, browser, status]) => ({
+        traceId: traceId as TraceId,
+        browser: browser as 'chrome',
+        status,
+      })),
     );
 
   const changes: Array<[string, ReturnType<typeof o> | null, ReturnType<typeof o>, boolean]> = [

@@ -1,3 +1,4 @@
+import type { EventRowId, HookId } from '../../src/domain/ids.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
@@ -17,11 +18,11 @@ const options = (allowlist: string): SenderOptions => ({
 function claimed(url: string, secret: string): ClaimedDelivery {
   const now = Date.now();
   return {
-    delivery: newDelivery('ten_test', 'evt_test', 'hook_test', now),
+    delivery: newDelivery('ten_test', 'evt_test' as EventRowId, 'hook_test', now),
     payload: JSON.stringify({ eventID: 'e1', event: 'ping', dateAdded: now, data: { object: 'ping' } }),
     eventType: 'ping',
     hook: {
-      id: 'hook_test',
+      id: 'hook_test' as HookId,
       tenantId: 'ten_test',
       name: 'h',
       url,

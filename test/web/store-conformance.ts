@@ -1,3 +1,4 @@
+import type { UserId } from '../../src/domain/ids.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { newId } from '../../src/domain/ids.ts';
@@ -30,7 +31,7 @@ function makeUser(tenantId: string, over: Partial<ConsoleUser> = {}): ConsoleUse
   };
 }
 
-function makeSession(userId: string, over: Partial<ConsoleSession> = {}): ConsoleSession {
+function makeSession(userId: UserId, over: Partial<ConsoleSession> = {}): ConsoleSession {
   return {
     id: newId('session'),
     tokenHash: crypto.randomUUID().replaceAll('-', ''),

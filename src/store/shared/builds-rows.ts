@@ -1,3 +1,4 @@
+import type { BuildId, ProjectRowId, RunId, SiteRowId, TraceId } from '../../domain/ids.ts';
 import type { Build, BuildRun, Project, Site, Trace } from '../../domain/builds.ts';
 import type { AnyRow, Dialect } from './rows.ts';
 
@@ -100,7 +101,7 @@ const json = <T>(v: unknown): T => JSON.parse(String(v)) as T;
 
 export function projectFromRow(r: AnyRow): Project {
   return {
-    id: String(r['id']),
+    id: String(r['id']) as ProjectRowId,
     tenantId: String(r['tenant_id']),
     projectID: String(r['project_id']),
     name: String(r['name']),
@@ -142,7 +143,7 @@ export function projectValues(p: Project): unknown[] {
 
 export function siteFromRow(r: AnyRow): Site {
   return {
-    id: String(r['id']),
+    id: String(r['id']) as SiteRowId,
     tenantId: String(r['tenant_id']),
     siteKey: String(r['site_key']),
     projectID: String(r['project_id']),
@@ -159,7 +160,7 @@ export function siteValues(s: Site): unknown[] {
 
 export function traceFromRow(d: Dialect, r: AnyRow): Trace {
   return {
-    id: String(r['id']),
+    id: String(r['id']) as TraceId,
     tenantId: String(r['tenant_id']),
     projectID: String(r['project_id']),
     name: String(r['name']),
@@ -189,7 +190,7 @@ export function traceValues(d: Dialect, t: Trace): unknown[] {
 
 export function buildFromRow(r: AnyRow): Build {
   return {
-    id: String(r['id']),
+    id: String(r['id']) as BuildId,
     tenantId: String(r['tenant_id']),
     projectID: String(r['project_id']),
     traceId: strOrNull(r['trace_id']),
@@ -241,11 +242,11 @@ export function buildValues(b: Build): unknown[] {
 export function runFromRow(d: Dialect, r: AnyRow): BuildRun {
   const errorType = strOrNull(r['error_type']);
   return {
-    id: String(r['id']),
-    buildId: String(r['build_id']),
+    id: String(r['id']) as RunId,
+    buildId: String(r['build_id']) as BuildId,
     tenantId: String(r['tenant_id']),
     position: num(r['position']),
-    traceId: String(r['trace_id']),
+    traceId: String(r['trace_id']) as TraceId,
     traceName: String(r['trace_name']),
     taggedBug: d.bool(r['tagged_bug']),
     taggedFlaky: d.bool(r['tagged_flaky']),

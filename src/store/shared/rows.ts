@@ -1,3 +1,4 @@
+import type { TenantId, ApiKeyId, HookId, EventRowId, DeliveryId, AttemptId } from '../../domain/ids.ts';
 import type {
   ApiKey,
   Attempt,
@@ -89,12 +90,12 @@ const json = <T>(v: unknown): T => JSON.parse(v as string) as T;
 const jsonOrNull = <T>(v: unknown): T | null => (v === null || v === undefined ? null : json<T>(v));
 
 export function tenantFromRow(r: AnyRow): Tenant {
-  return { id: str(r['id']), name: str(r['name']), createdAt: num(r['created_at']) };
+  return { id: str(r['id']) as TenantId, name: str(r['name']), createdAt: num(r['created_at']) };
 }
 
 export function apiKeyFromRow(r: AnyRow): ApiKey {
   return {
-    id: str(r['id']),
+    id: str(r['id']) as ApiKeyId,
     tenantId: str(r['tenant_id']),
     name: str(r['name']),
     role: str(r['role']) as KeyRole,
@@ -108,7 +109,7 @@ export function apiKeyFromRow(r: AnyRow): ApiKey {
 /** Reads a hook whose columns may carry a prefix (`h_id`, … from `aliased`). */
 export function hookFromRow(d: Dialect, r: AnyRow, p = ''): Hook {
   return {
-    id: str(r[`${p}id`]),
+    id: str(r[`${p}id`]) as HookId,
     tenantId: str(r[`${p}tenant_id`]),
     name: str(r[`${p}name`]),
     url: str(r[`${p}url`]),
@@ -151,7 +152,7 @@ export function hookValues(d: Dialect, h: Hook): unknown[] {
 
 export function eventFromRow(r: AnyRow): StoredEvent {
   return {
-    id: str(r['id']),
+    id: str(r['id']) as EventRowId,
     tenantId: str(r['tenant_id']),
     eventID: str(r['event_id']),
     type: str(r['type']),
@@ -164,9 +165,9 @@ export function eventFromRow(r: AnyRow): StoredEvent {
 
 export function deliveryFromRow(r: AnyRow): Delivery {
   return {
-    id: str(r['id']),
+    id: str(r['id']) as DeliveryId,
     tenantId: str(r['tenant_id']),
-    eventRowId: str(r['event_id']),
+    eventRowId: str(r['event_id']) as EventRowId,
     hookId: strOrNull(r['hook_id']),
     target: jsonOrNull<DeliveryTarget>(r['target']),
     status: str(r['status']) as DeliveryStatus,
@@ -207,8 +208,8 @@ export function deliveryValues(d: Delivery): unknown[] {
 
 export function attemptFromRow(r: AnyRow): Attempt {
   return {
-    id: str(r['id']),
-    deliveryId: str(r['delivery_id']),
+    id: str(r['id']) as AttemptId,
+    deliveryId: str(r['delivery_id']) as DeliveryId,
     tenantId: str(r['tenant_id']),
     attemptNo: num(r['attempt_no']),
     startedAt: num(r['started_at']),

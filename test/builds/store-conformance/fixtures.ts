@@ -1,3 +1,4 @@
+import type { TraceId } from '../../../src/domain/ids.ts';
 import { randomUUID } from 'node:crypto';
 import { newId, newProjectID, newScreenshotToken, newSiteKey } from '../../../src/domain/ids.ts';
 import type { Build, BuildRun, Project, RunOutcome, Site, Trace } from '../../../src/domain/builds.ts';
@@ -103,7 +104,7 @@ export function makeRuns(build: Build, n: number, over: Partial<BuildRun> = {}):
     buildId: build.id,
     tenantId: build.tenantId,
     position: i,
-    traceId: `trc_${i % 2}`,
+    traceId: `trc_${i % 2}` as TraceId,
     traceName: `Trace ${i % 2}`,
     taggedBug: i === 1,
     taggedFlaky: false,

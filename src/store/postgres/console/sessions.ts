@@ -1,3 +1,4 @@
+import type { SessionId, UserId } from '../../../domain/ids.ts';
 import type { ConsoleSession, ConsoleUser } from '../../../domain/console.ts';
 import { query, type Queryable } from '../pool.ts';
 import { userFromRow } from './users.ts';
@@ -27,9 +28,9 @@ export async function findSession(
   if (!row) return null;
   return {
     session: {
-      id: String(row['s_id']),
+      id: String(row['s_id']) as SessionId,
       tokenHash: String(row['s_token_hash']),
-      userId: String(row['s_user_id']),
+      userId: String(row['s_user_id']) as UserId,
       createdAt: Number(row['s_created_at']),
       expiresAt: Number(row['s_expires_at']),
     },

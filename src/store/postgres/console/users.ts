@@ -1,9 +1,10 @@
+import type { UserId } from '../../../domain/ids.ts';
 import type { ConsoleUser } from '../../../domain/console.ts';
 import { query, type Queryable, type Row } from '../pool.ts';
 
 export function userFromRow(r: Row, p = ''): ConsoleUser {
   return {
-    id: String(r[`${p}id`]),
+    id: String(r[`${p}id`]) as UserId,
     tenantId: String(r[`${p}tenant_id`]),
     email: String(r[`${p}email`]),
     passwordHash: String(r[`${p}password_hash`]),
