@@ -185,8 +185,70 @@ export function checkAddress(ip: string, allowlist: readonly Cidr[]): AddressChe
   if (!addr) return { allowed: false, range: 'invalid', allowlisted: false };
   const cls = classifyParsed(addr);
   if (cls.allowed) return { ...cls, allowlisted: false };
+  const metadata = metadataAddressOf(addr);
+  if (metadata !== null) {
+    // A wide allowlist (10.0.0.0/8, 169.254.0.0/16, ::/0) must not open the cloud's credential
+    // service by accident: only an entry naming the address itself does.
+    // The very spelling that is connected to: naming 169.254.169.254 does not open ::ffff:a9fe:a9fe.
+    const exact = allowlist.some(
+      (c) =>
+        c.kind === addr.kind() &&
+        c.prefix === (c.kind === 'ipv4' ? 32 : 128) &&
+        c.address.toString() === addr.toString(),
+    );
+    if (exact) return { allowed: true, range: 'cloudMetadata', allowlisted: true };
+    // Refused: say why the allowlist did not help, or else report the plain range as usual.
+    return {
+      allowed: false,
+      range: inAllowlist(addr, allowlist) ? 'cloudMetadata' : cls.range,
+      allowlisted: false,
+    };
+  }
   if (inAllowlist(addr, allowlist)) return { allowed: true, range: cls.range, allowlisted: true };
   return { ...cls, allowlisted: false };
+}
+
+/**
+ * Cloud instance-metadata services, which hand out credentials to whoever can reach them:
+ * AWS/Azure/GCP/OpenStack 169.254.169.254, AWS ECS task metadata 169.254.170.2, AWS IPv6
+ * fd00:ec2::254, Alibaba 100.100.100.200, Oracle 192.0.0.192.
+ */
+export const CLOUD_METADATA_ADDRESSES: readonly string[] = Object.freeze([
+  '169.254.169.254',
+  '169.254.170.2',
+  'fd00:ec2::254',
+  '100.100.100.200',
+  '192.0.0.192',
+]);
+const METADATA = new Set(CLOUD_METADATA_ADDRESSES.map((a) => parseAddress(a)!.toString()));
+
+/**
+ * The IPv4 address an IPv6 address carries, for the forms that route to it: IPv4-mapped
+ * (::ffff:0:0/96), IPv4-compatible (::/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
+ */
+function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const p = v6.parts;
+  const v4 = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+  const zeros = (from: number, to: number) => p.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 5) && (p[5] === 0xffff || p[5] === 0)) return v4(p[6]!, p[7]!);
+  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return v4(p[6]!, p[7]!);
+  if (p[0] === 0x2002) return v4(p[1]!, p[2]!);
+  return null;
+}
+
+/** The canonical metadata address `addr` denotes (in any spelling or embedding), or null. */
+function metadataAddressOf(addr: IP): string | null {
+  const text = addr.toString();
+  if (METADATA.has(text)) return text;
+  if (addr.kind() !== 'ipv6') return null;
+  const v4 = embeddedIPv4(addr as ipaddr.IPv6)?.toString();
+  return v4 !== undefined && METADATA.has(v4) ? v4 : null;
+}
+
+/** Whether `ip` (any spelling) is one of {@link CLOUD_METADATA_ADDRESSES}. */
+export function isCloudMetadataAddress(ip: string): boolean {
+  const addr = parseAddress(ip);
+  return addr !== null && metadataAddressOf(addr) !== null;
 }
 
 /** Boolean form of {@link checkAddress}. */
