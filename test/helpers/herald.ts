@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { DestinationStream } from 'pino';
 import { startApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
@@ -31,6 +32,7 @@ export interface TestHerald {
 export async function startHerald(
   backend: Backend = 'sqlite',
   env: Record<string, string> = {},
+  opts: { logTo?: DestinationStream } = {},
 ): Promise<TestHerald> {
   const adminKey = `hk_test_${randomBytes(16).toString('hex')}`;
   const sqlite = backend === 'sqlite' ? createTempSqliteDir() : null;
@@ -51,7 +53,7 @@ export async function startHerald(
       ...env,
     },
   );
-  const app = await startApp(config, createLogger(config.logLevel));
+  const app = await startApp(config, createLogger(config.logLevel, opts.logTo));
   const url = app.url!;
   const api: TestHerald['api'] = async (method, path, body, opts = {}) => {
     const key = opts.key === undefined ? adminKey : opts.key;
