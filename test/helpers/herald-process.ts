@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+export interface HeraldProcess {
+  child: ChildProcess;
+  /** Resolves when Herald prints "Listening on"; rejects if it exits first. */
+  ready: Promise<void>;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  /** Whether the process is still running. */
+  alive(): boolean;
+}
+
+/** `herald serve` as an operator runs it: a child process with its own environment. */
+export function spawnHerald(env: Record<string, string>, command = 'serve'): HeraldProcess {
+  const child = spawn(process.execPath, [CLI, command], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('Listening on')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`herald exited early (${code ?? signal}): ${out}`)),
+    );
+  });
+  ready.catch(() => {});
+  return {
+    child,
+    ready,
+    output: () => out,
+    alive: () => child.exitCode === null && child.signalCode === null,
+  };
+}
+
+/** Sends `signal` and waits for the exit; a no-op for a process that already ended. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
