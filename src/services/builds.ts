@@ -17,6 +17,9 @@ import type { ServiceDeps } from './deps.ts';
 import { ProjectService } from './projects.ts';
 import { TraceService } from './traces.ts';
 
+/** The detail message of a request refused because it selects no trace (the console words it its own way). */
+export const SELECTS_NO_TRACE = 'selects no trace';
+
 /** Everything the console shows of one build. */
 export interface BuildDetail {
   build: Build;
@@ -84,7 +87,7 @@ export class BuildService {
         request.tags.length === 0
           ? 'The project has no traces to run'
           : `No trace of the project has any of the tags ${request.tags.map((t) => JSON.stringify(t)).join(', ')}`,
-        [{ path: request.tags.length === 0 ? '' : '/tags', message: 'selects no trace' }],
+        [{ path: request.tags.length === 0 ? '' : '/tags', message: SELECTS_NO_TRACE }],
       );
     return this.#start({
       tenantId,

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import type { ExecuteBody } from '../../builds/request.ts';
 import { BROWSERS, REPORTER_WHEN, type Build, type Project } from '../../domain/builds.ts';
 import { HeraldError } from '../../domain/errors.ts';
+import { SELECTS_NO_TRACE } from '../../services/builds.ts';
 import { choiceGroup, errorSummary, selectField, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, type View } from '../layout.ts';
@@ -67,7 +68,7 @@ export function runForm(
   </section>`;
 }
 
-/** Where a problem reported by parseBuildRequest/startBuild belongs on the form. */
+/** Where a problem the build service reports belongs on the form (by the path it names). */
 function fieldOf(path: string): keyof RunValues | 'browsers' {
   if (path.startsWith('/requiredCapabilities')) return 'browsers';
   if (path.startsWith('/reporters')) return 'reporterUrl';
@@ -115,7 +116,7 @@ export async function startFromForm(
     const details = Array.isArray(err.details)
       ? (err.details as Array<{ path?: string; message?: string }>)
       : [];
-    if (details[0]?.message === 'selects no trace')
+    if (details[0]?.message === SELECTS_NO_TRACE)
       errors['tags'] = tags.length ? 'No trace has any of these tags' : 'The project has no traces to run';
     else errors[fieldOf(details[0]?.path ?? '')] = err.message;
   }
