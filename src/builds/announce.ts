@@ -7,7 +7,7 @@
  * (a worker that died after publishing but before marking it reported, then the recovery
  * sweep) commits nothing new: the core drops a repeated eventID.
  */
-import type { AppContext } from '../context.ts';
+import type { ServiceDeps } from '../services/deps.ts';
 import type { DeliveryTarget } from '../domain/types.ts';
 import { buildFinishedData, buildReport, reportLinks } from './report.ts';
 import { outcomesChanged, outcomesOf, shouldReport } from './rules.ts';
@@ -26,36 +26,36 @@ export function targetOf(r: WebhookReporter): DeliveryTarget {
 }
 
 /** Whether the build differs from the previous finished one of its change key. */
-export async function buildChanged(ctx: AppContext, build: Build): Promise<boolean> {
-  const runs = await ctx.store.builds.listRuns(build.tenantId, build.id);
-  const previous = await ctx.store.builds.previousFinishedBuild(build);
+export async function buildChanged(deps: ServiceDeps, build: Build): Promise<boolean> {
+  const runs = await deps.store.builds.listRuns(build.tenantId, build.id);
+  const previous = await deps.store.builds.previousFinishedBuild(build);
   const before = previous
-    ? outcomesOf(await ctx.store.builds.listRuns(previous.tenantId, previous.id))
+    ? outcomesOf(await deps.store.builds.listRuns(previous.tenantId, previous.id))
     : null;
   return outcomesChanged(before, outcomesOf(runs));
 }
 
-export async function announceBuild(ctx: AppContext, tenantId: string, buildId: string): Promise<void> {
-  const build = await ctx.store.builds.getBuild(tenantId, buildId);
+export async function announceBuild(deps: ServiceDeps, tenantId: string, buildId: string): Promise<void> {
+  const build = await deps.store.builds.getBuild(tenantId, buildId);
   if (!build || build.status !== 'FINISHED' || build.reportedAt !== null) return;
-  const runs = await ctx.store.builds.listRuns(tenantId, buildId);
-  const report = buildReport(build, runs, reportLinks(ctx.config.publicUrl));
-  const changed = build.reporters.some((r) => r.when === 'changes') ? await buildChanged(ctx, build) : false;
+  const runs = await deps.store.builds.listRuns(tenantId, buildId);
+  const report = buildReport(build, runs, reportLinks(deps.config.publicUrl));
+  const changed = build.reporters.some((r) => r.when === 'changes') ? await buildChanged(deps, build) : false;
   const targets = build.reporters
     .filter((r) => shouldReport(r.when, { stable: report.buildStable, changed }))
     .map(targetOf);
   if (targets.length > 0)
-    await ctx.publisher.publishToTargets(tenantId, {
+    await deps.publisher.publishToTargets(tenantId, {
       event: REPORT_EVENT,
       payload: JSON.stringify(report),
       targets,
       eventID: build.reportEventId,
     });
-  await ctx.publisher.publish(tenantId, [
+  await deps.publisher.publish(tenantId, [
     { event: 'build.finished', data: buildFinishedData(build, report), eventID: build.finishedEventId },
   ]);
-  await ctx.store.builds.markReported(tenantId, buildId, Date.now());
-  ctx.log.info(
+  await deps.store.builds.markReported(tenantId, buildId, Date.now());
+  deps.log.info(
     { buildId, tenantId, stable: report.buildStable, changed, reporters: targets.length },
     'build finished and announced',
   );

@@ -5,14 +5,14 @@
  *
  *   routes/      the API (resources, execute, status and results) and public screenshots
  *   request.ts   the execute body: capabilities and reporters, checked before anything is stored
- *   start.ts     a build and its runs, committed together
+ *   start.ts     a build and its runs, planned (BuildService commits them together)
  *   queue.ts     the worker's durable queue: claim, run, record, announce
  *   runner/      puppeteer-core: Chromium over CDP, Firefox over WebDriver BiDi
  *   report.ts    the JUnit-like report, xunit.ts its XML form
  *   rules.ts     when a reporter sends (always, fails, changes)
  *   announce.ts  build.finished and the reporters' deliveries
  */
-import type { AppContext } from '../context.ts';
+import type { ServiceDeps } from '../services/deps.ts';
 import { BuildQueue, registerQueue } from './queue.ts';
 
 export { buildReport, buildSummary, reportLinks, type BuildReport } from './report.ts';
@@ -25,14 +25,14 @@ export interface BuildServices {
 }
 
 /** Starts the build runner in a worker process. */
-export async function startBuildServices(ctx: AppContext): Promise<BuildServices> {
-  const queue = new BuildQueue(ctx);
+export async function startBuildServices(deps: ServiceDeps): Promise<BuildServices> {
+  const queue = new BuildQueue(deps);
   queue.start();
-  registerQueue(ctx, queue);
+  registerQueue(deps.store, queue);
   return {
     queue,
     async stop() {
-      registerQueue(ctx, null);
+      registerQueue(deps.store, null);
       await queue.stop();
     },
   };

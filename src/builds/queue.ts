@@ -9,7 +9,8 @@
  * announced (their worker died in between).
  */
 import { hostname } from 'node:os';
-import type { AppContext } from '../context.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+import type { Store } from '../store/store.ts';
 import { announceBuild } from './announce.ts';
 import { newId } from '../domain/ids.ts';
 import { BrowserPool } from './runner/browsers.ts';
@@ -30,7 +31,7 @@ interface InFlight {
 
 export class BuildQueue {
   readonly owner: string;
-  readonly #ctx: AppContext;
+  readonly #deps: ServiceDeps;
   readonly #pool: BrowserPool;
   readonly #inFlight = new Map<string, InFlight>();
   readonly #interrupted: string[] = [];
@@ -42,18 +43,18 @@ export class BuildQueue {
   #nextSweep = 0;
   #idleWaiters: Array<() => void> = [];
 
-  constructor(ctx: AppContext) {
-    this.#ctx = ctx;
+  constructor(deps: ServiceDeps) {
+    this.#deps = deps;
     this.owner = `${hostname()}:${process.pid}:${newId('run').slice(4, 14)}`;
     this.#pool = new BrowserPool({
-      paths: { chrome: ctx.config.chromiumPath, firefox: ctx.config.firefoxPath },
+      paths: { chrome: deps.config.chromiumPath, firefox: deps.config.firefoxPath },
       launchTimeoutMs: 30_000,
     });
   }
 
   start(): void {
     this.#running = true;
-    const { leaseMs } = this.#ctx.config;
+    const { leaseMs } = this.#deps.config;
     this.#heartbeat = setInterval(() => void this.#extendLeases(), Math.max(250, Math.floor(leaseMs / 3)));
     this.#heartbeat.unref();
     this.#loop = this.#run();
@@ -81,17 +82,17 @@ export class BuildQueue {
     for (const f of this.#inFlight.values()) f.abort.abort('stop' satisfies AbortReason);
     await Promise.all([...this.#inFlight.values()].map((f) => f.done));
     if (this.#interrupted.length > 0) {
-      await this.#ctx.store.builds
+      await this.#deps.store.builds
         .releaseRuns(this.owner, this.#interrupted.splice(0))
         .catch((err: unknown) =>
-          this.#ctx.log.error({ err }, 'handing back build runs failed; their leases will expire'),
+          this.#deps.log.error({ err }, 'handing back build runs failed; their leases will expire'),
         );
     }
     await this.#pool.close();
   }
 
   async #run(): Promise<void> {
-    const { config, store, log } = this.#ctx;
+    const { config, store, log } = this.#deps;
     while (this.#running) {
       this.#wakePending = false;
       let full = false;
@@ -128,7 +129,7 @@ export class BuildQueue {
   }
 
   async #sweep(): Promise<void> {
-    const { store, config } = this.#ctx;
+    const { store, config } = this.#deps;
     const now = Date.now();
     const expired = await store.builds.expireRuns(
       now,
@@ -164,9 +165,9 @@ export class BuildQueue {
       }
       const outcome = await runTestCase(run, build, {
         pool: this.#pool,
-        stepTimeoutMs: this.#ctx.config.buildStepTimeoutMs,
-        buildTimeoutMs: this.#ctx.config.buildTimeoutMs,
-        allowlist: this.#ctx.config.targetAllowlist,
+        stepTimeoutMs: this.#deps.config.buildStepTimeoutMs,
+        buildTimeoutMs: this.#deps.config.buildTimeoutMs,
+        allowlist: this.#deps.config.targetAllowlist,
         signal: abort.signal,
       });
       await this.#record(claimed, outcome);
@@ -174,7 +175,7 @@ export class BuildQueue {
     flight.done = execute()
       .catch((err: unknown) => {
         if (err instanceof RunInterrupted) this.#interrupted.push(run.id);
-        else this.#ctx.log.error({ err, runId: run.id, buildId: build.id }, 'build run failed unexpectedly');
+        else this.#deps.log.error({ err, runId: run.id, buildId: build.id }, 'build run failed unexpectedly');
       })
       .finally(() => {
         clearTimeout(deadline);
@@ -186,9 +187,9 @@ export class BuildQueue {
 
   async #record(claimed: ClaimedRun, outcome: RunOutcome): Promise<void> {
     const { run, build } = claimed;
-    const result = await this.#ctx.store.builds.finishRun(this.owner, run.id, outcome);
+    const result = await this.#deps.store.builds.finishRun(this.owner, run.id, outcome);
     if (!result.recorded) {
-      this.#ctx.log.warn(
+      this.#deps.log.warn(
         { runId: run.id, buildId: build.id },
         'build run result dropped: its lease was lost',
       );
@@ -200,34 +201,37 @@ export class BuildQueue {
   /** Failures are logged and left to the sweep, which announces the build later. */
   async #announce(tenantId: string, buildId: string): Promise<void> {
     try {
-      await announceBuild(this.#ctx, tenantId, buildId);
+      await announceBuild(this.#deps, tenantId, buildId);
     } catch (err) {
-      this.#ctx.log.error({ err, buildId }, 'announcing a finished build failed; the sweep will retry');
+      this.#deps.log.error({ err, buildId }, 'announcing a finished build failed; the sweep will retry');
     }
   }
 
   async #extendLeases(): Promise<void> {
     if (this.#inFlight.size === 0) return;
     try {
-      await this.#ctx.store.builds.extendRunLeases(
+      await this.#deps.store.builds.extendRunLeases(
         this.owner,
         [...this.#inFlight.keys()],
-        Date.now() + this.#ctx.config.leaseMs,
+        Date.now() + this.#deps.config.leaseMs,
       );
     } catch (err) {
-      this.#ctx.log.error({ err }, 'extending build run leases failed; will retry');
+      this.#deps.log.error({ err }, 'extending build run leases failed; will retry');
     }
   }
 }
 
-/** The queue of the worker in this process, if it runs one, so the API can wake it. */
-const queues = new WeakMap<AppContext, BuildQueue>();
+/**
+ * The queue of the worker in this process, if it runs one, so a started build can wake it.
+ * Keyed by the store: one per started app, shared by its services and adapters.
+ */
+const queues = new WeakMap<Store, BuildQueue>();
 
-export function registerQueue(ctx: AppContext, queue: BuildQueue | null): void {
-  if (queue) queues.set(ctx, queue);
-  else queues.delete(ctx);
+export function registerQueue(store: Store, queue: BuildQueue | null): void {
+  if (queue) queues.set(store, queue);
+  else queues.delete(store);
 }
 
-export function queueOf(ctx: AppContext): BuildQueue | undefined {
-  return queues.get(ctx);
+export function queueOf(store: Store): BuildQueue | undefined {
+  return queues.get(store);
 }

@@ -1,36 +1,39 @@
 /**
- * Starting a build: the build and one queued run per (browser, trace) are committed in one
- * transaction before the client gets its BUILD_ID, so an answered request is never lost.
- * Traces are copied into the runs: editing a trace does not change a build already started.
+ * What a started build is: the build and one queued run per (browser, trace), planned here
+ * without I/O and committed together by BuildService (src/services/builds.ts) before the
+ * client gets its BUILD_ID, so an answered request is never lost. Traces are copied into the
+ * runs: editing a trace does not change a build already started.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../context.ts';
+import type { Config } from '../config.ts';
 import { HeraldError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import { queueOf } from './queue.ts';
 import { checkBaseUrl, type BuildRequest } from './request.ts';
 import type { Build, BuildRun, Project, Trace } from '../domain/builds.ts';
 
-export async function startBuild(
-  ctx: AppContext,
-  opts: {
-    tenantId: string;
-    project: Project;
-    traces: Trace[];
-    traceId: string | null;
-    changeKey: string;
-    request: BuildRequest;
-  },
-): Promise<Build> {
+export interface BuildPlan {
+  tenantId: string;
+  project: Project;
+  traces: Trace[];
+  traceId: string | null;
+  changeKey: string;
+  request: BuildRequest;
+}
+
+export function planBuild(
+  config: Pick<Config, 'targetAllowlist' | 'buildTimeoutMs'>,
+  opts: BuildPlan,
+  now: number,
+): { build: Build; runs: BuildRun[] } {
   const { request, project } = opts;
-  const allowlist = ctx.config.targetAllowlist;
+  // The project's base URL was only shape-checked when saved: the network policy applies now.
   const baseUrl =
-    request.baseUrl ?? (project.baseUrl === null ? null : checkBaseUrl(project.baseUrl, allowlist));
+    request.baseUrl ??
+    (project.baseUrl === null ? null : checkBaseUrl(project.baseUrl, config.targetAllowlist));
   if (baseUrl === null)
     throw new HeraldError('VALIDATION_FAILED', 'baseUrl is required: the project has no baseUrl', [
       { path: '/baseUrl', message: 'is required (the project has none)' },
     ]);
-  const now = Date.now();
   const build: Build = {
     id: newId('build', now),
     tenantId: opts.tenantId,
@@ -47,7 +50,7 @@ export async function startBuild(
     viewport: { width: project.apiDefaultViewportWidth, height: project.apiDefaultViewportHeight },
     status: 'RUNNING',
     requestedAt: now,
-    deadlineAt: now + ctx.config.buildTimeoutMs,
+    deadlineAt: now + config.buildTimeoutMs,
     finishedAt: null,
     finishedEventId: randomUUID(),
     reportEventId: randomUUID(),
@@ -77,11 +80,5 @@ export async function startBuild(
       screenshotToken: null,
     })),
   );
-  await ctx.store.builds.createBuild(build, runs);
-  queueOf(ctx)?.wake();
-  ctx.log.info(
-    { buildId: build.id, tenantId: build.tenantId, projectID: build.projectID, testCases: runs.length },
-    'build queued',
-  );
-  return build;
+  return { build, runs };
 }

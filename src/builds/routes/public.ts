@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { HeraldError } from '../../domain/errors.ts';
-import { SCREENSHOT_TOKEN_RE } from '../../domain/ids.ts';
 
 export const TRACE_SCHEMA_FILE = new URL('../../../schemas/trace.json', import.meta.url);
 
@@ -19,14 +18,13 @@ export async function publicRoutes(app: FastifyInstance, ctx: AppContext): Promi
   );
 
   app.get<{ Params: { file: string } }>('/screenshots/:file', hidden, async (req, reply) => {
-    const token = req.params.file.replace(/\.png$/, '');
-    const shot = SCREENSHOT_TOKEN_RE.test(token) ? await ctx.store.builds.getScreenshot(token) : null;
-    if (!shot) throw new HeraldError('NOT_FOUND', 'No such screenshot');
+    const png = await ctx.services.builds.screenshot(req.params.file.replace(/\.png$/, ''));
+    if (!png) throw new HeraldError('NOT_FOUND', 'No such screenshot');
     return reply
       .type('image/png')
       .header('cache-control', 'private, max-age=86400, immutable')
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
-      .send(shot.png);
+      .send(png);
   });
 }

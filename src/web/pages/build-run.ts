@@ -1,10 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { parseBuildRequest } from '../../builds/request.ts';
-import { changeKeyOf } from '../../builds/rules.ts';
-import { startBuild } from '../../builds/start.ts';
-import { BROWSERS, REPORTER_WHEN, type Build, type Project, type Trace } from '../../domain/builds.ts';
+import type { ExecuteBody } from '../../builds/request.ts';
+import { BROWSERS, REPORTER_WHEN, type Build, type Project } from '../../domain/builds.ts';
 import { HeraldError } from '../../domain/errors.ts';
+import { SELECTS_NO_TRACE } from '../../services/builds.ts';
 import { choiceGroup, errorSummary, selectField, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, type View } from '../layout.ts';
@@ -69,7 +68,7 @@ export function runForm(
   </section>`;
 }
 
-/** Where a problem reported by parseBuildRequest/startBuild belongs on the form. */
+/** Where a problem the build service reports belongs on the form (by the path it names). */
 function fieldOf(path: string): keyof RunValues | 'browsers' {
   if (path.startsWith('/requiredCapabilities')) return 'browsers';
   if (path.startsWith('/reporters')) return 'reporterUrl';
@@ -82,7 +81,7 @@ export async function startFromForm(
   ctx: AppContext,
   req: FastifyRequest,
   reply: FastifyReply,
-  o: { project: Project; traces: Trace[]; traceId: string | null },
+  o: { project: Project; traceId: string | null },
 ) {
   const values: RunValues = {
     browsers: fields(req.body, 'browsers'),
@@ -97,44 +96,29 @@ export async function startFromForm(
   try {
     if (values.browsers.length === 0) errors['browsers'] = 'Choose at least one browser';
     else {
-      const request = parseBuildRequest(
-        {
-          requiredCapabilities: values.browsers.map((browserName) => ({ browserName })),
-          ...(values.baseUrl !== '' && { baseUrl: values.baseUrl }),
-          ...(o.traceId === null && { tags }),
-          ...(values.reporterUrl !== '' && {
-            reporters: [{ webhook: { url: values.reporterUrl, when: values.reporterWhen } }],
-          }),
-        },
-        ctx.config.targetAllowlist,
-      );
-      const traces =
-        request.tags.length === 0
-          ? o.traces
-          : o.traces.filter((t) => t.tags.some((tag) => request.tags.includes(tag)));
-      if (traces.length === 0)
-        errors['tags'] = request.tags.length
-          ? 'No trace has any of these tags'
-          : 'The project has no traces to run';
-      else
-        build = await startBuild(ctx, {
-          tenantId: o.project.tenantId,
-          project: o.project,
-          traces,
-          traceId: o.traceId,
-          changeKey:
-            o.traceId === null
-              ? changeKeyOf({ projectID: o.project.projectID, tags: request.tags })
-              : changeKeyOf({ traceId: o.traceId }),
-          request,
-        });
+      // The form is a Usetrace execute request, checked by the same service as the API's.
+      const body = {
+        requiredCapabilities: values.browsers.map((browserName) => ({ browserName })),
+        ...(values.baseUrl !== '' && { baseUrl: values.baseUrl }),
+        ...(o.traceId === null && { tags }),
+        ...(values.reporterUrl !== '' && {
+          reporters: [{ webhook: { url: values.reporterUrl, when: values.reporterWhen } }],
+        }),
+      } satisfies ExecuteBody;
+      const { tenantId, projectID } = o.project;
+      build =
+        o.traceId === null
+          ? await ctx.services.builds.executeAll(tenantId, projectID, body)
+          : await ctx.services.builds.executeTrace(tenantId, o.traceId, body);
     }
   } catch (err) {
     if (!(err instanceof HeraldError) || err.status !== 400) throw err;
     const details = Array.isArray(err.details)
       ? (err.details as Array<{ path?: string; message?: string }>)
       : [];
-    errors[fieldOf(details[0]?.path ?? '')] = err.message;
+    if (details[0]?.message === SELECTS_NO_TRACE)
+      errors['tags'] = tags.length ? 'No trace has any of these tags' : 'The project has no traces to run';
+    else errors[fieldOf(details[0]?.path ?? '')] = err.message;
   }
   if (build) return reply.redirect(`/builds/${build.id}`, 303);
 

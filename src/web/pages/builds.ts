@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { buildReport, buildSummary, reportLinks } from '../../builds/report.ts';
 import type { Build, BuildRun, Project } from '../../domain/builds.ts';
-import { HeraldError } from '../../domain/errors.ts';
 import { badge, duration, time } from '../format.ts';
 import { selectField } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -11,6 +10,7 @@ import { page } from '../layout.ts';
 import { sendPage, userOf, viewOf } from '../render.ts';
 import { commitLink, failures, reporterTable, resultsMatrix } from './build-detail.ts';
 import { BROWSER_LABELS } from './build-run.ts';
+import { orNotFound } from './not-found.ts';
 
 /** The list of builds and a build's page (where the `Details:` link of a report leads). */
 
@@ -29,7 +29,7 @@ export async function buildsTable(
   builds: Build[],
   projects: Map<string, Project>,
 ): Promise<SafeHtml> {
-  const runs = await Promise.all(builds.map((b) => ctx.store.builds.listRuns(b.tenantId, b.id)));
+  const runs = await ctx.services.builds.runsOf(builds);
   return html`<table class="data">
     <caption class="visually-hidden">
       Builds, newest first
@@ -65,15 +65,13 @@ export async function buildsTable(
   </table>`;
 }
 export function buildPages(web: FastifyInstance, ctx: AppContext): void {
-  const links = reportLinks(ctx.config.publicUrl);
-
   web.get<{ Querystring: { project?: string; after?: string } }>('/builds', async (req, reply) => {
     const { tenantId } = userOf(req);
     const after = idOrUndefined('build', req.query.after);
     const projectID = req.query.project || undefined;
     const [rows, projects] = await Promise.all([
-      ctx.store.builds.listBuilds(tenantId, { limit: 26, after, ...(projectID && { projectID }) }),
-      ctx.store.builds.listProjects(tenantId, { limit: 500 }),
+      ctx.services.builds.list(tenantId, { limit: 26, after, ...(projectID && { projectID }) }),
+      ctx.services.projects.listAll(tenantId),
     ]);
     const builds = rows.slice(0, 25);
     const v = viewOf(ctx, req, reply);
@@ -107,19 +105,10 @@ export function buildPages(web: FastifyInstance, ctx: AppContext): void {
   // The `Details:` link of every failing test case in a report leads here.
   web.get('/builds/:id', async (req: IdReq, reply) => {
     const { tenantId } = userOf(req);
-    const build = await ctx.store.builds.getBuild(tenantId, req.params.id);
-    if (!build) throw new HeraldError('BUILD_NOT_FOUND', 'There is no such build.');
-    const [runs, project, trace, reportEvent, finishedEvent] = await Promise.all([
-      ctx.store.builds.listRuns(tenantId, build.id),
-      ctx.store.builds.getProject(tenantId, build.projectID),
-      build.traceId ? ctx.store.builds.getTrace(tenantId, build.traceId) : Promise.resolve(null),
-      ctx.store.getEvent(tenantId, build.reportEventId),
-      ctx.store.getEvent(tenantId, build.finishedEventId),
-    ]);
-    const deliveries = reportEvent
-      ? (await ctx.store.listDeliveries(tenantId, { eventId: reportEvent.id, limit: 100 })).reverse()
-      : [];
-    const report = buildReport(build, runs, links);
+    const { build, runs, project, trace, report, finishedEvent, deliveries } = await orNotFound(
+      ctx.services.builds.detail(tenantId, req.params.id),
+      'There is no such build.',
+    );
     const v = viewOf(ctx, req, reply);
     const here = `/builds/${build.id}`;
     const body = html`<h1>Build <code>${build.id}</code> ${buildState(build, runs)}</h1>

@@ -1,10 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { newId, newProjectID, idOrUndefined } from '../../domain/ids.ts';
-import { announce } from '../../builds/routes/common.ts';
-import { SEED_UA_STRING } from '../../builds/routes/projects.ts';
-import type { Project, ProjectPatch } from '../../domain/builds.ts';
-import { projectData, siteData } from '../../builds/views.ts';
+import { idOrUndefined } from '../../domain/ids.ts';
+import type { Project } from '../../domain/builds.ts';
 import { checkTargetUrl } from '../../network/policy.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import { badge, time } from '../format.ts';
@@ -13,6 +10,7 @@ import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page } from '../layout.ts';
 import { field, redirectWith, sendPage, userOf, viewOf } from '../render.ts';
 import { runForm, startFromForm } from './build-run.ts';
+import { orNotFound } from './not-found.ts';
 import { buildsTable } from './builds.ts';
 import { sitesTable } from './sites.ts';
 import { tracesTable } from './traces.ts';
@@ -20,13 +18,16 @@ import { tracesTable } from './traces.ts';
 type ProjectReq = FastifyRequest<{ Params: { projectID: string } }>;
 
 export async function loadProject(ctx: AppContext, req: FastifyRequest, projectID: string): Promise<Project> {
-  const project = await ctx.store.builds.getProject(userOf(req).tenantId, projectID);
+  const project = await ctx.services.projects.find(userOf(req).tenantId, projectID);
   if (!project)
     throw new HeraldError('PROJECT_NOT_FOUND', 'There is no such project. It may have been deleted.');
   return project;
 }
 
-/** An optional absolute http(s) URL the browsers will open; the same rule as the build API. */
+/**
+ * An optional absolute http(s) URL the browsers will open. The service checks its shape; the
+ * form also applies the network policy now, as a build would, to say so next to the field.
+ */
 export function baseUrlProblem(ctx: AppContext, url: string): string | null {
   if (url === '') return null;
   const check = checkTargetUrl(url, ctx.config.targetAllowlist);
@@ -116,7 +117,7 @@ export function projectPages(web: FastifyInstance, ctx: AppContext): void {
   web.get<{ Querystring: { after?: string } }>('/projects', async (req, reply) => {
     const { tenantId } = userOf(req);
     const after = idOrUndefined('project', req.query.after);
-    const rows = await ctx.store.builds.listProjects(tenantId, { limit: 51, after });
+    const rows = await ctx.services.projects.list(tenantId, { limit: 51, after });
     const projects = rows.slice(0, 50);
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>Projects</h1>
@@ -174,7 +175,7 @@ export function projectPages(web: FastifyInstance, ctx: AppContext): void {
   };
 
   web.get('/projects/new', async (req, reply) => {
-    const first = !(await ctx.store.builds.hasProjects(userOf(req).tenantId));
+    const first = await ctx.services.projects.isFirst(userOf(req).tenantId);
     return formPage(req, reply, null, { name: '', description: '', baseUrl: '', isDefault: first }, {});
   });
 
@@ -182,31 +183,12 @@ export function projectPages(web: FastifyInstance, ctx: AppContext): void {
     const { tenantId } = userOf(req);
     const { values, errors } = validateProject(ctx, req.body);
     if (Object.keys(errors).length > 0) return formPage(req, reply, null, values, errors, 400);
-    const now = Date.now();
-    // The same defaults as POST /api/projects (the seed's example project).
-    const project: Project = {
-      id: newId('project', now),
-      tenantId,
-      projectID: newProjectID(),
+    const project = await ctx.services.projects.create(tenantId, {
       name: values.name,
       description: values.description,
-      dateAdded: now,
-      lastmod: now,
       defaultItem: values.isDefault ? 1 : 0,
-      apiDefaultCertainty: 0,
-      apiDefaultLevel: 'AAA',
-      apiDefaultPriority: 0,
-      apiDefaultStore: 1,
-      apiDefaultUAString: SEED_UA_STRING,
-      apiDefaultViewportHeight: 768,
-      apiDefaultViewportWidth: 1024,
       baseUrl: values.baseUrl === '' ? null : values.baseUrl,
-    };
-    const cleared = await ctx.store.builds.createProject(project);
-    await announce(ctx, tenantId, [
-      ...cleared.map((p) => ({ event: 'project.updated', data: projectData(p) })),
-      { event: 'project.created', data: projectData(project) },
-    ]);
+    });
     return redirectWith(ctx, req, reply, `/projects/${project.projectID}`, {
       kind: 'success',
       text: `The project "${project.name}" was added.`,
@@ -217,9 +199,9 @@ export function projectPages(web: FastifyInstance, ctx: AppContext): void {
     const project = await loadProject(ctx, req, req.params.projectID);
     const { tenantId } = project;
     const [sites, traces, builds] = await Promise.all([
-      ctx.store.builds.listSites(tenantId, { limit: 100, projectID: project.projectID }),
-      ctx.store.builds.listAllTraces(tenantId, project.projectID),
-      ctx.store.builds.listBuilds(tenantId, { limit: 10, projectID: project.projectID }),
+      ctx.services.sites.list(tenantId, { limit: 100, projectID: project.projectID }),
+      ctx.services.traces.listAll(tenantId, project.projectID),
+      ctx.services.builds.list(tenantId, { limit: 10, projectID: project.projectID }),
     ]);
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>${project.name}</h1>
@@ -290,8 +272,7 @@ export function projectPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/projects/:projectID/run', async (req: ProjectReq, reply) => {
     const project = await loadProject(ctx, req, req.params.projectID);
-    const traces = await ctx.store.builds.listAllTraces(project.tenantId, project.projectID);
-    return startFromForm(ctx, req, reply, { project, traces, traceId: null });
+    return startFromForm(ctx, req, reply, { project, traceId: null });
   });
 
   web.get('/projects/:projectID/edit', async (req: ProjectReq, reply) => {
@@ -309,23 +290,15 @@ export function projectPages(web: FastifyInstance, ctx: AppContext): void {
     const existing = await loadProject(ctx, req, req.params.projectID);
     const { values, errors } = validateProject(ctx, req.body);
     if (Object.keys(errors).length > 0) return formPage(req, reply, existing, values, errors, 400);
-    const patch: ProjectPatch = {
-      name: values.name,
-      description: values.description,
-      baseUrl: values.baseUrl === '' ? null : values.baseUrl,
-      defaultItem: values.isDefault ? 1 : 0,
-    };
-    const updated = await ctx.store.builds.updateProject(
-      existing.tenantId,
-      existing.projectID,
-      patch,
-      Date.now(),
+    await orNotFound(
+      ctx.services.projects.update(existing.tenantId, existing.projectID, {
+        name: values.name,
+        description: values.description,
+        baseUrl: values.baseUrl === '' ? null : values.baseUrl,
+        defaultItem: values.isDefault ? 1 : 0,
+      }),
+      'The project was deleted meanwhile.',
     );
-    if (!updated) throw new HeraldError('PROJECT_NOT_FOUND', 'The project was deleted meanwhile.');
-    await announce(ctx, existing.tenantId, [
-      ...updated.cleared.map((p) => ({ event: 'project.updated', data: projectData(p) })),
-      { event: 'project.updated', data: projectData(updated.project) },
-    ]);
     return redirectWith(ctx, req, reply, `/projects/${existing.projectID}`, {
       kind: 'success',
       text: `The project "${values.name}" was saved.`,
@@ -363,12 +336,10 @@ export function projectPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/projects/:projectID/delete', async (req: ProjectReq, reply) => {
     const { tenantId } = userOf(req);
-    const deleted = await ctx.store.builds.deleteProject(tenantId, req.params.projectID);
-    if (!deleted) throw new HeraldError('PROJECT_NOT_FOUND', 'There is no such project.');
-    await announce(ctx, tenantId, [
-      ...deleted.sites.map((s) => ({ event: 'site.deleted', data: siteData(s) })),
-      { event: 'project.deleted', data: projectData(deleted.project) },
-    ]);
+    const deleted = await orNotFound(
+      ctx.services.projects.delete(tenantId, req.params.projectID),
+      'There is no such project.',
+    );
     return redirectWith(ctx, req, reply, '/projects', {
       kind: 'success',
       text: `The project "${deleted.project.name}" was deleted.`,

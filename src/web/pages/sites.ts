@@ -1,15 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { newId, newSiteKey } from '../../domain/ids.ts';
-import { announce } from '../../builds/routes/common.ts';
 import type { Project, Site } from '../../domain/builds.ts';
-import { siteData } from '../../builds/views.ts';
-import { HeraldError } from '../../domain/errors.ts';
+import { isHttpUrl } from '../../services/fields.ts';
 import { time } from '../format.ts';
 import { errorSummary, selectField, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page } from '../layout.ts';
 import { field, redirectWith, sendPage, userOf, viewOf } from '../render.ts';
+import { orNotFound } from './not-found.ts';
 
 type SiteReq = FastifyRequest<{ Params: { siteKey: string } }>;
 
@@ -61,14 +59,14 @@ interface SiteValues {
 }
 
 async function allProjects(ctx: AppContext, tenantId: string): Promise<Project[]> {
-  return ctx.store.builds.listProjects(tenantId, { limit: 500 });
+  return ctx.services.projects.listAll(tenantId);
 }
 
 export function sitePages(web: FastifyInstance, ctx: AppContext): void {
   web.get('/sites', async (req, reply) => {
     const { tenantId } = userOf(req);
     const [sites, projects] = await Promise.all([
-      ctx.store.builds.listSites(tenantId, { limit: 200 }),
+      ctx.services.sites.list(tenantId, { limit: 200 }),
       allProjects(ctx, tenantId),
     ]);
     const v = viewOf(ctx, req, reply);
@@ -139,20 +137,19 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
     const errors: FieldErrors = {};
     if (values.name === '') errors['name'] = 'Enter a name for the site monitor';
     else if (values.name.length > 200) errors['name'] = 'The name must be 200 characters or fewer';
-    const u = URL.parse(values.siteUrl);
     if (values.siteUrl === '') errors['siteUrl'] = 'Enter the URL of the site';
-    else if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '')
+    else if (!isHttpUrl(values.siteUrl))
       errors['siteUrl'] = 'Enter a full URL starting with http:// or https://';
-    if (!(await ctx.store.builds.getProject(userOf(req).tenantId, values.projectID)))
+    if (!(await ctx.services.projects.find(userOf(req).tenantId, values.projectID)))
       errors['projectID'] = 'Choose the project the site belongs to';
     return { values, errors };
   };
 
-  const load = async (req: SiteReq): Promise<Site> => {
-    const site = await ctx.store.builds.getSite(userOf(req).tenantId, req.params.siteKey);
-    if (!site) throw new HeraldError('SITE_NOT_FOUND', 'There is no such site monitor.');
-    return site;
-  };
+  const load = async (req: SiteReq): Promise<Site> =>
+    orNotFound(
+      ctx.services.sites.get(userOf(req).tenantId, req.params.siteKey),
+      'There is no such site monitor.',
+    );
 
   web.get<{ Querystring: { project?: string } }>('/sites/new', async (req, reply) =>
     formPage(req, reply, null, { name: '', siteUrl: '', projectID: req.query.project ?? '' }, {}),
@@ -162,19 +159,7 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
     const { tenantId } = userOf(req);
     const { values, errors } = await validate(req);
     if (Object.keys(errors).length > 0) return formPage(req, reply, null, values, errors, 400);
-    const now = Date.now();
-    const site: Site = {
-      id: newId('site', now),
-      tenantId,
-      siteKey: newSiteKey(),
-      projectID: values.projectID,
-      name: values.name,
-      siteUrl: values.siteUrl,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await ctx.store.builds.createSite(site);
-    await announce(ctx, tenantId, [{ event: 'site.created', data: siteData(site) }]);
+    const site = await ctx.services.sites.create(tenantId, values);
     return redirectWith(ctx, req, reply, `/projects/${site.projectID}#sites-title`, {
       kind: 'success',
       text: `The site monitor "${site.name}" was added.`,
@@ -190,9 +175,10 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
     const existing = await load(req);
     const { values, errors } = await validate(req);
     if (Object.keys(errors).length > 0) return formPage(req, reply, existing, values, errors, 400);
-    const site = await ctx.store.builds.updateSite(existing.tenantId, existing.siteKey, values, Date.now());
-    if (!site) throw new HeraldError('SITE_NOT_FOUND', 'The site monitor was deleted meanwhile.');
-    await announce(ctx, site.tenantId, [{ event: 'site.updated', data: siteData(site) }]);
+    const site = await orNotFound(
+      ctx.services.sites.update(existing.tenantId, existing.siteKey, values),
+      'The site monitor was deleted meanwhile.',
+    );
     return redirectWith(ctx, req, reply, `/projects/${site.projectID}#sites-title`, {
       kind: 'success',
       text: `The site monitor "${site.name}" was saved.`,
@@ -222,9 +208,10 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/sites/:siteKey/delete', async (req: SiteReq, reply) => {
     const { tenantId } = userOf(req);
-    const site = await ctx.store.builds.deleteSite(tenantId, req.params.siteKey);
-    if (!site) throw new HeraldError('SITE_NOT_FOUND', 'There is no such site monitor.');
-    await announce(ctx, tenantId, [{ event: 'site.deleted', data: siteData(site) }]);
+    const site = await orNotFound(
+      ctx.services.sites.delete(tenantId, req.params.siteKey),
+      'There is no such site monitor.',
+    );
     return redirectWith(ctx, req, reply, `/projects/${site.projectID}#sites-title`, {
       kind: 'success',
       text: `The site monitor "${site.name}" was deleted.`,

@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { newId } from '../../domain/ids.ts';
 import { describeStep, parseSteps, type Step } from '../../builds/steps.ts';
 import type { Project, Trace } from '../../domain/builds.ts';
-import { HeraldError } from '../../domain/errors.ts';
 import { badge, time } from '../format.ts';
 import { checkbox, errorSummary, textArea, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -11,6 +9,7 @@ import { csrfInput, page } from '../layout.ts';
 import { field, redirectWith, sendPage, userOf, viewOf } from '../render.ts';
 import { runForm, startFromForm } from './build-run.ts';
 import { buildsTable } from './builds.ts';
+import { orNotFound } from './not-found.ts';
 import { loadProject } from './projects.ts';
 
 type TraceReq = FastifyRequest<{ Params: { id: string } }>;
@@ -97,11 +96,8 @@ function validate(body: unknown): {
 }
 
 export function tracePages(web: FastifyInstance, ctx: AppContext): void {
-  const load = async (req: TraceReq): Promise<Trace> => {
-    const trace = await ctx.store.builds.getTrace(userOf(req).tenantId, req.params.id);
-    if (!trace) throw new HeraldError('TRACE_NOT_FOUND', 'There is no such trace.');
-    return trace;
-  };
+  const load = async (req: TraceReq): Promise<Trace> =>
+    orNotFound(ctx.services.traces.get(userOf(req).tenantId, req.params.id), 'There is no such trace.');
 
   const formPage = (
     req: FastifyRequest,
@@ -166,20 +162,13 @@ export function tracePages(web: FastifyInstance, ctx: AppContext): void {
     const project = await loadProject(ctx, req, req.params.projectID);
     const { values, errors, steps, tags } = validate(req.body);
     if (Object.keys(errors).length > 0) return formPage(req, reply, project, null, values, errors, 400);
-    const now = Date.now();
-    const trace: Trace = {
-      id: newId('trace', now),
-      tenantId: project.tenantId,
-      projectID: project.projectID,
+    const trace = await ctx.services.traces.create(project.tenantId, project.projectID, {
       name: values.name,
       tags,
       taggedBug: values.taggedBug,
       taggedFlaky: values.taggedFlaky,
       steps,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await ctx.store.builds.createTrace(trace);
+    });
     return redirectWith(ctx, req, reply, `/traces/${trace.id}`, {
       kind: 'success',
       text: `The trace "${trace.name}" was added.`,
@@ -189,11 +178,7 @@ export function tracePages(web: FastifyInstance, ctx: AppContext): void {
   web.get('/traces/:id', async (req: TraceReq, reply) => {
     const trace = await load(req);
     const project = await loadProject(ctx, req, trace.projectID);
-    const builds = (
-      await ctx.store.builds.listBuilds(trace.tenantId, { limit: 50, projectID: project.projectID })
-    )
-      .filter((b) => b.traceId === trace.id)
-      .slice(0, 10);
+    const builds = await ctx.services.builds.listOfTrace(trace, 10);
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>${trace.name}</h1>
       <div class="toolbar">
@@ -251,7 +236,7 @@ export function tracePages(web: FastifyInstance, ctx: AppContext): void {
   web.post('/traces/:id/run', async (req: TraceReq, reply) => {
     const trace = await load(req);
     const project = await loadProject(ctx, req, trace.projectID);
-    return startFromForm(ctx, req, reply, { project, traces: [trace], traceId: trace.id });
+    return startFromForm(ctx, req, reply, { project, traceId: trace.id });
   });
 
   web.get('/traces/:id/edit', async (req: TraceReq, reply) => {
@@ -278,11 +263,15 @@ export function tracePages(web: FastifyInstance, ctx: AppContext): void {
     const project = await loadProject(ctx, req, existing.projectID);
     const { values, errors, steps, tags } = validate(req.body);
     if (Object.keys(errors).length > 0) return formPage(req, reply, project, existing, values, errors, 400);
-    await ctx.store.builds.updateTrace(
-      existing.tenantId,
-      existing.id,
-      { name: values.name, tags, taggedBug: values.taggedBug, taggedFlaky: values.taggedFlaky, steps },
-      Date.now(),
+    await orNotFound(
+      ctx.services.traces.update(existing.tenantId, existing.id, {
+        name: values.name,
+        tags,
+        taggedBug: values.taggedBug,
+        taggedFlaky: values.taggedFlaky,
+        steps,
+      }),
+      'There is no such trace.',
     );
     return redirectWith(ctx, req, reply, `/traces/${existing.id}`, {
       kind: 'success',
@@ -316,8 +305,10 @@ export function tracePages(web: FastifyInstance, ctx: AppContext): void {
   });
 
   web.post('/traces/:id/delete', async (req: TraceReq, reply) => {
-    const trace = await load(req);
-    await ctx.store.builds.deleteTrace(trace.tenantId, trace.id);
+    const trace = await orNotFound(
+      ctx.services.traces.delete(userOf(req).tenantId, req.params.id),
+      'There is no such trace.',
+    );
     return redirectWith(ctx, req, reply, `/projects/${trace.projectID}#traces-title`, {
       kind: 'success',
       text: `The trace "${trace.name}" was deleted.`,
