@@ -31,6 +31,7 @@ export interface Config {
   secretGraceSec: number;
   housekeepingIntervalMs: number;
   maxBodyBytes: number;
+  maxEventBytes: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   logLevel: string;
   buildConcurrency: number;
@@ -116,7 +117,7 @@ export const CONFIG_FIELDS = [
     key: 'deliveryTimeoutMs',
     env: 'HERALD_DELIVERY_TIMEOUT_MS',
     default: '15000',
-    doc: 'How long a receiver has to answer before the attempt fails.',
+    doc: 'One deadline for each attempt, covering connect, headers and the whole response body; an attempt not complete by then fails as a timeout.',
     parse: int(100, 300_000),
   }),
   field({
@@ -226,6 +227,13 @@ export const CONFIG_FIELDS = [
     env: 'HERALD_MAX_BODY_BYTES',
     default: String(8 * 1024 * 1024),
     doc: 'Largest request body the API accepts.',
+    parse: int(1024, 512 * 1024 * 1024),
+  }),
+  field({
+    key: 'maxEventBytes',
+    env: 'HERALD_MAX_EVENT_BYTES',
+    default: String(1024 * 1024), // DEFAULT_MAX_EVENT_BYTES of src/ingest/limits.ts
+    doc: 'Largest event accepted, counted as the bytes of its `data` serialised as JSON; a larger one is refused with 413 EVENT_TOO_LARGE. The default (1 MiB) holds a Tenon apiLog with its full API response. Every delivery in flight shares one copy per event, so this bounds what a burst holds.',
     parse: int(1024, 512 * 1024 * 1024),
   }),
   field({
