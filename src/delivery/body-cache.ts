@@ -1,3 +1,5 @@
+import { releasedPayload } from './reclaim.ts';
+
 /**
  * The request body of each event, encoded once and shared by every attempt in flight for it.
  * undici would otherwise turn the payload string into a new Buffer per request and keep it until
@@ -22,7 +24,9 @@ export class BodyCache {
   release(eventRowId: string): void {
     const entry = this.#entries.get(eventRowId);
     if (!entry) return;
-    if (--entry.users === 0) this.#entries.delete(eventRowId);
+    if (--entry.users > 0) return;
+    this.#entries.delete(eventRowId);
+    releasedPayload(entry.body.length);
   }
 
   /** Events whose bytes are held now. */

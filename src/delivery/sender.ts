@@ -4,6 +4,7 @@ import type { ClaimedDelivery } from '../domain/types.ts';
 import { createDeliveryAgent, type DeliveryAgentOptions } from './agent.ts';
 import { parseAllowlist } from '../network/policy.ts';
 import { BodyCache } from './body-cache.ts';
+import { releasedPayload } from './reclaim.ts';
 import { sendOnce, unsentOutcome, type SendOutcome } from './send.ts';
 
 /** Makes attempts. The worker decides what to send; a Sender only sends. */
@@ -107,7 +108,7 @@ export class ThreadSender implements Sender {
         const job = this.pending.get(d.id);
         if (!job) continue;
         this.pending.delete(d.id);
-        this.unhold(job.claimed.delivery.eventRowId);
+        this.unhold(job.claimed.delivery.eventRowId, job.claimed.payload.length);
         job.resolve(d.outcome);
       }
     });
@@ -142,13 +143,16 @@ export class ThreadSender implements Sender {
     return this.threadHolds.size;
   }
 
-  private unhold(key: string): void {
+  private unhold(key: string, payloadLength: number): void {
     const holds = (this.threadHolds.get(key) ?? 1) - 1;
     if (holds > 0) {
       this.threadHolds.set(key, holds);
       return;
     }
     this.threadHolds.delete(key);
+    // Whatever this thread still holds of a large event (the request body it was parsed from,
+    // its copies) is garbage once no attempt of it is in flight.
+    releasedPayload(payloadLength);
     this.outbox.drops.push(key);
     this.schedule();
   }
