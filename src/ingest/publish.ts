@@ -28,8 +28,11 @@ export interface PublishResult {
 /** Where freshly committed deliveries go when a worker runs in this process. */
 export interface LocalSink {
   readonly owner: string;
-  /** Whether the sink will take `n` more deliveries now. */
-  hasRoom(n: number): boolean;
+  /**
+   * Whether the sink will take `n` more deliveries now, whose events' payloads are `bytes`
+   * long together (each event counted once: its deliveries share one payload string).
+   */
+  hasRoom(n: number, bytes: number): boolean;
   /** Hands over deliveries leased to `owner`; false if the sink is stopping. */
   accept(claimed: ClaimedDelivery[]): boolean;
   /** Something became due in the database (a requeue, an unleased insert). */
@@ -169,7 +172,8 @@ export class Publisher {
   ): Promise<PublishResult[]> {
     const sink = this.sink;
     const total = items.reduce((n, i) => n + i.deliveries.length, 0);
-    const leased = sink !== null && total > 0 && sink.hasRoom(total);
+    const bytes = items.reduce((n, i) => n + (i.deliveries.length > 0 ? i.event.payload.length : 0), 0);
+    const leased = sink !== null && total > 0 && sink.hasRoom(total, bytes);
     if (leased) {
       for (const item of items)
         for (const d of item.deliveries) {
