@@ -7,6 +7,8 @@ import { parseRetryAfter } from '../domain/retry.ts';
 import { signStandardWith, signUsetrace, standardKey } from './signature.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;
+/** A body announced at most this long is read to its end to keep the connection alive. */
+const DRAIN_LIMIT = 65_536;
 const USER_AGENT = `Herald/${VERSION}`;
 
 export interface SendOutcome {
@@ -86,6 +88,7 @@ class DeadlineError extends Error {
 /**
  * Reads at most `limit` bytes of the response body, then destroys it: that closes the
  * connection instead of draining a huge or endless body while the attempt holds a slot.
+ * Keeps the first RESPONSE_BODY_LIMIT bytes.
  */
 async function readLimited(body: Readable, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
@@ -98,7 +101,7 @@ async function readLimited(body: Readable, limit: number): Promise<string> {
   // Leaving the loop early (break) destroys the stream; with undici that aborts the request
   // and closes its socket. A body that ended by itself leaves the connection reusable.
   if (!body.destroyed && size >= limit) body.destroy();
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+  return Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
 }
 
 function describeError(err: unknown, timeoutMs: number, signal: AbortSignal): string {
@@ -171,7 +174,11 @@ export async function sendOnce(
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    const responseBody = await readLimited(res.body, RESPONSE_BODY_LIMIT);
+    // A short body of known length is read to its end, so the connection stays reusable;
+    // anything else is cut after the part the attempt log keeps.
+    const length = Number(res.headers['content-length']);
+    const short = length >= 0 && length <= DRAIN_LIMIT;
+    const responseBody = await readLimited(res.body, short ? DRAIN_LIMIT : RESPONSE_BODY_LIMIT);
     const responseHeaders = flattenHeaders(res.headers);
     const status = res.statusCode;
     const ok = status >= 200 && status < 300;
