@@ -117,7 +117,7 @@ export const CONFIG_FIELDS = [
     key: 'deliveryTimeoutMs',
     env: 'HERALD_DELIVERY_TIMEOUT_MS',
     default: '15000',
-    doc: 'One deadline for each attempt, covering connect, headers and the whole response body; an attempt not complete by then fails as a timeout.',
+    doc: 'Overall deadline of one attempt: connect, headers and the whole response body.',
     parse: int(100, 300_000),
   }),
   field({
@@ -232,8 +232,10 @@ export const CONFIG_FIELDS = [
   field({
     key: 'maxEventBytes',
     env: 'HERALD_MAX_EVENT_BYTES',
-    default: String(1024 * 1024), // DEFAULT_MAX_EVENT_BYTES of src/ingest/limits.ts
-    doc: 'Largest event accepted, counted as the bytes of its `data` serialised as JSON; a larger one is refused with 413 EVENT_TOO_LARGE. The default (1 MiB) holds a Tenon apiLog with its full API response. Every delivery in flight shares one copy per event, so this bounds what a burst holds.',
+    // 1 MiB (DEFAULT_MAX_EVENT_BYTES of src/ingest/limits.ts) holds a Tenon apiLog with its full
+    // API response (~1,000 issues); deliveries in flight share one copy of each event.
+    default: String(1024 * 1024),
+    doc: 'Largest event accepted, as bytes of its `data` serialised as JSON; a larger one gets 413 EVENT_TOO_LARGE.',
     parse: int(1024, 512 * 1024 * 1024),
   }),
   field({
