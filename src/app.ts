@@ -52,7 +52,13 @@ export async function startApp(
   if (config.adminKey) await ensureAdminKey(store, config.adminKey);
 
   const metrics = createMetrics(store);
-  const publisher = new Publisher({ store, log, metrics, leaseMs: config.leaseMs });
+  const publisher = new Publisher({
+    store,
+    log,
+    metrics,
+    leaseMs: config.leaseMs,
+    maxEventBytes: config.maxEventBytes,
+  });
   const state = { draining: false };
 
   let worker: Worker | null = null;

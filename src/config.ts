@@ -31,6 +31,7 @@ export interface Config {
   secretGraceSec: number;
   housekeepingIntervalMs: number;
   maxBodyBytes: number;
+  maxEventBytes: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   logLevel: string;
   buildConcurrency: number;
@@ -116,7 +117,7 @@ export const CONFIG_FIELDS = [
     key: 'deliveryTimeoutMs',
     env: 'HERALD_DELIVERY_TIMEOUT_MS',
     default: '15000',
-    doc: 'How long a receiver has to answer before the attempt fails.',
+    doc: 'Overall deadline of one attempt: connect, headers and the whole response body.',
     parse: int(100, 300_000),
   }),
   field({
@@ -226,6 +227,15 @@ export const CONFIG_FIELDS = [
     env: 'HERALD_MAX_BODY_BYTES',
     default: String(8 * 1024 * 1024),
     doc: 'Largest request body the API accepts.',
+    parse: int(1024, 512 * 1024 * 1024),
+  }),
+  field({
+    key: 'maxEventBytes',
+    env: 'HERALD_MAX_EVENT_BYTES',
+    // 1 MiB (DEFAULT_MAX_EVENT_BYTES of src/ingest/limits.ts) holds a Tenon apiLog with its full
+    // API response (~1,000 issues); deliveries in flight share one copy of each event.
+    default: String(1024 * 1024),
+    doc: 'Largest event accepted, as bytes of its `data` serialised as JSON; a larger one gets 413 EVENT_TOO_LARGE.',
     parse: int(1024, 512 * 1024 * 1024),
   }),
   field({

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Agent } from 'undici';
 import { newId } from '../domain/ids.ts';
 import type { Attempt, ClaimedDelivery, Hook } from '../domain/types.ts';
@@ -6,6 +7,8 @@ import { parseRetryAfter } from '../domain/retry.ts';
 import { signStandardWith, signUsetrace, standardKey } from './signature.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;
+/** A body announced at most this long is read to its end to keep the connection alive. */
+const DRAIN_LIMIT = 65_536;
 const USER_AGENT = `Herald/${VERSION}`;
 
 export interface SendOutcome {
@@ -77,25 +80,45 @@ export function buildHeaders(
   return { headers, logged };
 }
 
-async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < limit) chunks.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+/** Why an attempt was cut short by its overall deadline (the AbortSignal's reason). */
+class DeadlineError extends Error {
+  readonly code = 'HERALD_DEADLINE';
 }
 
-function describeError(err: unknown, timeoutMs: number): string {
+/**
+ * Reads at most `limit` bytes of the response body, then destroys it: that closes the
+ * connection instead of draining a huge or endless body while the attempt holds a slot.
+ * Keeps the first RESPONSE_BODY_LIMIT bytes.
+ */
+async function readLimited(body: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) break;
+  }
+  // Leaving the loop early (break) destroys the stream; with undici that aborts the request
+  // and closes its socket. A body that ended by itself leaves the connection reusable.
+  if (!body.destroyed && size >= limit) body.destroy();
+  return Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+}
+
+function describeError(err: unknown, timeoutMs: number, signal: AbortSignal): string {
   const e = err as {
     name?: string;
     code?: string;
     message?: string;
     cause?: { code?: string; message?: string };
   };
-  if (e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT')
-    return `timeout: no answer within ${timeoutMs} ms`;
+  if (
+    signal.aborted ||
+    err instanceof DeadlineError ||
+    e.name === 'TimeoutError' ||
+    e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e.code === 'UND_ERR_BODY_TIMEOUT'
+  )
+    return `timeout: no complete answer within ${timeoutMs} ms`;
   const code = e.code ?? e.cause?.code;
   const message = e.message ?? String(err);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
@@ -107,8 +130,17 @@ export function unsentOutcome(c: ClaimedDelivery, error: string): SendOutcome {
   return { ok: false, retryAfterMs: null, attempt: attemptOf(c, Date.now(), 0, url, {}, { error }) };
 }
 
-/** Makes one attempt. Never throws: every failure is reported in the attempt. */
-export async function sendOnce(agent: Agent, c: ClaimedDelivery, timeoutMs: number): Promise<SendOutcome> {
+/**
+ * Makes one attempt. Never throws: every failure is reported in the attempt. `body` is the
+ * payload as bytes when the caller holds them once per event (see BodyCache); the payload
+ * string otherwise. One deadline, `timeoutMs`, covers connect, headers and the body read.
+ */
+export async function sendOnce(
+  agent: Agent,
+  c: ClaimedDelivery,
+  timeoutMs: number,
+  body: string | Buffer = c.payload,
+): Promise<SendOutcome> {
   const startedAt = Date.now();
   const started = performance.now();
   let target: Target;
@@ -125,24 +157,28 @@ export async function sendOnce(agent: Agent, c: ClaimedDelivery, timeoutMs: numb
     };
   }
   const { headers, logged } = built;
+  // undici's headersTimeout and bodyTimeout are per phase, and bodyTimeout restarts with every
+  // chunk: a receiver trickling one byte a second would hold the slot for ever. One timer per
+  // attempt aborts the whole exchange; timers of the same duration share one list in Node.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DeadlineError('deadline')), timeoutMs);
   try {
     const { origin, path } = splitUrl(target.url);
-    // The status line must arrive within the timeout (headersTimeout); the body may then take
-    // as long again between chunks. No per-request AbortSignal: it costs a timer per request.
     const res = await agent.request({
       origin,
       path,
       method: 'POST',
       headers,
-      body: c.payload,
+      body,
+      signal: abort.signal,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
+    // A short body of known length is read to its end, so the connection stays reusable;
+    // anything else is cut after the part the attempt log keeps.
     const length = Number(res.headers['content-length']);
-    const responseBody =
-      length >= 0 && length <= 65_536
-        ? (await res.body.text()).slice(0, RESPONSE_BODY_LIMIT)
-        : await readLimited(res.body, RESPONSE_BODY_LIMIT);
+    const short = length >= 0 && length <= DRAIN_LIMIT;
+    const responseBody = await readLimited(res.body, short ? DRAIN_LIMIT : RESPONSE_BODY_LIMIT);
     const responseHeaders = flattenHeaders(res.headers);
     const status = res.statusCode;
     const ok = status >= 200 && status < 300;
@@ -165,9 +201,11 @@ export async function sendOnce(agent: Agent, c: ClaimedDelivery, timeoutMs: numb
       ok: false,
       retryAfterMs: null,
       attempt: attemptOf(c, startedAt, performance.now() - started, target.url, logged, {
-        error: describeError(err, timeoutMs),
+        error: describeError(err, timeoutMs, abort.signal),
       }),
     };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

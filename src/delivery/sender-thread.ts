@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { InlineSender, type SendDone, type SendJob, type SenderOptions } from './sender.ts';
+import { InlineSender, type SendBatch, type SendDone, type SenderOptions } from './sender.ts';
+import { unsentOutcome } from './send.ts';
 
 /** The sender thread: runs attempts for the main thread's worker and reports each outcome. */
 const port = parentPort;
@@ -20,10 +21,24 @@ const report = (d: SendDone) => {
   });
 };
 
-port.on('message', (msg: SendJob[] | 'close') => {
+/** Payloads by event row id, kept until the main thread drops them (see SendBatch). */
+const payloads = new Map<string, string>();
+
+port.on('message', (msg: SendBatch | 'close') => {
   if (msg === 'close') {
     void sender.close().finally(() => port.close());
     return;
   }
-  for (const job of msg) void sender.send(job.claimed).then((outcome) => report({ id: job.id, outcome }));
+  for (const key of msg.drops) payloads.delete(key);
+  for (const [key, payload] of msg.payloads) payloads.set(key, payload);
+  for (const job of msg.jobs) {
+    const payload = payloads.get(job.claimed.delivery.eventRowId);
+    const claimed = { ...job.claimed, payload: payload ?? '' };
+    if (payload === undefined) {
+      // The protocol makes this impossible; failing the attempt beats sending an empty body.
+      report({ id: job.id, outcome: unsentOutcome(claimed, 'sender thread: payload missing') });
+      continue;
+    }
+    void sender.send(claimed).then((outcome) => report({ id: job.id, outcome }));
+  }
 });

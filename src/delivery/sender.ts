@@ -3,6 +3,8 @@ import type { Agent } from 'undici';
 import type { ClaimedDelivery } from '../domain/types.ts';
 import { createDeliveryAgent, type DeliveryAgentOptions } from './agent.ts';
 import { parseAllowlist } from '../network/policy.ts';
+import { BodyCache } from './body-cache.ts';
+import { releasedPayload } from './reclaim.ts';
 import { sendOnce, unsentOutcome, type SendOutcome } from './send.ts';
 
 /** Makes attempts. The worker decides what to send; a Sender only sends. */
@@ -36,8 +38,21 @@ export class InlineSender implements Sender {
     this.timeoutMs = o.timeoutMs;
   }
 
-  send(c: ClaimedDelivery): Promise<SendOutcome> {
-    return sendOnce(this.agent, c, this.timeoutMs);
+  readonly #bodies = new BodyCache();
+
+  async send(c: ClaimedDelivery): Promise<SendOutcome> {
+    const key = c.delivery.eventRowId;
+    const body = this.#bodies.acquire(key, c.payload);
+    try {
+      return await sendOnce(this.agent, c, this.timeoutMs, body);
+    } finally {
+      this.#bodies.release(key);
+    }
+  }
+
+  /** Event bodies held by attempts in flight: their count and bytes. */
+  get heldBodies(): { events: number; bytes: number } {
+    return { events: this.#bodies.size, bytes: this.#bodies.bytes };
   }
 
   close(): Promise<void> {
@@ -45,9 +60,21 @@ export class InlineSender implements Sender {
   }
 }
 
+/** A job for the sender thread: the delivery without its payload, which travels once per event. */
 export interface SendJob {
   id: number;
-  claimed: ClaimedDelivery;
+  claimed: Omit<ClaimedDelivery, 'payload'>;
+}
+
+/**
+ * One message to the sender thread. The thread keeps each event's payload while jobs of that
+ * event may still come: the main thread sends it with the first job and tells the thread to
+ * forget it (`drops`, applied first) once no job of that event is in flight any more.
+ */
+export interface SendBatch {
+  drops: string[];
+  payloads: Array<[eventRowId: string, payload: string]>;
+  jobs: SendJob[];
 }
 
 export interface SendDone {
@@ -57,7 +84,9 @@ export interface SendDone {
 
 /**
  * Sends on a worker thread, so signing and HTTP use the second core while the main thread
- * serves the API and the database. Jobs and outcomes cross in batches, one message per tick.
+ * serves the API and the database. Jobs and outcomes cross in batches, one message per tick,
+ * and a payload crosses once per event, not once per delivery or attempt: structured clone
+ * copies every string it is given.
  */
 export class ThreadSender implements Sender {
   private readonly thread: Thread;
@@ -65,7 +94,9 @@ export class ThreadSender implements Sender {
     number,
     { claimed: ClaimedDelivery; resolve: (o: SendOutcome) => void }
   >();
-  private outbox: SendJob[] = [];
+  /** Jobs in flight per event whose payload the thread holds. */
+  private readonly threadHolds = new Map<string, number>();
+  private outbox: SendBatch = { drops: [], payloads: [], jobs: [] };
   private nextId = 1;
   private scheduled = false;
   private failure: Error | null = null;
@@ -75,8 +106,10 @@ export class ThreadSender implements Sender {
     thread.on('message', (done: SendDone[]) => {
       for (const d of done) {
         const job = this.pending.get(d.id);
+        if (!job) continue;
         this.pending.delete(d.id);
-        job?.resolve(d.outcome);
+        this.unhold(job.claimed.delivery.eventRowId, job.claimed.payload.length);
+        job.resolve(d.outcome);
       }
     });
     thread.on('error', (err) => this.fail(err));
@@ -95,17 +128,45 @@ export class ThreadSender implements Sender {
   send(claimed: ClaimedDelivery): Promise<SendOutcome> {
     if (this.failure) return Promise.resolve(unsentOutcome(claimed, this.failure.message));
     const id = this.nextId++;
-    this.outbox.push({ id, claimed });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        const jobs = this.outbox;
-        this.outbox = [];
-        this.thread.postMessage(jobs);
-      });
-    }
+    const { payload, ...rest } = claimed;
+    const key = claimed.delivery.eventRowId;
+    const holds = this.threadHolds.get(key) ?? 0;
+    if (holds === 0) this.outbox.payloads.push([key, payload]);
+    this.threadHolds.set(key, holds + 1);
+    this.outbox.jobs.push({ id, claimed: rest });
+    this.schedule();
     return new Promise((resolve) => this.pending.set(id, { claimed, resolve }));
+  }
+
+  /** Number of events whose payload the sender thread holds now. */
+  get threadPayloads(): number {
+    return this.threadHolds.size;
+  }
+
+  private unhold(key: string, payloadLength: number): void {
+    const holds = (this.threadHolds.get(key) ?? 1) - 1;
+    if (holds > 0) {
+      this.threadHolds.set(key, holds);
+      return;
+    }
+    this.threadHolds.delete(key);
+    // Whatever this thread still holds of a large event (the request body it was parsed from,
+    // its copies) is garbage once no attempt of it is in flight.
+    releasedPayload(payloadLength);
+    this.outbox.drops.push(key);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const batch = this.outbox;
+      this.outbox = { drops: [], payloads: [], jobs: [] };
+      if (this.failure) return;
+      this.thread.postMessage(batch);
+    });
   }
 
   /** A dead thread fails what it held: the worker records those as failed attempts and retries. */
@@ -113,6 +174,7 @@ export class ThreadSender implements Sender {
     this.failure ??= err;
     for (const { claimed, resolve } of this.pending.values()) resolve(unsentOutcome(claimed, err.message));
     this.pending.clear();
+    this.threadHolds.clear();
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,7 @@ export const ERRORS = {
   BUILD_NOT_FOUND: { status: 404, message: 'Build not found' },
   HOOK_DISABLED: { status: 409, message: 'The hook is disabled' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  EVENT_TOO_LARGE: { status: 413, message: 'The event is larger than HERALD_MAX_EVENT_BYTES' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is not ready' },
 } as const satisfies Record<string, { status: number; message: string }>;

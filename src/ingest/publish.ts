@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { NewEventWithDeliveries, Store } from '../store/store.ts';
 import { GroupCommitter } from './commit.ts';
+import { DEFAULT_MAX_EVENT_BYTES, MAX_DATA_DEPTH, envelopeJson, nestedDeeperThan } from './limits.ts';
 import { matchingHooks } from './match.ts';
 
 export interface PublishInput {
@@ -27,8 +28,11 @@ export interface PublishResult {
 /** Where freshly committed deliveries go when a worker runs in this process. */
 export interface LocalSink {
   readonly owner: string;
-  /** Whether the sink will take `n` more deliveries now. */
-  hasRoom(n: number): boolean;
+  /**
+   * Whether the sink will take `n` more deliveries now, whose events' payloads are `bytes`
+   * long together (each event counted once: its deliveries share one payload string).
+   */
+  hasRoom(n: number, bytes: number): boolean;
   /** Hands over deliveries leased to `owner`; false if the sink is stopping. */
   accept(claimed: ClaimedDelivery[]): boolean;
   /** Something became due in the database (a requeue, an unleased insert). */
@@ -48,14 +52,23 @@ export class Publisher {
   private readonly log: Logger;
   private readonly metrics: Metrics;
   private readonly leaseMs: number;
+  private readonly maxEventBytes: number;
   private readonly committer: GroupCommitter;
   private sink: LocalSink | null = null;
 
-  constructor(deps: { store: Store; log: Logger; metrics: Metrics; leaseMs: number }) {
+  constructor(deps: {
+    store: Store;
+    log: Logger;
+    metrics: Metrics;
+    leaseMs: number;
+    /** Largest serialised `data` accepted (HERALD_MAX_EVENT_BYTES). */
+    maxEventBytes?: number;
+  }) {
     this.store = deps.store;
     this.log = deps.log;
     this.metrics = deps.metrics;
     this.leaseMs = deps.leaseMs;
+    this.maxEventBytes = deps.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.committer = new GroupCommitter(deps.store);
   }
 
@@ -67,22 +80,51 @@ export class Publisher {
     this.sink?.wake();
   }
 
-  /** Validates every input first: one bad event refuses the whole call and stores nothing. */
-  validate(inputs: PublishInput[], internal: boolean): void {
+  /**
+   * Validates every input first: one bad event refuses the whole call and stores nothing.
+   * Cheap checks come first, so nothing recursive (schema, stringify) sees data nested too deep,
+   * and no schema validation runs on an event that is too large anyway. Returns each input's
+   * `data` serialised, which becomes part of its payload.
+   */
+  validate(inputs: PublishInput[], internal: boolean): string[] {
     const problems: Array<{ index: number; path: string; message: string }> = [];
+    const tooLarge: Array<{ index: number; bytes: number; limit: number }> = [];
+    const serialised: string[] = [];
     inputs.forEach((input, index) => {
       const type = findEventType(input.event);
       if (!type || (!type.publishable && !internal)) {
         problems.push({ index, path: '/event', message: `unknown event type "${input.event}"` });
         return;
       }
+      if (nestedDeeperThan(input.data, MAX_DATA_DEPTH)) {
+        const message = `data is nested deeper than ${MAX_DATA_DEPTH} levels of objects and arrays`;
+        problems.push({ index, path: '/data', message });
+        return;
+      }
+      const json = JSON.stringify(input.data);
+      const bytes = Buffer.byteLength(json, 'utf8');
+      if (bytes > this.maxEventBytes) {
+        tooLarge.push({ index, bytes, limit: this.maxEventBytes });
+        return;
+      }
+      serialised[index] = json;
       const result = validateEventData(input.event, input.data);
       if (!result.ok)
         for (const e of result.errors) problems.push({ index, path: `/data${e.path}`, message: e.message });
     });
-    if (problems.length === 0) return;
-    const unknownType = problems.every((p) => p.path === '/event');
     const single = inputs.length === 1;
+    if (tooLarge.length > 0) {
+      const first = tooLarge[0]!;
+      throw new HeraldError(
+        'EVENT_TOO_LARGE',
+        single
+          ? `The event's data is ${first.bytes} bytes serialised; at most ${first.limit} are accepted`
+          : `${tooLarge.length} event(s) of the batch are larger than ${first.limit} bytes; nothing was stored`,
+        single ? { bytes: first.bytes, limit: first.limit } : tooLarge,
+      );
+    }
+    if (problems.length === 0) return serialised;
+    const unknownType = problems.every((p) => p.path === '/event');
     throw new HeraldError(
       unknownType ? 'UNKNOWN_EVENT_TYPE' : 'INVALID_EVENT_DATA',
       single ? problems[0]!.message : `${problems.length} problem(s) in the batch; nothing was stored`,
@@ -95,11 +137,11 @@ export class Publisher {
     inputs: PublishInput[],
     opts: PublishOptions = {},
   ): Promise<PublishResult[]> {
-    this.validate(inputs, opts.internal ?? false);
+    const dataJson = this.validate(inputs, opts.internal ?? false);
     const now = Date.now();
     const hooks = opts.onlyHooks ?? (await this.store.listEnabledHooks(tenantId));
-    const items = inputs.map((input) =>
-      this.prepare(tenantId, input, hooks, opts.onlyHooks !== undefined, now),
+    const items = inputs.map((input, i) =>
+      this.prepare(tenantId, input, dataJson[i]!, hooks, opts.onlyHooks !== undefined, now),
     );
     return this.commit(items, new Map(hooks.map((h) => [h.id, h])), now);
   }
@@ -130,7 +172,8 @@ export class Publisher {
   ): Promise<PublishResult[]> {
     const sink = this.sink;
     const total = items.reduce((n, i) => n + i.deliveries.length, 0);
-    const leased = sink !== null && total > 0 && sink.hasRoom(total);
+    const bytes = items.reduce((n, i) => n + (i.deliveries.length > 0 ? i.event.payload.length : 0), 0);
+    const leased = sink !== null && total > 0 && sink.hasRoom(total, bytes);
     if (leased) {
       for (const item of items)
         for (const d of item.deliveries) {
@@ -166,14 +209,16 @@ export class Publisher {
     }));
   }
 
-  private prepare(tenantId: string, input: PublishInput, hooks: Hook[], direct: boolean, now: number) {
+  private prepare(
+    tenantId: string,
+    input: PublishInput,
+    dataJson: string,
+    hooks: Hook[],
+    direct: boolean,
+    now: number,
+  ) {
     const eventId = input.eventID ?? randomUUID();
-    const payload = JSON.stringify({
-      eventID: eventId,
-      event: input.event,
-      dateAdded: now,
-      data: input.data,
-    });
+    const payload = envelopeJson(eventId, input.event, now, dataJson);
     const event = newEvent(tenantId, eventId, input.event, payload, input.idempotencyKey ?? null, now);
     const targets = direct ? hooks : matchingHooks(hooks, input.event);
     const deliveries: Delivery[] = targets.map((hook) => newDelivery(tenantId, event.id, hook.id, now));
