@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createUser } from '../../src/auth/users.ts';
+import { UserService } from '../../src/services/users.ts';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
 import { ConsoleClient } from './helpers/client.ts';
 
@@ -246,7 +246,7 @@ describe('web console over HTTP', () => {
   });
 
   test('members manage hooks but not API keys or users', async () => {
-    await createUser(h.app.store, {
+    await new UserService({ store: h.app.store }).create({
       email: 'member@example.com',
       password: 'member password',
       role: 'member',

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { createApiKey } from '../../auth/keys.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import type { ApiKey } from '../../domain/types.ts';
 import { badge, time } from '../format.ts';
@@ -62,7 +61,7 @@ export function keyPages(web: FastifyInstance, ctx: AppContext): void {
     } = {},
   ) => {
     const user = userOf(req);
-    const keys = await ctx.store.listApiKeys(user.tenantId);
+    const keys = await ctx.services.keys.list(user.tenantId);
     const v = viewOf(ctx, req, reply);
     const errors = opts.errors ?? {};
     const canManage = user.role === 'admin';
@@ -99,14 +98,14 @@ export function keyPages(web: FastifyInstance, ctx: AppContext): void {
     if (role !== 'admin' && role !== 'member') errors['role'] = 'Choose what the key may do';
     if (Object.keys(errors).length > 0)
       return listPage(req, reply, { errors, values: { name, role }, status: 400 });
-    const { key } = await createApiKey(ctx.store, user.tenantId, { role: role as 'admin' | 'member', name });
+    const { key } = await ctx.services.keys.create(user.tenantId, { role: role as 'admin' | 'member', name });
     // Shown in this response only; reloading does not show it again (the page is no-store).
     return listPage(req, reply, { created: key, status: 201 });
   });
 
   web.get('/settings/keys/:id/revoke', async (req: IdReq, reply) => {
     const user = requireAdminUser(req);
-    const key = (await ctx.store.listApiKeys(user.tenantId)).find((k) => k.id === req.params.id);
+    const key = (await ctx.services.keys.list(user.tenantId)).find((k) => k.id === req.params.id);
     if (!key) throw new HeraldError('KEY_NOT_FOUND', 'There is no such API key.');
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>Revoke the API key "${key.name}"?</h1>
@@ -136,8 +135,11 @@ export function keyPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/settings/keys/:id/revoke', async (req: IdReq, reply) => {
     const user = requireAdminUser(req);
-    if (!(await ctx.store.revokeApiKey(user.tenantId, req.params.id, Date.now())))
-      throw new HeraldError('KEY_NOT_FOUND', 'There is no such API key.');
+    await ctx.services.keys.revoke(user.tenantId, req.params.id).catch((err: unknown) => {
+      throw err instanceof HeraldError && err.code === 'KEY_NOT_FOUND'
+        ? new HeraldError('KEY_NOT_FOUND', 'There is no such API key.')
+        : err;
+    });
     // Revocation takes effect now, not when the cache entry ages out.
     ctx.keys.forget();
     return redirectWith(ctx, req, reply, '/settings/keys', { kind: 'success', text: 'The key was revoked.' });
