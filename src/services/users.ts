@@ -172,8 +172,9 @@ export class UserService {
     if (token.length > 100) return null;
     const found = await this.deps.store.console.findSession(hashToken(token), now);
     if (!found) return null;
-    if (found.session.expiresAt - now < SESSION_TTL_MS - EXTEND_AFTER_MS)
-      await this.deps.store.console.extendSession(found.session.id, now + SESSION_TTL_MS);
-    return found;
+    if (found.session.expiresAt - now >= SESSION_TTL_MS - EXTEND_AFTER_MS) return found;
+    const expiresAt = now + SESSION_TTL_MS;
+    await this.deps.store.console.extendSession(found.session.id, expiresAt);
+    return { user: found.user, session: { ...found.session, expiresAt } };
   }
 }
