@@ -303,6 +303,32 @@ describe('web console over HTTP', () => {
     assert.equal(attr(bad.text, 'hook-url', 'value'), 'not a url', 'what was typed is kept');
   });
 
+  test('moving a hook to another host on the edit form asks for its password again', async () => {
+    const hook = await h.api('POST', '/api/hooks', {
+      name: 'basic',
+      url: 'http://127.0.0.1:9000/hook',
+      objects: ['site'],
+      username: 'u',
+      password: 'p',
+    });
+    const c = await signedIn();
+    await c.get(`/settings/hooks/${hook.body.id}/edit`);
+    const form = { name: 'basic', objects: ['site'], events: '', username: 'u', password: '' };
+    const res = await c.post(`/settings/hooks/${hook.body.id}/edit`, {
+      ...form,
+      url: 'http://127.0.0.2:9000/hook',
+    });
+    assert.equal(res.status, 400);
+    assert.match(text(res.text, 'hook-password-error'), /another host: enter the password again/);
+    assert.equal((await h.api('GET', `/api/hooks/${hook.body.id}`)).body.url, 'http://127.0.0.1:9000/hook');
+    const same = await c.post(`/settings/hooks/${hook.body.id}/edit`, {
+      ...form,
+      url: 'http://127.0.0.1:9000/moved',
+    });
+    assert.equal(same.status, 303, 'on the same host the stored password is kept');
+    assert.equal((await h.api('GET', `/api/hooks/${hook.body.id}`)).body.hasPassword, true);
+  });
+
   test('pages are not cached and carry a Content-Security-Policy without inline script', async () => {
     const c = await signedIn();
     const res = await c.get('/settings/hooks');
