@@ -8,7 +8,7 @@ import { deliveryBadge, duration, plural, prettyJson, time } from '../format.ts'
 import { selectField } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, type View } from '../layout.ts';
-import { field, redirectWith, safeNext, sendPage, userOf, viewOf } from '../render.ts';
+import { field, orMissing, redirectWith, safeNext, sendPage, userOf, viewOf } from '../render.ts';
 import { hookCrumbs, loadHook } from './hooks.ts';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
@@ -173,11 +173,11 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
       attempts,
       event,
       hook,
-    } = await ctx.services.deliveries.detail(tenantId, req.params.id).catch((err: unknown) => {
-      if (err instanceof HeraldError && err.code === 'DELIVERY_NOT_FOUND')
-        throw new HeraldError('DELIVERY_NOT_FOUND', 'There is no such delivery. It may have been purged.');
-      throw err;
-    });
+    } = await orMissing(
+      ctx.services.deliveries.detail(tenantId, req.params.id),
+      'DELIVERY_NOT_FOUND',
+      'There is no such delivery. It may have been purged.',
+    );
     const v = viewOf(ctx, req, reply);
     const target = hook
       ? html`<a href="/settings/hooks/${hook.id}">${hook.name}</a> · <code>${hook.url}</code>`

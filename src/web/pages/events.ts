@@ -2,12 +2,11 @@ import { idOrUndefined } from '../../domain/ids.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { EVENT_TYPES } from '../../domain/event-types.ts';
-import { HeraldError } from '../../domain/errors.ts';
 import { deliveryBadge, prettyJson, time } from '../format.ts';
 import { selectField } from '../forms.ts';
 import { html } from '../html.ts';
 import { page } from '../layout.ts';
-import { sendPage, userOf, viewOf } from '../render.ts';
+import { orMissing, sendPage, userOf, viewOf } from '../render.ts';
 import { redeliverButton } from './deliveries.ts';
 
 const PAGE_SIZE = 25;
@@ -75,13 +74,11 @@ export function eventPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.get('/events/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const { tenantId } = userOf(req);
-    const { event, deliveries, hooks } = await ctx.services.events
-      .withHooks(tenantId, req.params.id)
-      .catch((err: unknown) => {
-        if (err instanceof HeraldError && err.code === 'EVENT_NOT_FOUND')
-          throw new HeraldError('EVENT_NOT_FOUND', 'There is no such event. It may have been purged.');
-        throw err;
-      });
+    const { event, deliveries, hooks } = await orMissing(
+      ctx.services.events.withHooks(tenantId, req.params.id),
+      'EVENT_NOT_FOUND',
+      'There is no such event. It may have been purged.',
+    );
     const v = viewOf(ctx, req, reply);
     const here = `/events/${event.id}`;
     const body = html`<h1><code>${event.type}</code></h1>

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { HeraldError } from '../../domain/errors.ts';
 import { idOrUndefined } from '../../domain/ids.ts';
 import type { Hook } from '../../domain/types.ts';
 import { HookInvalid } from '../../services/hook-rules.ts';
@@ -9,7 +8,7 @@ import { badge, deliveryBadge, time } from '../format.ts';
 import type { FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, settingsNav, type View } from '../layout.ts';
-import { redirectWith, sendPage, userOf, viewOf } from '../render.ts';
+import { orMissing, redirectWith, sendPage, userOf, viewOf } from '../render.ts';
 import {
   formErrors,
   hookForm,
@@ -25,13 +24,11 @@ type IdReq = FastifyRequest<{ Params: { id: string } }>;
 const PAGE_SIZE = 50;
 
 export async function loadHook(ctx: AppContext, req: FastifyRequest, id: string): Promise<Hook> {
-  try {
-    return await ctx.services.hooks.get(userOf(req).tenantId, id);
-  } catch (err) {
-    if (err instanceof HeraldError && err.code === 'HOOK_NOT_FOUND')
-      throw new HeraldError('HOOK_NOT_FOUND', 'There is no such hook. It may have been deleted.');
-    throw err;
-  }
+  return orMissing(
+    ctx.services.hooks.get(userOf(req).tenantId, id),
+    'HOOK_NOT_FOUND',
+    'There is no such hook. It may have been deleted.',
+  );
 }
 
 /** Breadcrumbs under Settings › Web Hooks; with a hook, its page comes next, then `rest`. */

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { HeraldError } from '../../domain/errors.ts';
 import type { ApiKey } from '../../domain/types.ts';
 import { badge, time } from '../format.ts';
 import { choiceGroup, errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, settingsNav, type View } from '../layout.ts';
-import { field, redirectWith, requireAdminUser, sendPage, userOf, viewOf } from '../render.ts';
+import { field, orMissing, redirectWith, requireAdminUser, sendPage, userOf, viewOf } from '../render.ts';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -105,8 +104,11 @@ export function keyPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.get('/settings/keys/:id/revoke', async (req: IdReq, reply) => {
     const user = requireAdminUser(req);
-    const key = (await ctx.services.keys.list(user.tenantId)).find((k) => k.id === req.params.id);
-    if (!key) throw new HeraldError('KEY_NOT_FOUND', 'There is no such API key.');
+    const key = await orMissing(
+      ctx.services.keys.get(user.tenantId, req.params.id),
+      'KEY_NOT_FOUND',
+      'There is no such API key.',
+    );
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>Revoke the API key "${key.name}"?</h1>
       <p>
@@ -135,11 +137,11 @@ export function keyPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/settings/keys/:id/revoke', async (req: IdReq, reply) => {
     const user = requireAdminUser(req);
-    await ctx.services.keys.revoke(user.tenantId, req.params.id).catch((err: unknown) => {
-      throw err instanceof HeraldError && err.code === 'KEY_NOT_FOUND'
-        ? new HeraldError('KEY_NOT_FOUND', 'There is no such API key.')
-        : err;
-    });
+    await orMissing(
+      ctx.services.keys.revoke(user.tenantId, req.params.id),
+      'KEY_NOT_FOUND',
+      'There is no such API key.',
+    );
     // Revocation takes effect now, not when the cache entry ages out.
     ctx.keys.forget();
     return redirectWith(ctx, req, reply, '/settings/keys', { kind: 'success', text: 'The key was revoked.' });
