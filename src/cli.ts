@@ -2,13 +2,14 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startApp, type AppRoles } from './app.ts';
-import { createApiKey, DEFAULT_TENANT_ID, ensureDefaultTenant } from './auth/keys.ts';
+import { UserError } from './auth/users.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { newId } from './domain/ids.ts';
+import { HeraldError } from './domain/errors.ts';
 import { createLogger } from './log.ts';
-import { createUser, UserError } from './auth/users.ts';
+import { KeyService } from './services/keys.ts';
+import { DEFAULT_TENANT_ID, TenantService } from './services/tenants.ts';
+import { UserService } from './services/users.ts';
 import { openStore } from './store/index.ts';
-import type { Store } from './store/store.ts';
 import { VERSION } from './version.ts';
 
 const USAGE = `herald ${VERSION}: self-hosted webhooks
@@ -42,12 +43,27 @@ function config(): Config {
   }
 }
 
-async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+/** The services the one-shot commands need, on a migrated store that is closed afterwards. */
+interface AdminServices {
+  tenants: TenantService;
+  keys: KeyService;
+  users: UserService;
+}
+
+async function withServices<T>(fn: (s: AdminServices) => Promise<T>): Promise<T> {
   const c = config();
   const store = await openStore({ databaseUrl: c.databaseUrl ?? undefined, dataDir: c.dataDir });
   try {
     await store.migrate();
-    return await fn(store);
+    return await fn({
+      tenants: new TenantService({ store }),
+      keys: new KeyService({ store }),
+      users: new UserService({ store }),
+    });
+  } catch (err) {
+    if (err instanceof HeraldError) fail(err.message);
+    if (err instanceof UserError) fail(`${err.field}: ${err.message}`);
+    throw err;
   } finally {
     await store.close();
   }
@@ -63,10 +79,8 @@ async function run(roles: AppRoles): Promise<void> {
   ];
   if (app.url) {
     lines.push(`Listening on ${app.url}  (API docs: ${app.url}/docs)`);
-    await ensureDefaultTenant(app.store);
-    const keys = await app.store.listApiKeys(DEFAULT_TENANT_ID);
-    if (keys.length === 0 && !c.adminKey) {
-      const { key } = await createApiKey(app.store, DEFAULT_TENANT_ID, { role: 'admin', name: 'first-run' });
+    const key = c.adminKey ? null : await new KeyService({ store: app.store }).firstRunKey();
+    if (key) {
       lines.push(`First run: created an admin API key (shown only now):\n\n    ${key}\n`);
       lines.push(`Try: curl -H "Authorization: Bearer ${key}" ${app.url}/api/hooks`);
     } else {
@@ -117,19 +131,19 @@ async function main(argv: string[]): Promise<void> {
     case 'worker':
       return run({ api: false, worker: true });
     case 'migrate':
-      await withStore(async () => undefined);
+      await withServices(async () => undefined);
       process.stdout.write('migrations applied\n');
       return;
     case 'tenants':
       if (sub === 'create') {
         if (!values.name) fail('tenants create needs --name');
-        const tenant = { id: newId('tenant'), name: values.name, createdAt: Date.now() };
-        await withStore((s) => s.createTenant(tenant));
+        const name = values.name;
+        const tenant = await withServices((s) => s.tenants.create(name));
         process.stdout.write(`${JSON.stringify(tenant)}\n`);
         return;
       }
       if (sub === 'list') {
-        const tenants = await withStore((s) => s.listTenants());
+        const tenants = await withServices((s) => s.tenants.list());
         for (const t of tenants) process.stdout.write(`${t.id}\t${t.name}\n`);
         return;
       }
@@ -139,11 +153,7 @@ async function main(argv: string[]): Promise<void> {
         const role = values.role ?? 'member';
         if (role !== 'admin' && role !== 'member') fail('--role must be admin or member');
         const tenantId = values.tenant ?? DEFAULT_TENANT_ID;
-        const key = await withStore(async (s) => {
-          if (tenantId === DEFAULT_TENANT_ID) await ensureDefaultTenant(s);
-          if (!(await s.getTenant(tenantId))) fail(`no tenant ${tenantId}`);
-          return createApiKey(s, tenantId, { role, name: values.name ?? 'cli' });
-        });
+        const key = await withServices((s) => s.keys.create(tenantId, { role, name: values.name ?? 'cli' }));
         process.stdout.write(`${key.key}\n`);
         return;
       }
@@ -153,19 +163,13 @@ async function main(argv: string[]): Promise<void> {
         if (!values.email || !values.password) fail('users create needs --email and --password');
         const role = values.role ?? 'admin';
         if (role !== 'admin' && role !== 'member') fail('--role must be admin or member');
-        const user = await withStore(async (s) => {
-          try {
-            return await createUser(s, {
-              email: values.email!,
-              password: values.password!,
-              role,
-              ...(values.tenant && { tenantId: values.tenant }),
-            });
-          } catch (err) {
-            if (err instanceof UserError) fail(`${err.field}: ${err.message}`);
-            throw err;
-          }
-        });
+        const input = {
+          email: values.email,
+          password: values.password,
+          role: role as 'admin' | 'member',
+          tenantId: values.tenant,
+        };
+        const user = await withServices((s) => s.users.create(input));
         process.stdout.write(
           `${JSON.stringify({ id: user.id, tenantId: user.tenantId, email: user.email, role: user.role })}\n`,
         );

@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createApiKey, DEFAULT_TENANT_ID } from '../auth/keys.ts';
 import { HeraldError } from '../domain/errors.ts';
-import { newId } from '../domain/ids.ts';
 import type { ApiKey } from '../domain/types.ts';
 import { auth, requireAdmin } from '../http/request.ts';
+import { DEFAULT_TENANT_ID } from '../services/tenants.ts';
 import { type AppContext } from '../context.ts';
 import { IdParams, KeyCreateBody, TenantCreateBody, TenantParams } from './schemas.ts';
 
@@ -29,17 +28,16 @@ function requireOperator(req: FastifyRequest): ApiKey {
 export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['admin'];
+  const { tenants, keys } = ctx.services;
 
   r.post('/api/admin/tenants', { schema: { tags, body: TenantCreateBody } }, async (req, reply) => {
     requireOperator(req);
-    const tenant = { id: newId('tenant'), name: req.body.name.trim(), createdAt: Date.now() };
-    await ctx.store.createTenant(tenant);
-    return reply.status(201).send(tenant);
+    return reply.status(201).send(await tenants.create(req.body.name));
   });
 
   r.get('/api/admin/tenants', { schema: { tags } }, async (req) => {
     requireOperator(req);
-    return { data: await ctx.store.listTenants() };
+    return { data: await tenants.list() };
   });
 
   r.post(
@@ -54,41 +52,29 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (req, reply) => {
       requireOperator(req);
-      if (!(await ctx.store.getTenant(req.params.tenantId)))
-        throw new HeraldError('TENANT_NOT_FOUND', `No tenant ${req.params.tenantId}`);
-      const { key, record } = await createApiKey(ctx.store, req.params.tenantId, {
-        role: req.body.role ?? 'member',
-        name: req.body.name ?? 'api',
-      });
+      const { key, record } = await keys.create(req.params.tenantId, req.body);
       return reply.status(201).send({ ...keyView(record), key });
     },
   );
 
   r.get('/api/admin/tenants/:tenantId/keys', { schema: { tags, params: TenantParams } }, async (req) => {
     requireOperator(req);
-    if (!(await ctx.store.getTenant(req.params.tenantId)))
-      throw new HeraldError('TENANT_NOT_FOUND', `No tenant ${req.params.tenantId}`);
-    return { data: (await ctx.store.listApiKeys(req.params.tenantId)).map(keyView) };
+    return { data: (await keys.listOf(req.params.tenantId)).map(keyView) };
   });
 
   // A tenant's own keys.
   r.get('/api/keys', { schema: { tags: ['keys'] } }, async (req) => ({
-    data: (await ctx.store.listApiKeys(auth(req).tenantId)).map(keyView),
+    data: (await keys.list(auth(req).tenantId)).map(keyView),
   }));
 
   r.post('/api/keys', { schema: { tags: ['keys'], body: KeyCreateBody } }, async (req, reply) => {
-    const me = requireAdmin(req);
-    const { key, record } = await createApiKey(ctx.store, me.tenantId, {
-      role: req.body.role ?? 'member',
-      name: req.body.name ?? 'api',
-    });
+    const { key, record } = await keys.create(requireAdmin(req).tenantId, req.body);
     return reply.status(201).send({ ...keyView(record), key });
   });
 
   r.delete('/api/keys/:id', { schema: { tags: ['keys'], params: IdParams } }, async (req, reply) => {
-    const me = requireAdmin(req);
-    if (!(await ctx.store.revokeApiKey(me.tenantId, req.params.id, Date.now())))
-      throw new HeraldError('KEY_NOT_FOUND', `No key ${req.params.id}`);
+    await keys.revoke(requireAdmin(req).tenantId, req.params.id);
+    // Revocation takes effect now, not when the cache entry ages out.
     ctx.keys.forget();
     return reply.status(204).send();
   });

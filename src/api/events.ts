@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { EVENT_TYPES } from '../domain/event-types.ts';
-import { HeraldError } from '../domain/errors.ts';
 import type { PublishResult } from '../ingest/publish.ts';
-import { auth, cursor, pageLimit, toPage } from '../http/request.ts';
+import { auth, cursor, pageLimit } from '../http/request.ts';
 import { type AppContext } from '../context.ts';
+import { BATCH_MAX } from '../services/events.ts';
 import {
-  BATCH_MAX,
+  EventDetail,
   EventListQuery,
   IdParams,
   PublishAnswer,
@@ -17,19 +17,16 @@ import { deliveryView, eventView } from './views.ts';
 
 const answer = (r: PublishResult) => ({ eventID: r.eventID, event: r.event, deliveries: r.deliveries });
 
+/** The header as sent; the service checks its length. */
 function idempotencyKey(raw: string | string[] | undefined): string | null {
   if (raw === undefined) return null;
-  const key = Array.isArray(raw) ? raw[0] : raw;
-  if (!key || key.length > 200)
-    throw new HeraldError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 characters', [
-      { path: 'headers/idempotency-key', message: 'must be 1 to 200 characters' },
-    ]);
-  return key;
+  return (Array.isArray(raw) ? raw[0] : raw) ?? '';
 }
 
 export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['events'];
+  const events = ctx.services.events;
 
   r.post(
     '/api/events',
@@ -42,11 +39,12 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (req, reply) => {
-      const { tenantId } = auth(req);
-      const [result] = await ctx.publisher.publish(tenantId, [
-        { ...req.body, idempotencyKey: idempotencyKey(req.headers['idempotency-key']) },
-      ]);
-      return reply.status(202).send(answer(result!));
+      const result = await events.publish(
+        auth(req).tenantId,
+        req.body,
+        idempotencyKey(req.headers['idempotency-key']),
+      );
+      return reply.status(202).send(answer(result));
     },
   );
 
@@ -60,38 +58,38 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (req, reply) => {
-      const { tenantId } = auth(req);
-      if (req.body.events.length > BATCH_MAX)
-        throw new HeraldError(
-          'BATCH_TOO_LARGE',
-          `At most ${BATCH_MAX} events per batch, got ${req.body.events.length}`,
-        );
-      const results = await ctx.publisher.publish(tenantId, req.body.events);
+      const results = await events.publishBatch(auth(req).tenantId, req.body.events);
       return reply.status(202).send({ data: results.map(answer) });
     },
   );
 
   r.get('/api/events', { schema: { tags, querystring: EventListQuery } }, async (req) => {
-    const { tenantId } = auth(req);
-    const limit = pageLimit(req.query.limit);
-    const rows = await ctx.store.listEvents(tenantId, {
-      limit: limit + 1,
+    const page = await events.list(auth(req).tenantId, {
+      limit: pageLimit(req.query.limit),
       after: cursor(req.query.cursor),
       type: req.query.event,
     });
-    const page = toPage(rows, limit);
     return { data: page.data.map(eventView), nextCursor: page.nextCursor };
   });
 
   r.get(
     '/api/events/:id',
-    { schema: { tags, summary: 'An event with its deliveries', params: IdParams } },
+    {
+      schema: {
+        tags,
+        summary: 'An event with its deliveries',
+        description: 'By the eventID of its envelope or by its Herald id (`evt_…`).',
+        params: IdParams,
+        response: { 200: EventDetail },
+      },
+    },
     async (req) => {
-      const { tenantId } = auth(req);
-      const event = await ctx.store.getEvent(tenantId, req.params.id);
-      if (!event) throw new HeraldError('EVENT_NOT_FOUND', `No event ${req.params.id}`);
-      const deliveries = await ctx.store.listDeliveries(tenantId, { eventId: event.id, limit: 1000 });
-      return { ...eventView(event), deliveries: deliveries.map(deliveryView) };
+      const { event, deliveries } = await events.withDeliveries(auth(req).tenantId, req.params.id);
+      const summary = { id: event.id, eventID: event.eventID, type: event.type };
+      return {
+        ...eventView(event),
+        deliveries: deliveries.map((delivery) => deliveryView({ delivery, event: summary })),
+      };
     },
   );
 

@@ -22,16 +22,11 @@ export async function opsRoutes(
 
   app.get('/readyz', hidden, async () => {
     if (state.draining) throw new HeraldError('SERVICE_UNAVAILABLE', 'Shutting down');
-    try {
-      await ctx.store.ping();
-    } catch (err) {
-      ctx.log.warn({ err }, 'readiness check failed');
-      throw new HeraldError('SERVICE_UNAVAILABLE', 'The database does not answer');
-    }
-    return { status: 'ready', database: ctx.store.dialect };
+    return ctx.services.ops.ready();
   });
 
-  app.get('/metrics', hidden, async (_req, reply) =>
-    reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()),
-  );
+  app.get('/metrics', hidden, async (_req, reply) => {
+    const { contentType, text } = await ctx.services.ops.metrics();
+    return reply.type(contentType).send(text);
+  });
 }

@@ -112,7 +112,7 @@ export const EventListQuery = Type.Object(
 export const PublishBody = PublishEventBody;
 export type PublishBody = Static<typeof PublishBody>;
 
-export const BATCH_MAX = 1000;
+export { BATCH_MAX } from '../services/events.ts';
 
 export const PublishBatchBody = Type.Object(
   { events: Type.Array(PublishBody, { minItems: 1 }) },
@@ -151,3 +151,66 @@ export const KeyCreateBody = Type.Object(
 );
 
 export const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 200 }) });
+
+export const HookSecretView = Type.Object({
+  secret: Type.String({ description: 'Standard Webhooks secret, `whsec_…`.' }),
+  previous: Type.Array(Type.Object({ expiresAt: Type.Integer({ description: 'unix ms' }) }), {
+    description: 'Rotated-out secrets that still sign, until they expire.',
+  }),
+});
+
+const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const DeliveryView = Type.Object({
+  id: Type.String(),
+  eventID: Type.Union([Type.String(), Type.Null()], {
+    description: "The event's envelope eventID, as the receiver sees it; null once the event was purged.",
+  }),
+  event: Type.Union([Type.String(), Type.Null()], { description: 'The event type; null once purged.' }),
+  eventRef: Type.String({
+    description: "Herald's internal id of the event row (`evt_…`); GET /api/events/{id} takes it too.",
+  }),
+  hookId: NullableString,
+  url: Type.Union([Type.String(), Type.Null()], { description: 'Reporter deliveries only.' }),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+  attempts: Type.Integer(),
+  nextAttemptAt: NullableInt,
+  lastStatus: NullableInt,
+  lastError: NullableString,
+  createdAt: Type.Integer({ description: 'unix ms' }),
+  updatedAt: Type.Integer({ description: 'unix ms' }),
+  deliveredAt: NullableInt,
+});
+
+const Headers = Type.Record(Type.String(), Type.String());
+
+export const AttemptView = Type.Object({
+  id: Type.String(),
+  attemptNo: Type.Integer(),
+  startedAt: Type.Integer(),
+  durationMs: Type.Number(),
+  request: Type.Object({ url: Type.String(), headers: Headers }),
+  response: Type.Union([
+    Type.Object({ status: Type.Integer(), headers: Headers, body: Type.String() }),
+    Type.Null(),
+  ]),
+  error: NullableString,
+});
+
+export const DeliveryDetail = Type.Intersect([
+  DeliveryView,
+  Type.Object({ attemptLog: Type.Array(AttemptView, { description: 'Oldest first.' }) }),
+]);
+
+export const DeliveryPage = Type.Object({ data: Type.Array(DeliveryView), nextCursor: NullableString });
+
+export const EventView = Type.Object({
+  id: Type.String({ description: "Herald's id of the event row (`evt_…`)." }),
+  eventID: Type.String(),
+  event: Type.String(),
+  dateAdded: Type.Integer(),
+  payload: Type.Unknown({ description: 'The exact body POSTed to receivers.' }),
+});
+
+export const EventDetail = Type.Intersect([EventView, Type.Object({ deliveries: Type.Array(DeliveryView) })]);

@@ -1,10 +1,19 @@
 import type { Attempt, Delivery, StoredEvent } from '../domain/types.ts';
+import type { DeliveryEntry } from '../services/deliveries.ts';
 
-/** What the API shows of stored records. Reporter targets never show their credentials. */
-export function deliveryView(d: Delivery) {
+/**
+ * What the API shows of stored records. Reporter targets never show their credentials.
+ * A delivery names its event by the envelope's eventID, as the receiver sees it; the
+ * internal event row id is only `eventRef` (null for eventID and event once purged).
+ * A bare Delivery (without its event looked up) shows eventID and event as null.
+ */
+export function deliveryView(entry: DeliveryEntry | Delivery) {
+  const { delivery: d, event } = 'delivery' in entry ? entry : { delivery: entry, event: null };
   return {
     id: d.id,
-    eventId: d.eventRowId,
+    eventID: event?.eventID ?? null,
+    event: event?.type ?? null,
+    eventRef: d.eventRowId,
     hookId: d.hookId,
     url: d.target?.url ?? null,
     status: d.status,

@@ -1,11 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { newId } from '../domain/ids.ts';
-import type { ConsoleUser, UserRole } from '../domain/console.ts';
-import type { Store } from '../store/store.ts';
-import { DEFAULT_TENANT_ID, ensureDefaultTenant } from './keys.ts';
 
 /**
- * Console users and their passwords. Passwords are hashed with scrypt (node:crypto) and a
+ * Passwords of console users (UserService in src/services/users.ts owns the users). Passwords are hashed with scrypt (node:crypto) and a
  * random salt; the parameters are stored with the hash so they can be raised later without
  * invalidating existing users.
  */
@@ -53,9 +49,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-// Compared against when the email is unknown, so a wrong email costs as long as a wrong password.
-let dummyHash: Promise<string> | undefined;
-
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -82,70 +75,4 @@ export class UserError extends Error {
     this.name = 'UserError';
     this.field = field;
   }
-}
-
-export interface NewUser {
-  email: string;
-  password: string;
-  /** Default: the default tenant (created if missing). */
-  tenantId?: string;
-  /** Default: admin, since the first users of a tenant manage it. */
-  role?: UserRole;
-}
-
-/**
- * Creates a console user (what `herald users create` and the Users page call). Throws a
- * UserError naming the field when the email or password is not acceptable or the email is
- * taken, or the tenant does not exist.
- */
-export async function createUser(store: Store, input: NewUser): Promise<ConsoleUser> {
-  const email = normalizeEmail(input.email);
-  const emailIssue = emailProblem(email);
-  if (emailIssue) throw new UserError('email', emailIssue);
-  const passwordIssue = passwordProblem(input.password);
-  if (passwordIssue) throw new UserError('password', passwordIssue);
-  const tenantId = input.tenantId ?? DEFAULT_TENANT_ID;
-  if (tenantId === DEFAULT_TENANT_ID) await ensureDefaultTenant(store);
-  else if (!(await store.getTenant(tenantId))) throw new UserError('tenant', `No tenant ${tenantId}`);
-  const user: ConsoleUser = {
-    id: newId('user'),
-    tenantId,
-    email,
-    passwordHash: await hashPassword(input.password),
-    role: input.role ?? 'admin',
-    createdAt: Date.now(),
-  };
-  if (!(await store.console.createUser(user)))
-    throw new UserError('email', 'A user with this email address already exists');
-  return user;
-}
-
-/**
- * HERALD_ADMIN_EMAIL / HERALD_ADMIN_PASSWORD: an admin user of the default tenant, created
- * at start-up if missing. An existing user keeps their password (as HERALD_ADMIN_KEY
- * never replaces a key), so a password changed in the console is not reset by a restart.
- */
-export async function ensureAdminUser(store: Store, email: string, password: string): Promise<void> {
-  if (await store.console.findUserByEmail(normalizeEmail(email))) return;
-  try {
-    await createUser(store, { email, password, tenantId: DEFAULT_TENANT_ID, role: 'admin' });
-  } catch (err) {
-    // Another process created it first.
-    if (!(await store.console.findUserByEmail(normalizeEmail(email)))) throw err;
-  }
-}
-
-/** The user with this email and password, or null; takes as long either way. */
-export async function authenticate(
-  store: Store,
-  email: string,
-  password: string,
-): Promise<ConsoleUser | null> {
-  const user = await store.console.findUserByEmail(normalizeEmail(email));
-  if (!user) {
-    dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-    await verifyPassword(password, await dummyHash);
-    return null;
-  }
-  return (await verifyPassword(password, user.passwordHash)) ? user : null;
 }

@@ -3,7 +3,6 @@ import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { AppContext } from '../context.ts';
-import { ensureAdminUser } from '../auth/users.ts';
 import { HeraldError } from '../domain/errors.ts';
 import { assetRoutes } from './assets.ts';
 import { html } from './html.ts';
@@ -37,7 +36,7 @@ declare module 'fastify' {
  */
 export async function webRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   if (ctx.config.adminEmail && ctx.config.adminPassword)
-    await ensureAdminUser(ctx.store, ctx.config.adminEmail, ctx.config.adminPassword);
+    await ctx.services.users.ensureAdmin(ctx.config.adminEmail, ctx.config.adminPassword);
   await app.register(async (web) => consolePlugin(web, ctx));
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { HeraldError } from '../domain/errors.ts';
+import { HeraldError, type ErrorCode } from '../domain/errors.ts';
 import type { ConsoleUser } from '../domain/console.ts';
 import type { SafeHtml } from './html.ts';
 import type { Flash, View } from './layout.ts';
@@ -103,4 +103,17 @@ export function fields(body: unknown, name: string): string[] {
   const v = (body as Record<string, unknown> | null | undefined)?.[name];
   const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
   return list.filter((x): x is string => typeof x === 'string');
+}
+
+/**
+ * The service's answer, with a not-found error (`code`) said the way a page says it:
+ * services name ids, a page tells a person what may have happened.
+ */
+export async function orMissing<T>(answer: Promise<T>, code: ErrorCode, message: string): Promise<T> {
+  try {
+    return await answer;
+  } catch (err) {
+    if (err instanceof HeraldError && err.code === code) throw new HeraldError(code, message);
+    throw err;
+  }
 }

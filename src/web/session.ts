@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { AppContext } from '../context.ts';
-import { newId } from '../domain/ids.ts';
+import { SESSION_TTL_MS } from '../services/users.ts';
 import type { ConsoleSession, ConsoleUser } from '../domain/console.ts';
 
 /**
@@ -11,8 +10,7 @@ import type { ConsoleSession, ConsoleUser } from '../domain/console.ts';
  * out, at most once an hour so browsing does not write on every request.
  */
 export const SESSION_COOKIE = 'herald_session';
-export const SESSION_TTL_MS = 7 * 86_400_000;
-const EXTEND_AFTER_MS = 3_600_000;
+export { SESSION_TTL_MS };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,35 +30,20 @@ export function cookieOptions(req: FastifyRequest, ctx: AppContext): CookieSeria
   return { path: '/', httpOnly: true, sameSite: 'lax', secure: isHttps(req, ctx) };
 }
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
 export async function startSession(
   ctx: AppContext,
   req: FastifyRequest,
   reply: FastifyReply,
   user: ConsoleUser,
 ): Promise<void> {
-  const now = Date.now();
-  // Sign-in is rare enough to tidy up here instead of in a timer.
-  await ctx.store.console.purgeSessions(now);
-  const token = randomBytes(32).toString('base64url');
-  const session: ConsoleSession = {
-    id: newId('session', now),
-    tokenHash: hashToken(token),
-    userId: user.id,
-    createdAt: now,
-    expiresAt: now + SESSION_TTL_MS,
-  };
-  await ctx.store.console.createSession(session);
+  const { token, session } = await ctx.services.users.startSession(user);
   reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions(req, ctx), maxAge: SESSION_TTL_MS / 1000 });
   req.consoleUser = user;
   req.consoleSession = session;
 }
 
 export async function endSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (req.consoleSession) await ctx.store.console.deleteSession(req.consoleSession.id);
+  if (req.consoleSession) await ctx.services.users.endSession(req.consoleSession.id);
   reply.clearCookie(SESSION_COOKIE, cookieOptions(req, ctx));
   req.consoleUser = null;
   req.consoleSession = null;
@@ -69,12 +52,9 @@ export async function endSession(ctx: AppContext, req: FastifyRequest, reply: Fa
 /** Reads the session cookie; sets req.consoleUser when it names a live session. */
 export async function loadSession(ctx: AppContext, req: FastifyRequest): Promise<void> {
   const token = req.cookies[SESSION_COOKIE];
-  if (!token || token.length > 100) return;
-  const now = Date.now();
-  const found = await ctx.store.console.findSession(hashToken(token), now);
+  if (!token) return;
+  const found = await ctx.services.users.session(token);
   if (!found) return;
-  if (found.session.expiresAt - now < SESSION_TTL_MS - EXTEND_AFTER_MS)
-    await ctx.store.console.extendSession(found.session.id, now + SESSION_TTL_MS);
   req.consoleUser = found.user;
   req.consoleSession = found.session;
 }

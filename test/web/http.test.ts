@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createUser } from '../../src/auth/users.ts';
+import { UserService } from '../../src/services/users.ts';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
 import { ConsoleClient } from './helpers/client.ts';
 
@@ -246,7 +246,7 @@ describe('web console over HTTP', () => {
   });
 
   test('members manage hooks but not API keys or users', async () => {
-    await createUser(h.app.store, {
+    await new UserService({ store: h.app.store }).create({
       email: 'member@example.com',
       password: 'member password',
       role: 'member',
@@ -301,6 +301,32 @@ describe('web console over HTTP', () => {
     const bad = await c.post('/settings/hooks/new', { name: 'x', url: 'not a url', objects: ['project'] });
     assert.match(bad.text, /Enter a valid, fully-qualified URL/);
     assert.equal(attr(bad.text, 'hook-url', 'value'), 'not a url', 'what was typed is kept');
+  });
+
+  test('moving a hook to another host on the edit form asks for its password again', async () => {
+    const hook = await h.api('POST', '/api/hooks', {
+      name: 'basic',
+      url: 'http://127.0.0.1:9000/hook',
+      objects: ['site'],
+      username: 'u',
+      password: 'p',
+    });
+    const c = await signedIn();
+    await c.get(`/settings/hooks/${hook.body.id}/edit`);
+    const form = { name: 'basic', objects: ['site'], events: '', username: 'u', password: '' };
+    const res = await c.post(`/settings/hooks/${hook.body.id}/edit`, {
+      ...form,
+      url: 'http://127.0.0.2:9000/hook',
+    });
+    assert.equal(res.status, 400);
+    assert.match(text(res.text, 'hook-password-error'), /another host: enter the password again/);
+    assert.equal((await h.api('GET', `/api/hooks/${hook.body.id}`)).body.url, 'http://127.0.0.1:9000/hook');
+    const same = await c.post(`/settings/hooks/${hook.body.id}/edit`, {
+      ...form,
+      url: 'http://127.0.0.1:9000/moved',
+    });
+    assert.equal(same.status, 303, 'on the same host the stored password is kept');
+    assert.equal((await h.api('GET', `/api/hooks/${hook.body.id}`)).body.hasPassword, true);
   });
 
   test('pages are not cached and carry a Content-Security-Policy without inline script', async () => {

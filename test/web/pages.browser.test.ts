@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import type { HTTPResponse, Page } from 'puppeteer-core';
-import { createUser } from '../../src/auth/users.ts';
+import { UserService } from '../../src/services/users.ts';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import {
@@ -237,7 +237,7 @@ describe('console pages in Chromium', () => {
     });
     const delivery = published.body.deliveries.find((d: { hookId: string }) => d.hookId === hook.body.id).id;
     await waitForDelivery(h, delivery, 'delivered');
-    const member = await createUser(h.app.store, {
+    const member = await new UserService({ store: h.app.store }).create({
       email: 'member@example.com',
       password: 'member password',
       role: 'member',

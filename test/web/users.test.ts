@@ -2,14 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_TENANT_ID } from '../../src/auth/keys.ts';
-import {
-  authenticate,
-  createUser,
-  ensureAdminUser,
-  hashPassword,
-  UserError,
-  verifyPassword,
-} from '../../src/auth/users.ts';
+import { hashPassword, UserError, verifyPassword } from '../../src/auth/users.ts';
+import { UserService, type NewUser } from '../../src/services/users.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { createTempSqliteDir, type TempSqliteDir } from '../helpers/sqlite.ts';
 
@@ -40,6 +34,7 @@ describe('passwords', () => {
 describe('users', () => {
   let tmp: TempSqliteDir;
   let store: SqliteStore;
+  const users = () => new UserService({ store });
   before(async () => {
     tmp = createTempSqliteDir();
     store = new SqliteStore({ file: join(tmp.dir, 'herald.db'), synchronous: 'NORMAL' });
@@ -50,28 +45,28 @@ describe('users', () => {
     tmp.cleanup();
   });
 
-  test('createUser lower-cases the email, hashes the password and defaults to an admin of the default tenant', async () => {
-    const user = await createUser(store, { email: '  Ada@Example.COM ', password: 'analytical engine' });
+  test('creating a user lower-cases the email, hashes the password and defaults to an admin of the default tenant', async () => {
+    const user = await users().create({ email: '  Ada@Example.COM ', password: 'analytical engine' });
     assert.equal(user.email, 'ada@example.com');
     assert.equal(user.tenantId, DEFAULT_TENANT_ID);
     assert.equal(user.role, 'admin');
     assert.match(user.id, /^usr_[0-9a-z]{26}$/);
     assert.ok(!user.passwordHash.includes('analytical'));
     assert.ok(await store.getTenant(DEFAULT_TENANT_ID), 'the default tenant was created');
-    assert.deepEqual(await authenticate(store, 'ADA@example.com', 'analytical engine'), user);
-    assert.equal(await authenticate(store, 'ada@example.com', 'wrong password'), null);
-    assert.equal(await authenticate(store, 'nobody@example.com', 'analytical engine'), null);
+    assert.deepEqual(await users().authenticate('ADA@example.com', 'analytical engine'), user);
+    assert.equal(await users().authenticate('ada@example.com', 'wrong password'), null);
+    assert.equal(await users().authenticate('nobody@example.com', 'analytical engine'), null);
   });
 
-  test('createUser names the field that is wrong', async () => {
-    const cases: Array<[Parameters<typeof createUser>[1], string, RegExp]> = [
+  test('creating a user names the field that is wrong', async () => {
+    const cases: Array<[NewUser, string, RegExp]> = [
       [{ email: 'not-an-email', password: 'long enough' }, 'email', /email address like/],
       [{ email: 'short@example.com', password: 'seven77' }, 'password', /at least 8/],
       [{ email: 'ada@example.com', password: 'long enough' }, 'email', /already exists/],
       [{ email: 'x@example.com', password: 'long enough', tenantId: 'ten_missing' }, 'tenant', /No tenant/],
     ];
     for (const [input, field, message] of cases)
-      await assert.rejects(createUser(store, input), (err: unknown) => {
+      await assert.rejects(users().create(input), (err: unknown) => {
         assert.ok(err instanceof UserError);
         assert.equal(err.field, field);
         assert.match(err.message, message);
@@ -79,13 +74,13 @@ describe('users', () => {
       });
   });
 
-  test('ensureAdminUser creates the user once and never resets a changed password', async () => {
-    await ensureAdminUser(store, 'Boss@example.com', 'first password');
+  test('ensuring the admin user creates the user once and never resets a changed password', async () => {
+    await users().ensureAdmin('Boss@example.com', 'first password');
     const user = await store.console.findUserByEmail('boss@example.com');
     assert.equal(user?.role, 'admin');
     await store.console.setPasswordHash(user!.tenantId, user!.id, await hashPassword('changed password'));
-    await ensureAdminUser(store, 'boss@example.com', 'first password');
-    assert.ok(await authenticate(store, 'boss@example.com', 'changed password'));
+    await users().ensureAdmin('boss@example.com', 'first password');
+    assert.ok(await users().authenticate('boss@example.com', 'changed password'));
     assert.equal(
       (await store.console.listUsers(DEFAULT_TENANT_ID)).filter((u) => u.email === 'boss@example.com').length,
       1,

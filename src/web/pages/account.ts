@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { hashPassword, passwordProblem, verifyPassword } from '../../auth/users.ts';
 import { errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html } from '../html.ts';
 import { csrfInput, page, settingsNav } from '../layout.ts';
@@ -54,16 +53,9 @@ export function accountPages(web: FastifyInstance, ctx: AppContext): void {
     const current = field(req.body, 'current');
     const next = field(req.body, 'next');
     const confirm = field(req.body, 'confirm');
-    const errors: FieldErrors = {};
-    if (!(await verifyPassword(current, user.passwordHash)))
-      errors['current'] = 'Your current password is not right';
-    const problem = passwordProblem(next);
-    if (problem) errors['next'] = problem;
-    else if (next !== confirm) errors['confirm'] = 'The two new passwords are not the same';
-    if (Object.keys(errors).length > 0) return form(req, reply, errors, 400);
-    await ctx.store.console.setPasswordHash(user.tenantId, user.id, await hashPassword(next));
-    // Every other session ends; this browser gets a fresh one.
-    await ctx.store.console.deleteUserSessions(user.id);
+    const changed = await ctx.services.users.changePassword(user, { current, next, confirm });
+    if (!changed.ok) return form(req, reply, changed.errors, 400);
+    // Every other session ended; this browser gets a fresh one.
     await startSession(ctx, req, reply, user);
     return redirectWith(ctx, req, reply, '/settings/account', {
       kind: 'success',

@@ -1,7 +1,6 @@
 import { idOrUndefined } from '../../domain/ids.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { redeliver } from '../../api/hook-actions.ts';
 import { HeraldError } from '../../domain/errors.ts';
 import type { Attempt, Delivery, DeliveryStatus } from '../../domain/types.ts';
 import { activityChart, HOUR } from '../chart.ts';
@@ -9,7 +8,7 @@ import { deliveryBadge, duration, plural, prettyJson, time } from '../format.ts'
 import { selectField } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, type View } from '../layout.ts';
-import { field, redirectWith, safeNext, sendPage, userOf, viewOf } from '../render.ts';
+import { field, orMissing, redirectWith, safeNext, sendPage, userOf, viewOf } from '../render.ts';
 import { hookCrumbs, loadHook } from './hooks.ts';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
@@ -53,20 +52,13 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
       const { tenantId } = hook;
       const status = FILTERS.find((f) => f.status !== undefined && f.status === req.query.status)?.status;
       const after = idOrUndefined('delivery', req.query.after);
-      const rows = await ctx.store.listDeliveries(tenantId, {
-        hookId: hook.id,
+      const { data: list, nextCursor } = await ctx.services.hooks.deliveries(tenantId, hook.id, {
         status,
-        limit: PAGE_SIZE + 1,
+        limit: PAGE_SIZE,
         after,
       });
-      const list = rows.slice(0, PAGE_SIZE);
-      const events = new Map(
-        (await ctx.store.console.eventSummaries(tenantId, [...new Set(list.map((d) => d.eventRowId))])).map(
-          (e) => [e.id, e],
-        ),
-      );
       const since = Math.floor(Date.now() / HOUR) * HOUR - 23 * HOUR;
-      const activity = await ctx.store.console.hookActivity(tenantId, hook.id, since, HOUR);
+      const activity = await ctx.services.hooks.activity(tenantId, hook.id, since, HOUR);
       const v = viewOf(ctx, req, reply);
       const base = `/settings/hooks/${hook.id}/deliveries`;
       const here = `${base}${status ? `?status=${status}` : ''}`;
@@ -119,8 +111,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
                     </tr>
                   </thead>
                   <tbody>
-                    ${list.map((d) => {
-                      const e = events.get(d.eventRowId);
+                    ${list.map(({ delivery: d, event: e }) => {
                       return html`<tr>
                         <td>
                           <a href="/deliveries/${d.id}"
@@ -139,7 +130,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
                   </tbody>
                 </table>`
           }
-          ${rows.length > PAGE_SIZE ? html`<nav class="pager" aria-label="Pages of deliveries"><a href="${base}?${status ? `status=${status}&` : ''}after=${list[list.length - 1]!.id}">Older deliveries</a></nav>` : ''}
+          ${nextCursor ? html`<nav class="pager" aria-label="Pages of deliveries"><a href="${base}?${status ? `status=${status}&` : ''}after=${nextCursor}">Older deliveries</a></nav>` : ''}
         </section>
         <section aria-labelledby="recover-title">
           <h2 id="recover-title">Recover failed deliveries</h2>
@@ -165,9 +156,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
     const hook = await loadHook(ctx, req, req.params.id);
     const window = RECOVER_WINDOWS.find((w) => w.value === field(req.body, 'since'));
     if (!window) throw new HeraldError('VALIDATION_FAILED', 'Choose how far back to recover.');
-    const now = Date.now();
-    const requeued = await ctx.store.recoverFailed(hook.tenantId, hook.id, now - window.ms, now);
-    if (requeued > 0) ctx.publisher.wake();
+    const requeued = await ctx.services.hooks.recover(hook.tenantId, hook.id, Date.now() - window.ms);
     return redirectWith(ctx, req, reply, `/settings/hooks/${hook.id}/deliveries`, {
       kind: 'success',
       text:
@@ -179,14 +168,16 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.get('/deliveries/:id', async (req: IdReq, reply) => {
     const { tenantId } = userOf(req);
-    const d = await ctx.store.getDelivery(tenantId, req.params.id);
-    if (!d)
-      throw new HeraldError('DELIVERY_NOT_FOUND', 'There is no such delivery. It may have been purged.');
-    const [attempts, event, hook] = await Promise.all([
-      ctx.store.listAttempts(tenantId, d.id),
-      ctx.store.getEvent(tenantId, d.eventRowId),
-      d.hookId ? ctx.store.getHook(tenantId, d.hookId) : Promise.resolve(null),
-    ]);
+    const {
+      delivery: d,
+      attempts,
+      event,
+      hook,
+    } = await orMissing(
+      ctx.services.deliveries.detail(tenantId, req.params.id),
+      'DELIVERY_NOT_FOUND',
+      'There is no such delivery. It may have been purged.',
+    );
     const v = viewOf(ctx, req, reply);
     const target = hook
       ? html`<a href="/settings/hooks/${hook.id}">${hook.name}</a> · <code>${hook.url}</code>`
@@ -251,7 +242,7 @@ export function deliveryPages(web: FastifyInstance, ctx: AppContext): void {
   web.post('/deliveries/:id/redeliver', async (req: IdReq, reply) => {
     const { tenantId } = userOf(req);
     const back = safeNext(field(req.body, 'back') || `/deliveries/${req.params.id}`);
-    await redeliver(ctx, tenantId, req.params.id);
+    await ctx.services.deliveries.redeliver(tenantId, req.params.id);
     return redirectWith(ctx, req, reply, back, {
       kind: 'success',
       text: `Delivery ${req.params.id} will be sent again now.`,

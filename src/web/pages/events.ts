@@ -2,13 +2,11 @@ import { idOrUndefined } from '../../domain/ids.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { EVENT_TYPES } from '../../domain/event-types.ts';
-import { HeraldError } from '../../domain/errors.ts';
-import type { Hook } from '../../domain/types.ts';
 import { deliveryBadge, prettyJson, time } from '../format.ts';
 import { selectField } from '../forms.ts';
 import { html } from '../html.ts';
 import { page } from '../layout.ts';
-import { sendPage, userOf, viewOf } from '../render.ts';
+import { orMissing, sendPage, userOf, viewOf } from '../render.ts';
 import { redeliverButton } from './deliveries.ts';
 
 const PAGE_SIZE = 25;
@@ -19,8 +17,11 @@ export function eventPages(web: FastifyInstance, ctx: AppContext): void {
     const { tenantId } = userOf(req);
     const type = EVENT_TYPES.find((t) => t.type === req.query.type)?.type;
     const after = idOrUndefined('event', req.query.after);
-    const rows = await ctx.store.listEvents(tenantId, { limit: PAGE_SIZE + 1, after, type });
-    const list = rows.slice(0, PAGE_SIZE);
+    const { data: list, nextCursor } = await ctx.services.events.list(tenantId, {
+      limit: PAGE_SIZE,
+      after,
+      type,
+    });
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>Events</h1>
       <p class="lede">Everything published to Herald, newest first: what was sent, and to which hooks.</p>
@@ -67,18 +68,17 @@ export function eventPages(web: FastifyInstance, ctx: AppContext): void {
               </tbody>
             </table>`
       }
-      ${rows.length > PAGE_SIZE ? html`<nav class="pager" aria-label="Pages of events"><a href="/events?${type ? `type=${encodeURIComponent(type)}&` : ''}after=${list[list.length - 1]!.id}">Older events</a></nav>` : ''}`;
+      ${nextCursor ? html`<nav class="pager" aria-label="Pages of events"><a href="/events?${type ? `type=${encodeURIComponent(type)}&` : ''}after=${nextCursor}">Older events</a></nav>` : ''}`;
     return sendPage(reply, page(v, { title: 'Events', section: 'events', body }));
   });
 
   web.get('/events/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const { tenantId } = userOf(req);
-    const event = await ctx.store.getEvent(tenantId, req.params.id);
-    if (!event) throw new HeraldError('EVENT_NOT_FOUND', 'There is no such event. It may have been purged.');
-    const deliveries = await ctx.store.listDeliveries(tenantId, { eventId: event.id, limit: 1000 });
-    const hooks = new Map<string, Hook | null>();
-    for (const id of new Set(deliveries.map((d) => d.hookId).filter((x): x is string => x !== null)))
-      hooks.set(id, await ctx.store.getHook(tenantId, id));
+    const { event, deliveries, hooks } = await orMissing(
+      ctx.services.events.withHooks(tenantId, req.params.id),
+      'EVENT_NOT_FOUND',
+      'There is no such event. It may have been purged.',
+    );
     const v = viewOf(ctx, req, reply);
     const here = `/events/${event.id}`;
     const body = html`<h1><code>${event.type}</code></h1>

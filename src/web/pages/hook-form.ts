@@ -1,8 +1,7 @@
-import type { AppContext } from '../../context.ts';
-import { checkTargetUrl } from '../../network/policy.ts';
-import { findEventType } from '../../domain/event-types.ts';
-import { HOOK_OBJECTS, type Hook } from '../../domain/types.ts';
+import type { Hook } from '../../domain/types.ts';
 import { objectOf } from '../../ingest/match.ts';
+import type { HookProblem } from '../../services/hook-rules.ts';
+import type { NewHook } from '../../services/hooks.ts';
 import { choiceGroup, errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, type View } from '../layout.ts';
@@ -52,74 +51,56 @@ export function valuesFromBody(body: unknown): HookFormValues {
   };
 }
 
-export interface ValidHook {
-  name: string;
-  url: string;
-  objects: string[];
-  events: string[] | null;
-  username: string | null;
-  /** undefined: keep the stored password (edit with the field left blank). */
-  password: string | null | undefined;
+/**
+ * What the form asks the service for. An empty password on the edit form keeps the stored
+ * one (undefined); an empty username drops both credentials.
+ */
+export function inputOf(v: HookFormValues, existing: Hook | null): NewHook {
+  const keepPassword = existing !== null && existing.password !== null && v.password === '';
+  return {
+    name: v.name,
+    url: v.url,
+    objects: v.objects,
+    events: v.events === '' ? null : [...new Set(v.events.split(/[\s,]+/).filter(Boolean))],
+    username: v.username === '' ? null : v.username,
+    password: v.username === '' && v.password === '' ? null : keepPassword ? undefined : v.password || null,
+  };
 }
 
-/** The same rules as POST /api/hooks, with messages that say what to do. */
-export function validateHook(
-  ctx: AppContext,
-  v: HookFormValues,
-  existing: Hook | null,
-): { ok: true; hook: ValidHook } | { ok: false; errors: FieldErrors } {
+/** The service's problems, said the way the form's fields ask (each next to its field). */
+export function formErrors(problems: readonly HookProblem[]): FieldErrors {
   const errors: FieldErrors = {};
-  if (v.name === '') errors['name'] = 'Enter a name for this hook';
-  else if (v.name.length > 200) errors['name'] = 'The name must be 200 characters or fewer';
+  for (const p of problems) errors[p.field] ??= messageOf(p);
+  return errors;
+}
 
-  if (v.url === '') errors['url'] = 'Enter the URL for the hook location';
-  else if (v.url.length > 2048) errors['url'] = 'The URL must be 2048 characters or fewer';
-  else {
-    const check = checkTargetUrl(v.url, ctx.config.targetAllowlist);
-    if (!check.ok)
-      errors['url'] =
-        check.code === 'INVALID_URL'
-          ? `Enter a valid, fully-qualified URL such as https://example.com/hooks (${check.message})`
-          : `Herald may not POST to this address: ${check.message}`;
+function messageOf(p: HookProblem): string {
+  switch (p.field) {
+    case 'name':
+      return p.reason === 'blank' ? 'Enter a name for this hook' : 'The name must be 200 characters or fewer';
+    case 'url':
+      if (p.reason === 'blank') return 'Enter the URL for the hook location';
+      if (p.reason === 'tooLong') return 'The URL must be 2048 characters or fewer';
+      return p.reason === 'invalidUrl'
+        ? `Enter a valid, fully-qualified URL such as https://example.com/hooks (${p.message})`
+        : `Herald may not POST to this address: ${p.message}`;
+    case 'objects':
+      return 'Select at least one object to post to this hook';
+    case 'events':
+      if (p.reason === 'tooMany') return 'Name at most 100 events';
+      return p.reason === 'unknownEvent'
+        ? `"${p.value}" is not an event type Herald knows`
+        : `"${p.value}" is about ${objectOf(p.value ?? '')}, which is not selected above`;
+    case 'username':
+      return p.reason === 'tooLong'
+        ? 'The username must be 256 characters or fewer'
+        : 'Enter a username to go with the password, or clear the password';
+    case 'password':
+      if (p.reason === 'tooLong') return 'The password must be 256 characters or fewer';
+      return p.reason === 'passwordForNewOrigin'
+        ? 'The URL now points at another host: enter the password again for it, or clear the username'
+        : 'Enter a password to go with the username, or clear the username';
   }
-
-  const objects = v.objects.filter((o) => (HOOK_OBJECTS as readonly string[]).includes(o));
-  if (objects.length === 0 || objects.length !== v.objects.length)
-    errors['objects'] = 'Select at least one object to post to this hook';
-
-  const events = v.events === '' ? [] : [...new Set(v.events.split(/[\s,]+/).filter(Boolean))];
-  for (const e of events) {
-    if (!findEventType(e) || e === 'ping') {
-      errors['events'] = `"${e}" is not an event type Herald knows`;
-      break;
-    }
-    if (!errors['objects'] && !objects.includes(objectOf(e))) {
-      errors['events'] = `"${e}" is about ${objectOf(e)}, which is not selected above`;
-      break;
-    }
-  }
-  if (events.length > 100) errors['events'] = 'Name at most 100 events';
-
-  const keepPassword = existing !== null && existing.password !== null && v.password === '';
-  if (v.username.length > 256) errors['username'] = 'The username must be 256 characters or fewer';
-  if (v.password.length > 256) errors['password'] = 'The password must be 256 characters or fewer';
-  if (v.username === '' && v.password !== '')
-    errors['username'] = 'Enter a username to go with the password, or clear the password';
-  if (v.username !== '' && v.password === '' && !keepPassword)
-    errors['password'] = 'Enter a password to go with the username, or clear the username';
-
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return {
-    ok: true,
-    hook: {
-      name: v.name,
-      url: v.url,
-      objects,
-      events: events.length > 0 ? events : null,
-      username: v.username === '' ? null : v.username,
-      password: v.username === '' ? null : keepPassword ? undefined : v.password,
-    },
-  };
 }
 
 const FIELD_IDS = {

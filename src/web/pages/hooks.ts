@@ -1,20 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { rotateHookSecret, sendTestEvent, setHookEnabled } from '../../api/hook-actions.ts';
-import { generateSecret } from '../../delivery/signature.ts';
-import { HeraldError } from '../../domain/errors.ts';
-import { newId, idOrUndefined } from '../../domain/ids.ts';
+import { idOrUndefined } from '../../domain/ids.ts';
 import type { Hook } from '../../domain/types.ts';
+import { HookInvalid } from '../../services/hook-rules.ts';
 import type { LastDelivery } from '../../store/console.ts';
 import { badge, deliveryBadge, time } from '../format.ts';
 import type { FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, settingsNav, type View } from '../layout.ts';
-import { redirectWith, sendPage, userOf, viewOf } from '../render.ts';
+import { orMissing, redirectWith, sendPage, userOf, viewOf } from '../render.ts';
 import {
+  formErrors,
   hookForm,
+  inputOf,
   objectLabel,
-  validateHook,
   valuesFromBody,
   valuesOf,
   type HookFormValues,
@@ -25,9 +24,11 @@ type IdReq = FastifyRequest<{ Params: { id: string } }>;
 const PAGE_SIZE = 50;
 
 export async function loadHook(ctx: AppContext, req: FastifyRequest, id: string): Promise<Hook> {
-  const hook = await ctx.store.getHook(userOf(req).tenantId, id);
-  if (!hook) throw new HeraldError('HOOK_NOT_FOUND', 'There is no such hook. It may have been deleted.');
-  return hook;
+  return orMissing(
+    ctx.services.hooks.get(userOf(req).tenantId, id),
+    'HOOK_NOT_FOUND',
+    'There is no such hook. It may have been deleted.',
+  );
 }
 
 /** Breadcrumbs under Settings › Web Hooks; with a hook, its page comes next, then `rest`. */
@@ -110,16 +111,8 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
   web.get<{ Querystring: { after?: string } }>('/settings/hooks', async (req, reply) => {
     const { tenantId } = userOf(req);
     const after = idOrUndefined('hook', req.query.after);
-    const rows = await ctx.store.listHooks(tenantId, { limit: PAGE_SIZE + 1, after });
-    const hooks = rows.slice(0, PAGE_SIZE);
-    const last = new Map(
-      (
-        await ctx.store.console.lastDeliveries(
-          tenantId,
-          hooks.map((h) => h.id),
-        )
-      ).map((d) => [d.hookId, d]),
-    );
+    const { data: hooks, nextCursor } = await ctx.services.hooks.list(tenantId, { limit: PAGE_SIZE, after });
+    const last = await ctx.services.hooks.lastDeliveries(tenantId, hooks);
     const v = viewOf(ctx, req, reply);
     const body = html`${settingsNav('hooks')}
       <h1>Web Hooks</h1>
@@ -130,7 +123,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
       </p>
       <p><a class="button" href="/settings/hooks/new">Add a new Hook</a></p>
       ${hooks.length === 0 && !after ? EMPTY_STATE : hooksTable(hooks, last)}
-      ${rows.length > PAGE_SIZE ? html`<nav class="pager" aria-label="Pages of hooks"><a href="/settings/hooks?after=${hooks[hooks.length - 1]!.id}">Older hooks</a></nav>` : ''}`;
+      ${nextCursor ? html`<nav class="pager" aria-label="Pages of hooks"><a href="/settings/hooks?after=${nextCursor}">Older hooks</a></nav>` : ''}`;
     return sendPage(
       reply,
       page(v, {
@@ -179,31 +172,17 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
   );
 
   web.post('/settings/hooks/new', async (req, reply) => {
-    const { tenantId } = userOf(req);
     const values = valuesFromBody(req.body);
-    const result = validateHook(ctx, values, null);
-    if (!result.ok)
-      return formPage(req, reply, { existing: null, values, errors: result.errors, status: 400 });
-    const now = Date.now();
-    const hook: Hook = {
-      id: newId('hook', now),
-      tenantId,
-      ...result.hook,
-      password: result.hook.password ?? null,
-      enabled: true,
-      secret: generateSecret(),
-      oldSecrets: [],
-      failingSince: null,
-      lastSuccessAt: null,
-      disabledReason: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    await ctx.store.createHook(hook);
-    return redirectWith(ctx, req, reply, '/settings/hooks', {
-      kind: 'success',
-      text: `The hook "${hook.name}" was added. Its signing secret is on the hook's page.`,
-    });
+    try {
+      const hook = await ctx.services.hooks.create(userOf(req).tenantId, inputOf(values, null));
+      return redirectWith(ctx, req, reply, '/settings/hooks', {
+        kind: 'success',
+        text: `The hook "${hook.name}" was added. Its signing secret is on the hook's page.`,
+      });
+    } catch (err) {
+      if (!(err instanceof HookInvalid)) throw err;
+      return formPage(req, reply, { existing: null, values, errors: formErrors(err.problems), status: 400 });
+    }
   });
 
   web.get('/settings/hooks/:id/edit', async (req: IdReq, reply) => {
@@ -214,20 +193,16 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
   web.post('/settings/hooks/:id/edit', async (req: IdReq, reply) => {
     const hook = await loadHook(ctx, req, req.params.id);
     const values = valuesFromBody(req.body);
-    const result = validateHook(ctx, values, hook);
-    if (!result.ok)
-      return formPage(req, reply, { existing: hook, values, errors: result.errors, status: 400 });
-    const { password, ...rest } = result.hook;
-    await ctx.store.updateHook(
-      hook.tenantId,
-      hook.id,
-      { ...rest, ...(password !== undefined && { password }) },
-      Date.now(),
-    );
-    return redirectWith(ctx, req, reply, `/settings/hooks/${hook.id}`, {
-      kind: 'success',
-      text: `The hook "${result.hook.name}" was saved.`,
-    });
+    try {
+      const saved = await ctx.services.hooks.update(hook.tenantId, hook.id, inputOf(values, hook));
+      return redirectWith(ctx, req, reply, `/settings/hooks/${hook.id}`, {
+        kind: 'success',
+        text: `The hook "${saved.name}" was saved.`,
+      });
+    } catch (err) {
+      if (!(err instanceof HookInvalid)) throw err;
+      return formPage(req, reply, { existing: hook, values, errors: formErrors(err.problems), status: 400 });
+    }
   });
 
   web.get('/settings/hooks/:id', async (req: IdReq, reply) => {
@@ -246,7 +221,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/settings/hooks/:id/enable', async (req: IdReq, reply) => {
     const hook = await loadHook(ctx, req, req.params.id);
-    await setHookEnabled(ctx, hook, true);
+    await ctx.services.hooks.setEnabled(hook.tenantId, hook.id, true);
     return redirectWith(ctx, req, reply, `/settings/hooks/${hook.id}`, {
       kind: 'success',
       text: `The hook "${hook.name}" is enabled.`,
@@ -255,7 +230,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/settings/hooks/:id/disable', async (req: IdReq, reply) => {
     const hook = await loadHook(ctx, req, req.params.id);
-    await setHookEnabled(ctx, hook, false);
+    await ctx.services.hooks.setEnabled(hook.tenantId, hook.id, false);
     return redirectWith(ctx, req, reply, `/settings/hooks/${hook.id}`, {
       kind: 'success',
       text: `The hook "${hook.name}" is disabled. Nothing is POSTed to it until you enable it again.`,
@@ -269,7 +244,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
         kind: 'error',
         text: 'The hook is disabled: enable it to send a test event.',
       });
-    await sendTestEvent(ctx, hook);
+    await ctx.services.hooks.sendTest(hook.tenantId, hook.id);
     return redirectWith(ctx, req, reply, `/settings/hooks/${hook.id}/deliveries`, {
       kind: 'success',
       text: 'A test event (ping) was sent to this hook.',
@@ -278,7 +253,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/settings/hooks/:id/rotate-secret', async (req: IdReq, reply) => {
     const hook = await loadHook(ctx, req, req.params.id);
-    const { previous } = await rotateHookSecret(ctx, hook);
+    const { previous } = await ctx.services.hooks.rotateSecret(hook.tenantId, hook.id);
     const until = previous.at(-1)?.expiresAt;
     return redirectWith(ctx, req, reply, `/settings/hooks/${hook.id}#secret`, {
       kind: 'success',
@@ -315,7 +290,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/settings/hooks/:id/delete', async (req: IdReq, reply) => {
     const hook = await loadHook(ctx, req, req.params.id);
-    await ctx.store.deleteHook(hook.tenantId, hook.id, Date.now());
+    await ctx.services.hooks.delete(hook.tenantId, hook.id);
     return redirectWith(ctx, req, reply, '/settings/hooks', {
       kind: 'success',
       text: `The hook "${hook.name}" was deleted.`,

@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { createApiKey } from '../../auth/keys.ts';
-import { HeraldError } from '../../domain/errors.ts';
 import type { ApiKey } from '../../domain/types.ts';
 import { badge, time } from '../format.ts';
 import { choiceGroup, errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, settingsNav, type View } from '../layout.ts';
-import { field, redirectWith, requireAdminUser, sendPage, userOf, viewOf } from '../render.ts';
+import { field, orMissing, redirectWith, requireAdminUser, sendPage, userOf, viewOf } from '../render.ts';
 
 type IdReq = FastifyRequest<{ Params: { id: string } }>;
 
@@ -62,7 +60,7 @@ export function keyPages(web: FastifyInstance, ctx: AppContext): void {
     } = {},
   ) => {
     const user = userOf(req);
-    const keys = await ctx.store.listApiKeys(user.tenantId);
+    const keys = await ctx.services.keys.list(user.tenantId);
     const v = viewOf(ctx, req, reply);
     const errors = opts.errors ?? {};
     const canManage = user.role === 'admin';
@@ -99,15 +97,18 @@ export function keyPages(web: FastifyInstance, ctx: AppContext): void {
     if (role !== 'admin' && role !== 'member') errors['role'] = 'Choose what the key may do';
     if (Object.keys(errors).length > 0)
       return listPage(req, reply, { errors, values: { name, role }, status: 400 });
-    const { key } = await createApiKey(ctx.store, user.tenantId, { role: role as 'admin' | 'member', name });
+    const { key } = await ctx.services.keys.create(user.tenantId, { role: role as 'admin' | 'member', name });
     // Shown in this response only; reloading does not show it again (the page is no-store).
     return listPage(req, reply, { created: key, status: 201 });
   });
 
   web.get('/settings/keys/:id/revoke', async (req: IdReq, reply) => {
     const user = requireAdminUser(req);
-    const key = (await ctx.store.listApiKeys(user.tenantId)).find((k) => k.id === req.params.id);
-    if (!key) throw new HeraldError('KEY_NOT_FOUND', 'There is no such API key.');
+    const key = await orMissing(
+      ctx.services.keys.get(user.tenantId, req.params.id),
+      'KEY_NOT_FOUND',
+      'There is no such API key.',
+    );
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>Revoke the API key "${key.name}"?</h1>
       <p>
@@ -136,8 +137,11 @@ export function keyPages(web: FastifyInstance, ctx: AppContext): void {
 
   web.post('/settings/keys/:id/revoke', async (req: IdReq, reply) => {
     const user = requireAdminUser(req);
-    if (!(await ctx.store.revokeApiKey(user.tenantId, req.params.id, Date.now())))
-      throw new HeraldError('KEY_NOT_FOUND', 'There is no such API key.');
+    await orMissing(
+      ctx.services.keys.revoke(user.tenantId, req.params.id),
+      'KEY_NOT_FOUND',
+      'There is no such API key.',
+    );
     // Revocation takes effect now, not when the cache entry ages out.
     ctx.keys.forget();
     return redirectWith(ctx, req, reply, '/settings/keys', { kind: 'success', text: 'The key was revoked.' });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { authenticate, normalizeEmail } from '../../auth/users.ts';
+import { normalizeEmail } from '../../auth/users.ts';
 import { errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html } from '../html.ts';
 import { csrfInput, page } from '../layout.ts';
@@ -62,7 +62,7 @@ export function loginPages(web: FastifyInstance, ctx: AppContext): void {
         `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
       return form(req, reply, { email, next }, errors, 429);
     }
-    const user = await authenticate(ctx.store, email, password);
+    const user = await ctx.services.users.authenticate(email, password);
     if (!user) {
       throttle.failed(email, req.ip);
       // One message for both cases, so the form does not reveal which emails have accounts.

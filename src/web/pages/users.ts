@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { createUser, UserError } from '../../auth/users.ts';
-import { HeraldError } from '../../domain/errors.ts';
-import type { ConsoleUser } from '../../domain/console.ts';
+import { UserError } from '../../auth/users.ts';
 import { time } from '../format.ts';
 import { choiceGroup, errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -24,7 +22,7 @@ export function userPages(web: FastifyInstance, ctx: AppContext): void {
     opts: { errors?: FieldErrors; values?: { email: string; role: string }; status?: number } = {},
   ) => {
     const me = userOf(req);
-    const users = await ctx.store.console.listUsers(me.tenantId);
+    const users = await ctx.services.users.list(me.tenantId);
     const v = viewOf(ctx, req, reply);
     const errors = opts.errors ?? {};
     const isAdmin = me.role === 'admin';
@@ -81,7 +79,7 @@ export function userPages(web: FastifyInstance, ctx: AppContext): void {
     if (role !== 'admin' && role !== 'member')
       return listPage(req, reply, { errors: { role: 'Choose a role' }, values, status: 400 });
     try {
-      const user = await createUser(ctx.store, { email, password, role, tenantId: me.tenantId });
+      const user = await ctx.services.users.create({ email, password, role, tenantId: me.tenantId });
       return redirectWith(ctx, req, reply, '/settings/users', {
         kind: 'success',
         text: `${user.email} can now sign in.`,
@@ -92,16 +90,8 @@ export function userPages(web: FastifyInstance, ctx: AppContext): void {
     }
   });
 
-  const loadOther = async (req: IdReq): Promise<ConsoleUser> => {
-    const me = requireAdminUser(req);
-    const user = await ctx.store.console.getUser(me.tenantId, req.params.id);
-    if (!user) throw new HeraldError('NOT_FOUND', 'There is no such user.');
-    if (user.id === me.id) throw new HeraldError('FORBIDDEN', 'You cannot remove yourself.');
-    return user;
-  };
-
   web.get('/settings/users/:id/delete', async (req: IdReq, reply) => {
-    const user = await loadOther(req);
+    const user = await ctx.services.users.removable(requireAdminUser(req), req.params.id);
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>Remove ${user.email}?</h1>
       <p>They are signed out at once and can no longer sign in.</p>
@@ -126,8 +116,7 @@ export function userPages(web: FastifyInstance, ctx: AppContext): void {
   });
 
   web.post('/settings/users/:id/delete', async (req: IdReq, reply) => {
-    const user = await loadOther(req);
-    await ctx.store.console.deleteUser(user.tenantId, user.id);
+    const user = await ctx.services.users.remove(requireAdminUser(req), req.params.id);
     return redirectWith(ctx, req, reply, '/settings/users', {
       kind: 'success',
       text: `${user.email} was removed.`,
