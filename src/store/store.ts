@@ -92,11 +92,17 @@ export interface Store {
    */
   claimDue(opts: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedDelivery[]>;
   /**
-   * Loads deliveries that were inserted already leased to `owner` (the in-process fast path).
-   * Like claimDue, it leaves out deliveries that are no longer pending or whose hook is
-   * disabled or deleted.
+   * Owner liveness. A worker owner registers once, heartbeats (say every few seconds, well
+   * within the store's `deadAfterMs`, default 15 s) and unregisters on a graceful stop.
+   * claimDue and builds.claimRuns take a lease whose registered owner's heartbeat is older than
+   * `deadAfterMs` even before `lease_until`, and never take one from a registered owner whose
+   * heartbeat is fresh (a slow living worker is not robbed). Leases of owners that never
+   * registered are judged by `lease_until` alone. Both calls upsert (`now` is unix ms).
    */
-  loadClaimed(owner: string, ids: string[]): Promise<ClaimedDelivery[]>;
+  registerWorker(owner: string, now: number): Promise<void>;
+  heartbeatWorker(owner: string, now: number): Promise<void>;
+  /** Forgets the owner; call after releaseLeases on a graceful stop. */
+  unregisterWorker(owner: string): Promise<void>;
   /**
    * Records a batch of finished attempts in one transaction: inserts each attempt, moves its
    * delivery to the outcome, clears the lease and updates the hook's health

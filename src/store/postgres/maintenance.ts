@@ -1,51 +1,5 @@
 import type pg from 'pg';
-import type { Hook } from '../../domain/types.ts';
 import { query, withTx } from './pool.ts';
-import type { Queryable } from './pool.ts';
-import { hookFromRow } from './rows.ts';
-
-export async function disableFailingHooks(
-  db: Queryable,
-  failingBefore: number,
-  reason: string,
-  now: number,
-): Promise<Hook[]> {
-  const { rows } = await query(
-    db,
-    `UPDATE hooks SET enabled = false, disabled_reason = $1, updated_at = $2
-      WHERE enabled AND failing_since IS NOT NULL AND failing_since <= $3
-      RETURNING *`,
-    [reason, now, failingBefore],
-  );
-  return rows.map((r) => hookFromRow(r)).sort((a, b) => (a.id < b.id ? -1 : 1));
-}
-
-/**
- * `pending` counts every pending delivery; `due` only those a worker could claim right now
- * (due, not under a live lease, hook enabled), so a disabled hook's backlog does not look
- * like a stuck queue.
- */
-export async function queueStats(
-  db: Queryable,
-  now: number,
-): Promise<{ pending: number; due: number; oldestDueAt: number | null }> {
-  const { rows } = await query(
-    db,
-    `SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
-            count(*) AS due, min(d.next_attempt_at) AS oldest
-       FROM deliveries d LEFT JOIN hooks h ON h.id = d.hook_id
-      WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
-        AND (d.hook_id IS NULL OR h.enabled)`,
-    [now],
-    'herald_queue_stats',
-  );
-  const row = rows[0] ?? {};
-  return {
-    pending: Number(row['pending'] ?? 0),
-    due: Number(row['due'] ?? 0),
-    oldestDueAt: row['oldest'] === null || row['oldest'] === undefined ? null : Number(row['oldest']),
-  };
-}
 
 /** Rows per purge transaction: short transactions, so locks and WAL stay small. */
 const CHUNK = 1000;
@@ -116,17 +70,4 @@ async function purgeEventChunk(
     attempts: attempts.rowCount ?? 0,
     candidates: ids.length,
   };
-}
-
-export async function failOrphanedDeliveries(pool: pg.Pool, now: number): Promise<number> {
-  const res = await query(
-    pool,
-    `UPDATE deliveries d
-        SET status = 'failed', last_error = 'hook deleted', next_attempt_at = NULL,
-            lease_owner = NULL, lease_until = NULL, updated_at = $1
-      WHERE d.status = 'pending' AND d.hook_id IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM hooks h WHERE h.id = d.hook_id)`,
-    [now],
-  );
-  return res.rowCount ?? 0;
 }

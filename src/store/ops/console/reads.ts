@@ -1,27 +1,24 @@
 import type { ActivityBucket, EventSummary, LastDelivery } from '../../console.ts';
 import type { DeliveryStatus } from '../../../domain/types.ts';
-import type { SqliteDb } from '../db.ts';
+import type { Sql } from '../../sql.ts';
 
-export function eventSummaries(db: SqliteDb, tenantId: string, ids: string[]): EventSummary[] {
+export async function eventSummaries(sql: Sql, tenantId: string, ids: string[]): Promise<EventSummary[]> {
   if (ids.length === 0) return [];
-  return db
-    .all(
-      'SELECT id, event_id, type FROM events WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))',
-      tenantId,
-      JSON.stringify(ids),
-    )
-    .map((r) => ({ id: String(r['id']), eventID: String(r['event_id']), type: String(r['type']) }));
+  const rows = await sql.query(
+    `SELECT id, event_id, type FROM events WHERE tenant_id = $1 AND id ${sql.inList(2)}`,
+    [tenantId, sql.list(ids)],
+  );
+  return rows.map((r) => ({ id: String(r['id']), eventID: String(r['event_id']), type: String(r['type']) }));
 }
 
 /** One indexed lookup per hook (deliveries_hook_id_idx), in a single statement. */
-export function lastDeliveries(db: SqliteDb, tenantId: string, hookIds: string[]): LastDelivery[] {
+export async function lastDeliveries(sql: Sql, tenantId: string, hookIds: string[]): Promise<LastDelivery[]> {
   if (hookIds.length === 0) return [];
-  const rows = db.all(
-    `SELECT * FROM deliveries WHERE tenant_id = ? AND id IN (
-       SELECT (SELECT d.id FROM deliveries d WHERE d.hook_id = j.value ORDER BY d.id DESC LIMIT 1)
-         FROM json_each(?) j)`,
-    tenantId,
-    JSON.stringify(hookIds),
+  const rows = await sql.query(
+    `SELECT * FROM deliveries WHERE tenant_id = $1 AND id IN (
+       SELECT (SELECT d.id FROM deliveries d WHERE d.hook_id = h.id ORDER BY d.id DESC LIMIT 1)
+         FROM hooks h WHERE h.tenant_id = $1 AND h.id ${sql.inList(2)})`,
+    [tenantId, sql.list(hookIds)],
   );
   return rows.map((r) => ({
     hookId: String(r['hook_id']),
@@ -35,31 +32,28 @@ export function lastDeliveries(db: SqliteDb, tenantId: string, hookIds: string[]
   }));
 }
 
-export function hookActivity(
-  db: SqliteDb,
+export async function hookActivity(
+  sql: Sql,
   tenantId: string,
   hookId: string,
   since: number,
   bucketMs: number,
-): ActivityBucket[] {
+): Promise<ActivityBucket[]> {
+  const width = Math.trunc(bucketMs);
   // A delivery attempted since `since` was updated since then, which bounds the join.
-  const rows = db.all(
-    `SELECT CAST((a.started_at - ?) / ? AS INTEGER) AS bucket,
+  // The CAST makes it integer division on SQLite too, which binds JS numbers as REAL.
+  const rows = await sql.query(
+    `SELECT CAST((a.started_at - $3) / $4 AS BIGINT) AS bucket,
             SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS ok,
             SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 0 ELSE 1 END) AS failed,
             AVG(a.duration_ms) AS mean_ms, MAX(a.duration_ms) AS max_ms
        FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
-      WHERE d.tenant_id = ? AND d.hook_id = ? AND d.updated_at >= ? AND a.started_at >= ?
+      WHERE d.tenant_id = $1 AND d.hook_id = $2 AND d.updated_at >= $3 AND a.started_at >= $3
       GROUP BY bucket ORDER BY bucket`,
-    since,
-    Math.trunc(bucketMs),
-    tenantId,
-    hookId,
-    since,
-    since,
+    [tenantId, hookId, since, width],
   );
   return rows.map((r) => ({
-    start: since + Number(r['bucket']) * Math.trunc(bucketMs),
+    start: since + Number(r['bucket']) * width,
     ok: Number(r['ok']),
     failed: Number(r['failed']),
     meanMs: Number(r['mean_ms']),
