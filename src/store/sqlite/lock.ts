@@ -10,6 +10,10 @@ import { DatabaseSync } from 'node:sqlite';
  * A separate file rather than the WAL database itself keeps readers such as `sqlite3` backup
  * tools able to read herald.db. The holder's pid goes to `herald.pid` for the message.
  */
+// Held locks stay reachable until released: a collected DatabaseSync closes its file, and
+// closing drops the OS lock even while the process still writes the data directory.
+const held = new Set<DataDirLock>();
+
 export class DataDirLock {
   readonly #db: DatabaseSync;
   readonly #pidFile: string;
@@ -42,10 +46,13 @@ export class DataDirLock {
       throw err;
     }
     writeFileSync(pidFile, `${process.pid}\n`);
-    return new DataDirLock(db, pidFile);
+    const lock = new DataDirLock(db, pidFile);
+    held.add(lock);
+    return lock;
   }
 
   release(): void {
+    held.delete(this);
     if (!this.#db.isOpen) return;
     if (readPid(this.#pidFile) === String(process.pid)) rmSync(this.#pidFile, { force: true });
     this.#db.close();
