@@ -31,6 +31,20 @@ export interface Sql {
   notifyWake(): Promise<void>;
 }
 
+type Bound<M> = {
+  [K in keyof M]: M[K] extends (sql: Sql, ...args: infer A) => infer R ? (...args: A) => R : never;
+};
+
+/** A module's operations with the seam bound as their first argument (a store over the seam). */
+export function bindOps<M extends object>(sql: Sql, ops: M): Bound<M> {
+  const bound: Record<string, unknown> = {};
+  for (const [name, op] of Object.entries(ops)) {
+    if (typeof op === 'function')
+      bound[name] = (...args: unknown[]) => (op as (...a: unknown[]) => unknown)(sql, ...args);
+  }
+  return bound as Bound<M>;
+}
+
 export async function one(sql: Sql, text: string, params: readonly unknown[] = []): Promise<Row | null> {
   return (await sql.query(text, params))[0] ?? null;
 }

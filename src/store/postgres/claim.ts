@@ -1,8 +1,8 @@
 import type { ClaimedDelivery } from '../../domain/types.ts';
 import { takeable } from '../ops/workers.ts';
 import { query } from './pool.ts';
-import type { Queryable, Row } from './pool.ts';
-import { aliased, deliveryFromRow, HOOK_COLUMNS, hookFromRow } from './rows.ts';
+import type { Queryable } from './pool.ts';
+import { aliased, claimedFromRow, HOOK_COLUMNS, POSTGRES } from '../shared/rows.ts';
 
 /** Event payload and type and the hook's current row (`h_…`) next to a delivery `d`. */
 const JOINED = `e.payload AS e_payload, e.type AS e_type, ${aliased('h', HOOK_COLUMNS, 'h_')}`;
@@ -31,15 +31,6 @@ const CLAIM = `WITH due AS (
     LEFT JOIN hooks h ON h.id = d.hook_id
    ORDER BY d.next_attempt_at, d.id`;
 
-export function claimedFromRow(r: Row): ClaimedDelivery {
-  return {
-    delivery: deliveryFromRow(r),
-    payload: r['e_payload'] as string,
-    eventType: r['e_type'] as string,
-    hook: r['h_id'] === null ? null : hookFromRow(r, 'h_'),
-  };
-}
-
 export async function claimDue(
   db: Queryable,
   opts: { now: number; limit: number; leaseMs: number; owner: string },
@@ -52,5 +43,5 @@ export async function claimDue(
     [opts.now, opts.limit, opts.owner, opts.now + opts.leaseMs, opts.now - deadAfterMs],
     'herald_claim_due',
   );
-  return rows.map(claimedFromRow);
+  return rows.map((r) => claimedFromRow(POSTGRES, r));
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Row, Sql } from '../sql.ts';
 import { notifyWake, query, withTx, type Queryable } from './pool.ts';
-import { POSTGRES } from './rows.ts';
+import { POSTGRES } from '../shared/rows.ts';
 
 /** The SQL seam over the pool, or over one client inside a transaction. */
 export class PgSql implements Sql {

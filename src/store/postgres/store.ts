@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { SqlStore, type Backend } from '../sql-store.ts';
 import { claimDue } from './claim.ts';
 import { insertEvents } from './insertEvents.ts';
-import { purge } from './maintenance.ts';
 import { appliedMigrations, migratePostgres } from './migrate.ts';
 import { createPool } from './pool.ts';
 import { recordAttempts } from './recordAttempts.ts';
@@ -47,7 +46,6 @@ function postgresBackend(pool: pg.Pool, wake: WakeListener): Backend {
     claimDue: (opts, deadAfterMs) => claimDue(pool, opts, deadAfterMs),
     insertEvents: (batch) => insertEvents(pool, batch),
     recordAttempts: (owner, results) => recordAttempts(pool, owner, results),
-    purge: (before) => purge(pool, before),
     subscribeWake: (onWake) => wake.subscribe(onWake),
   };
 }

@@ -1,7 +1,7 @@
 import type { ClaimedDelivery } from '../../domain/types.ts';
 import { takeable } from '../ops/workers.ts';
-import type { Row, SqliteDb } from './db.ts';
-import { aliased, deliveryFromRow, HOOK_COLUMNS, hookFromRow } from './rows.ts';
+import { aliased, claimedFromRow, HOOK_COLUMNS, SQLITE } from '../shared/rows.ts';
+import type { SqliteDb } from './db.ts';
 
 /** A delivery with its event's payload and type and its hook's current row (`h_…`). */
 const CLAIMED_SELECT = `SELECT d.*, e.payload AS e_payload, e.type AS e_type, ${aliased('h', HOOK_COLUMNS, 'h_')}
@@ -19,15 +19,6 @@ const SELECT_DUE = `${CLAIMED_SELECT}
 const LEASE = `UPDATE deliveries SET lease_owner = ?, lease_until = ?
   WHERE id IN (SELECT value FROM json_each(?))`;
 
-export function claimedFromRow(r: Row): ClaimedDelivery {
-  return {
-    delivery: deliveryFromRow(r),
-    payload: r['e_payload'] as string,
-    eventType: r['e_type'] as string,
-    hook: r['h_id'] === null ? null : hookFromRow(r, 'h_'),
-  };
-}
-
 /**
  * SQLite has one writer at a time, so select-then-lease inside BEGIN IMMEDIATE is already
  * exclusive; two statements whatever the batch size.
@@ -44,7 +35,7 @@ export function claimDue(
     const leaseUntil = opts.now + opts.leaseMs;
     db.run(LEASE, opts.owner, leaseUntil, JSON.stringify(rows.map((r) => r['id'])));
     return rows.map((r) => {
-      const claimed = claimedFromRow(r);
+      const claimed = claimedFromRow(SQLITE, r);
       claimed.delivery.leaseOwner = opts.owner;
       claimed.delivery.leaseUntil = leaseUntil;
       return claimed;

@@ -1,6 +1,6 @@
 import type { Sql, Row } from '../sql.ts';
 import type { Param, SqliteDb } from './db.ts';
-import { SQLITE } from './rows.ts';
+import { SQLITE } from '../shared/rows.ts';
 
 const PLACEHOLDER = /\$(\d+)/g;
 

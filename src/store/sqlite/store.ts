@@ -6,7 +6,6 @@ import { SqliteDb } from './db.ts';
 import type { SqliteSynchronous } from './db.ts';
 import { insertEvents } from './insertEvents.ts';
 import { DataDirLock } from './lock.ts';
-import { purge } from './maintenance.ts';
 import { appliedMigrations, migrateSqlite } from './migrate.ts';
 import { recordAttempts } from './recordAttempts.ts';
 import { gateFor, SqliteSql } from './sql.ts';
@@ -62,7 +61,6 @@ function sqliteBackend(db: SqliteDb, gate: ReturnType<typeof gateFor>, lock: Dat
     claimDue: (opts, deadAfterMs) => sql.run(() => claimDue(db, opts, deadAfterMs)),
     insertEvents: (batch) => sql.run(() => insertEvents(db, batch)),
     recordAttempts: (owner, results) => sql.run(() => recordAttempts(db, owner, results)),
-    purge: (before) => purge(sql, before),
     // One process owns the file and wakes its own workers; nothing to listen to.
     subscribeWake: async () => async () => {},
   };

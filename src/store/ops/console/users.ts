@@ -2,7 +2,7 @@ import type { SessionId, UserId } from '../../../domain/ids.ts';
 import type { ConsoleSession, ConsoleUser } from '../../../domain/console.ts';
 import { one, type Row, type Sql } from '../../sql.ts';
 
-export function userFromRow(r: Row, p = ''): ConsoleUser {
+function userFromRow(r: Row, p = ''): ConsoleUser {
   return {
     id: String(r[`${p}id`]) as UserId,
     tenantId: String(r[`${p}tenant_id`]),
