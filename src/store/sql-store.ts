@@ -114,7 +114,7 @@ export class SqlStore implements Store {
     deliveries.recoverFailed(this.#sql, tenantId, hookId, since, now);
   failOrphanedDeliveries = (now: number): Promise<number> =>
     deliveries.failOrphanedDeliveries(this.#sql, now);
-  queueStats = (now: number): Promise<QueueStats> => deliveries.queueStats(this.#sql, now);
+  queueStats = (now: number): Promise<QueueStats> => deliveries.queueStats(this.#sql, now, this.#deadAfterMs);
   purge = (before: number): Promise<PurgeCounts> => retention.purge(this.#sql, before);
 
   claimDue = (opts: ClaimOpts): Promise<ClaimedDelivery[]> => this.#b.claimDue(opts, this.#deadAfterMs);

@@ -87,7 +87,8 @@ export interface Store {
   // The queue
   /**
    * Leases up to `limit` pending deliveries that are due (nextAttemptAt <= now) and not under
-   * a live lease, oldest due first. Safe under concurrent workers (SKIP LOCKED on Postgres).
+   * a live lease (see registerWorker for what "live" means), oldest due first. Safe under
+   * concurrent workers (SKIP LOCKED on Postgres).
    * Deliveries of disabled or deleted hooks are not claimed.
    */
   claimDue(opts: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedDelivery[]>;
@@ -123,14 +124,14 @@ export interface Store {
   /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */
   disableFailingHooks(failingBefore: number, reason: string, now: number): Promise<Hook[]>;
   /**
-   * `pending`: every pending delivery. `due` and `oldestDueAt`: those claimDue could take at
-   * `now` (due, no live lease, hook enabled or none).
-   */
-  /**
    * Fails pending deliveries whose hook no longer exists (a hook deleted while an event that
    * matched it was being committed). Returns how many.
    */
   failOrphanedDeliveries(now: number): Promise<number>;
+  /**
+   * `pending`: every pending delivery. `due` and `oldestDueAt`: those claimDue could take at
+   * `now` (due, no live lease, hook enabled or none).
+   */
   queueStats(now: number): Promise<{ pending: number; due: number; oldestDueAt: number | null }>;
   /**
    * Retention: deletes attempts older than `before`, and events older than `before` whose

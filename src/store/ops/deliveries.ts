@@ -2,6 +2,7 @@ import type { Attempt, Delivery, DeliveryStatus } from '../../domain/types.ts';
 import { attemptFromRow, deliveryFromRow } from '../shared/rows.ts';
 import { listPage, one, type Sql } from '../sql.ts';
 import { FAIL_PENDING } from './hooks.ts';
+import { takeable } from './workers.ts';
 
 export async function getDelivery(sql: Sql, tenantId: string, id: string): Promise<Delivery | null> {
   const row = await one(sql, 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
@@ -64,20 +65,21 @@ export async function recoverFailed(
 
 /**
  * `pending` counts every pending delivery; `due` only those a worker could claim right now
- * (due, not under a live lease, hook enabled), so a disabled hook's backlog does not look
+ * (due, lease takeable as claimDue judges it, hook enabled), so a disabled hook's backlog does not look
  * like a stuck queue.
  */
 export async function queueStats(
   sql: Sql,
   now: number,
+  deadAfterMs: number,
 ): Promise<{ pending: number; due: number; oldestDueAt: number | null }> {
   const rows = await sql.query(
     `SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
             count(*) AS due, min(d.next_attempt_at) AS oldest
        FROM deliveries d LEFT JOIN hooks h ON h.id = d.hook_id
-      WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+      WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND ${takeable('d', '$1', '$2')}
         AND (d.hook_id IS NULL OR h.enabled = TRUE)`,
-    [now],
+    [now, now - deadAfterMs],
     'herald_queue_stats',
   );
   const row = rows[0] ?? {};
