@@ -51,27 +51,24 @@ export class SqliteDb {
   }
 
   all(sql: string, ...params: Param[]): Row[] {
-    try {
-      return this.stmt(sql).all(...params);
-    } catch (err) {
-      throw translateFault(err, 'sqlite query');
-    }
+    return this.#guard('sqlite query', () => this.stmt(sql).all(...params));
   }
 
   get(sql: string, ...params: Param[]): Row | undefined {
-    try {
-      return this.stmt(sql).get(...params);
-    } catch (err) {
-      throw translateFault(err, 'sqlite query');
-    }
+    return this.#guard('sqlite query', () => this.stmt(sql).get(...params));
   }
 
   /** Runs a write and returns how many rows it changed. */
   run(sql: string, ...params: Param[]): number {
+    return this.#guard('sqlite write', () => Number(this.stmt(sql).run(...params).changes));
+  }
+
+  /** A busy, locked, full or failing database becomes SERVICE_UNAVAILABLE (see faults.ts). */
+  #guard<T>(what: string, fn: () => T): T {
     try {
-      return Number(this.stmt(sql).run(...params).changes);
+      return fn();
     } catch (err) {
-      throw translateFault(err, 'sqlite write');
+      throw translateFault(err, what);
     }
   }
 
@@ -107,11 +104,7 @@ export class SqliteDb {
   }
 
   #begin(): void {
-    try {
-      this.raw.exec('BEGIN IMMEDIATE');
-    } catch (err) {
-      throw translateFault(err, 'sqlite transaction');
-    }
+    this.#guard('sqlite transaction', () => this.raw.exec('BEGIN IMMEDIATE'));
   }
 
   #rollback(): void {
