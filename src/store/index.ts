@@ -30,8 +30,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     return new PostgresStore({ connectionString: url });
   }
   await mkdir(opts.dataDir, { recursive: true });
+  // Herald owns the data directory: a second process fails at once, and leases a killed
+  // process left behind are released (see sqlite/lock.ts).
   return new SqliteStore({
     file: join(opts.dataDir, 'herald.db'),
+    lock: true,
     ...(opts.sqliteSynchronous === undefined ? {} : { synchronous: opts.sqliteSynchronous }),
   });
 }

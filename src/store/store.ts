@@ -87,16 +87,23 @@ export interface Store {
   // The queue
   /**
    * Leases up to `limit` pending deliveries that are due (nextAttemptAt <= now) and not under
-   * a live lease, oldest due first. Safe under concurrent workers (SKIP LOCKED on Postgres).
+   * a live lease (see registerWorker for what "live" means), oldest due first. Safe under
+   * concurrent workers (SKIP LOCKED on Postgres).
    * Deliveries of disabled or deleted hooks are not claimed.
    */
   claimDue(opts: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedDelivery[]>;
   /**
-   * Loads deliveries that were inserted already leased to `owner` (the in-process fast path).
-   * Like claimDue, it leaves out deliveries that are no longer pending or whose hook is
-   * disabled or deleted.
+   * Owner liveness. A worker owner registers once, heartbeats (say every few seconds, well
+   * within the store's `deadAfterMs`, default 15 s) and unregisters on a graceful stop.
+   * claimDue and builds.claimRuns take a lease whose registered owner's heartbeat is older than
+   * `deadAfterMs` even before `lease_until`, and never take one from a registered owner whose
+   * heartbeat is fresh (a slow living worker is not robbed). Leases of owners that never
+   * registered are judged by `lease_until` alone. Both calls upsert (`now` is unix ms).
    */
-  loadClaimed(owner: string, ids: string[]): Promise<ClaimedDelivery[]>;
+  registerWorker(owner: string, now: number): Promise<void>;
+  heartbeatWorker(owner: string, now: number): Promise<void>;
+  /** Forgets the owner; call after releaseLeases on a graceful stop. */
+  unregisterWorker(owner: string): Promise<void>;
   /**
    * Records a batch of finished attempts in one transaction: inserts each attempt, moves its
    * delivery to the outcome, clears the lease and updates the hook's health
@@ -117,14 +124,14 @@ export interface Store {
   /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */
   disableFailingHooks(failingBefore: number, reason: string, now: number): Promise<Hook[]>;
   /**
-   * `pending`: every pending delivery. `due` and `oldestDueAt`: those claimDue could take at
-   * `now` (due, no live lease, hook enabled or none).
-   */
-  /**
    * Fails pending deliveries whose hook no longer exists (a hook deleted while an event that
    * matched it was being committed). Returns how many.
    */
   failOrphanedDeliveries(now: number): Promise<number>;
+  /**
+   * `pending`: every pending delivery. `due` and `oldestDueAt`: those claimDue could take at
+   * `now` (due, no live lease, hook enabled or none).
+   */
   queueStats(now: number): Promise<{ pending: number; due: number; oldestDueAt: number | null }>;
   /**
    * Retention: deletes attempts older than `before`, and events older than `before` whose

@@ -100,4 +100,12 @@ export function postgresTarget(tables: readonly string[]): StoreTarget {
 }
 
 /** The core tables, children first. */
-export const CORE_TABLES = ['attempts', 'deliveries', 'events', 'hooks', 'api_keys', 'tenants'] as const;
+export const CORE_TABLES = [
+  'attempts',
+  'deliveries',
+  'events',
+  'hooks',
+  'api_keys',
+  'tenants',
+  'workers',
+] as const;

@@ -4,6 +4,7 @@ import type { ConformanceTarget } from './conformance/fixtures.ts';
 import { hookTests, migrationTests, tenantTests } from './conformance/basics.ts';
 import { maintenanceTests } from './conformance/maintenance.ts';
 import { recordTests } from './conformance/outcomes.ts';
+import { workerTests } from './conformance/workers.ts';
 
 export type { ConformanceTarget, StoreFixture } from './conformance/fixtures.ts';
 
@@ -20,4 +21,5 @@ export function runStoreConformance(target: ConformanceTarget): void {
   claimTests(target);
   recordTests(target);
   maintenanceTests(target);
+  workerTests(target);
 }

@@ -3,7 +3,8 @@ import type { Delivery, StoredEvent } from '../../domain/types.ts';
 import type { InsertEventResult, NewEventWithDeliveries } from '../store.ts';
 import { notifyWake, query, withTx } from './pool.ts';
 import type { PoolClient } from 'pg';
-import { DELIVERY_COLUMNS, deliveryArrays, deliveryFromRow, eventFromRow, unnest } from './rows.ts';
+import { checkDeliveries, deliveryFromRow, eventFromRow } from '../shared/rows.ts';
+import { DELIVERY_COLUMNS, deliveryArrays, unnest } from './rows.ts';
 
 // No conflict target: the primary key, (tenant_id, event_id) and (tenant_id, idempotency_key)
 // all mean "already ingested". A row that conflicts with an uncommitted insert of another
@@ -110,12 +111,4 @@ async function loadExisting(
     if (match) result.set(e, { event: match, deliveries: deliveries.get(match.id) ?? [] });
   }
   return result;
-}
-
-export function checkDeliveries(e: StoredEvent, deliveries: Delivery[]): void {
-  for (const d of deliveries) {
-    if (d.eventRowId !== e.id || d.tenantId !== e.tenantId) {
-      throw new Error(`delivery ${d.id} does not belong to event ${e.id} of tenant ${e.tenantId}`);
-    }
-  }
 }

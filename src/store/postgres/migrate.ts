@@ -24,6 +24,9 @@ export async function appliedMigrations(db: Queryable): Promise<number[]> {
 export async function migratePostgres(pool: pg.Pool): Promise<void> {
   const all = await loadMigrations('postgres');
   const client = await pool.connect();
+  // A dropped connection rejects the statement in flight; the event must not end the process.
+  const ignore = (): void => {};
+  client.on('error', ignore);
   let broken: Error | undefined;
   try {
     await client.query(`SELECT pg_advisory_lock(${LOCK})`);
@@ -56,6 +59,7 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
     broken = err as Error;
     throw err;
   } finally {
+    client.off('error', ignore);
     client.release(broken);
   }
 }

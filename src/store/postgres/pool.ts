@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, QueryResult } from 'pg';
+import { translateFault } from '../faults.ts';
 
 export type Row = Record<string, unknown>;
 export type Queryable = pg.Pool | PoolClient;
@@ -34,6 +35,8 @@ export function clientConfig(connectionString: string): pg.ClientConfig {
 
 export function createPool(opts: PoolOptions): pg.Pool {
   const pool = new pg.Pool({ ...clientConfig(opts.connectionString), max: opts.max ?? 10 });
+  // Idle pooled connections that drop (a database restart) are removed by the pool; without a
+  // listener their 'error' would end the process.
   pool.on('error', (err) => opts.onError?.(err));
   return pool;
 }
@@ -45,11 +48,18 @@ export function createPool(opts: PoolOptions): pg.Pool {
 export function query(
   db: Queryable,
   text: string,
-  values: unknown[] = [],
+  values: readonly unknown[] = [],
   name?: string,
 ): Promise<QueryResult<Row>> {
-  return (db as pg.Pool).query<Row>({ text, values, ...(name ? { name } : {}) });
+  const config = { text, values: values as unknown[], ...(name ? { name } : {}) };
+  return (db as pg.Pool).query<Row>(config).catch((err: unknown) => {
+    throw translateFault(err, 'postgres query');
+  });
 }
+
+// A checked-out client that loses its connection emits 'error'; the query in flight rejects
+// with it anyway, so the event itself must not end the process.
+const ignore = (): void => {};
 
 // Deadlocks and serialization failures are safe to retry: the transaction rolled back whole.
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -61,7 +71,10 @@ const MAX_TRIES = 5;
  */
 export async function withTx<T>(pool: pg.Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
+    const client = await pool.connect().catch((err: unknown) => {
+      throw translateFault(err, 'postgres transaction');
+    });
+    client.on('error', ignore);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -76,8 +89,9 @@ export async function withTx<T>(pool: pg.Pool, fn: (client: PoolClient) => Promi
       }
       const code = (err as { code?: string }).code;
       if (attempt < MAX_TRIES && code !== undefined && RETRYABLE.has(code)) continue;
-      throw err;
+      throw translateFault(err, 'postgres transaction');
     } finally {
+      client.off('error', ignore);
       // A connection that cannot even roll back is destroyed rather than reused.
       client.release(broken);
     }

@@ -1,24 +1,5 @@
-import type { Delivery, Hook } from '../../domain/types.ts';
-import * as shared from '../shared/rows.ts';
-import type { DeliveryColumn, Dialect } from '../shared/rows.ts';
-import type { Row } from './pool.ts';
-
-export {
-  aliased,
-  apiKeyFromRow,
-  attemptFromRow,
-  deliveryFromRow,
-  eventFromRow,
-  HOOK_COLUMNS,
-  tenantFromRow,
-} from '../shared/rows.ts';
-
-/** PostgreSQL has real booleans and numbers its parameters `$1, $2, …`. */
-export const POSTGRES: Dialect = {
-  bool: (v) => v === true,
-  boolParam: (b) => b,
-  placeholder: (i) => `$${i}`,
-};
+import { DELIVERY_COLUMN_NAMES, deliveryValues, type DeliveryColumn } from '../shared/rows.ts';
+import type { Delivery } from '../../domain/types.ts';
 
 const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
   id: 'text',
@@ -40,15 +21,11 @@ const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
 };
 
 /** Deliveries' columns with their array types, for `INSERT … SELECT FROM unnest(…)`. */
-export const DELIVERY_COLUMNS: readonly (readonly [DeliveryColumn, string])[] =
-  shared.DELIVERY_COLUMN_NAMES.map((c) => [c, DELIVERY_TYPES[c]] as const);
+export const DELIVERY_COLUMNS: readonly (readonly [DeliveryColumn, string])[] = DELIVERY_COLUMN_NAMES.map(
+  (c) => [c, DELIVERY_TYPES[c]] as const,
+);
 
-/** `$1, $2, …, $n` */
-export function params(n: number, from = 1): string {
-  return shared.placeholderList(POSTGRES, n, from);
-}
-
-/** `unnest($1::text[], $2::bigint[], …)` for the given element types. */
+/** `unnest($1::text[], $2::bigint[], …)` for the given element types: one statement for many rows. */
 export function unnest(types: readonly string[], from = 1): string {
   return `unnest(${types.map((t, i) => `$${i + from}::${t}[]`).join(', ')})`;
 }
@@ -60,15 +37,7 @@ export function columnArrays(rows: unknown[][], width: number): unknown[][] {
   return cols;
 }
 
-export function hookFromRow(r: Row, p = ''): Hook {
-  return shared.hookFromRow(POSTGRES, r, p);
-}
-
-export function hookValues(h: Hook): unknown[] {
-  return shared.hookValues(POSTGRES, h);
-}
-
 /** One array per column (DELIVERY_COLUMNS order), for a single unnest insert of many rows. */
 export function deliveryArrays(ds: Delivery[]): unknown[][] {
-  return columnArrays(ds.map(shared.deliveryValues), DELIVERY_COLUMNS.length);
+  return columnArrays(ds.map(deliveryValues), DELIVERY_COLUMNS.length);
 }

@@ -2,6 +2,7 @@ import type { TenantId, ApiKeyId, HookId, EventRowId, DeliveryId, AttemptId } fr
 import type {
   ApiKey,
   Attempt,
+  ClaimedDelivery,
   Delivery,
   DeliveryStatus,
   DeliveryTarget,
@@ -22,19 +23,13 @@ export interface Dialect {
   bool(v: unknown): boolean;
   /** Writes a boolean parameter. */
   boolParam(b: boolean): unknown;
-  /** The i-th (1-based) parameter placeholder: `?` or `$i`. */
-  placeholder(i: number): string;
 }
 
-/** `?, ?, ?` or `$from, $from+1, …` for n parameters. */
-export function placeholderList(d: Dialect, n: number, from = 1): string {
-  return Array.from({ length: n }, (_, i) => d.placeholder(i + from)).join(', ');
-}
+/** SQLite stores booleans as 0/1 integers. */
+export const SQLITE: Dialect = { bool: (v) => Number(v) === 1, boolParam: (b) => (b ? 1 : 0) };
 
-/** `INSERT INTO table (a, b, …) VALUES (…)` with the dialect's placeholders. */
-export function insertSql(d: Dialect, table: string, columns: readonly string[]): string {
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholderList(d, columns.length)})`;
-}
+/** PostgreSQL has real booleans. */
+export const POSTGRES: Dialect = { bool: (v) => v === true, boolParam: (b) => b };
 
 /** Column lists in table order, shared by INSERTs and aliased SELECTs. */
 export const HOOK_COLUMNS = [
@@ -286,4 +281,22 @@ export function outcomeColumns(r: AttemptResult): {
   }
   if (r.outcome === 'failed') return { status: 'failed', nextAttemptAt: null, finishedAt, deliveredAt: null };
   return { status: 'pending', nextAttemptAt: r.nextAttemptAt ?? finishedAt, finishedAt, deliveredAt: null };
+}
+
+/** A claimed delivery joined with its event's payload and type (`e_…`) and its hook (`h_…`). */
+export function claimedFromRow(d: Dialect, r: AnyRow): ClaimedDelivery {
+  return {
+    delivery: deliveryFromRow(r),
+    payload: r['e_payload'] as string,
+    eventType: r['e_type'] as string,
+    hook: r['h_id'] === null ? null : hookFromRow(d, r, 'h_'),
+  };
+}
+
+export function checkDeliveries(e: StoredEvent, deliveries: Delivery[]): void {
+  for (const d of deliveries) {
+    if (d.eventRowId !== e.id || d.tenantId !== e.tenantId) {
+      throw new Error(`delivery ${d.id} does not belong to event ${e.id} of tenant ${e.tenantId}`);
+    }
+  }
 }

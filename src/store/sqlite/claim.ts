@@ -1,6 +1,7 @@
 import type { ClaimedDelivery } from '../../domain/types.ts';
-import type { Row, SqliteDb } from './db.ts';
-import { aliased, deliveryFromRow, HOOK_COLUMNS, hookFromRow } from './rows.ts';
+import { takeable } from '../ops/workers.ts';
+import { aliased, claimedFromRow, HOOK_COLUMNS, SQLITE } from '../shared/rows.ts';
+import type { SqliteDb } from './db.ts';
 
 /** A delivery with its event's payload and type and its hook's current row (`h_…`). */
 const CLAIMED_SELECT = `SELECT d.*, e.payload AS e_payload, e.type AS e_type, ${aliased('h', HOOK_COLUMNS, 'h_')}
@@ -9,28 +10,14 @@ const CLAIMED_SELECT = `SELECT d.*, e.payload AS e_payload, e.type AS e_type, ${
   LEFT JOIN hooks h ON h.id = d.hook_id`;
 
 // A delivery whose hook was deleted has hook_id set but no hook row: h.enabled is NULL.
-const SENDABLE = `d.status = 'pending' AND (d.hook_id IS NULL OR h.enabled = 1)`;
-
 const SELECT_DUE = `${CLAIMED_SELECT}
-  WHERE ${SENDABLE} AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?)
+  WHERE d.status = 'pending' AND (d.hook_id IS NULL OR h.enabled = 1)
+    AND d.next_attempt_at <= ?1 AND ${takeable('d', '?1', '?3')}
   ORDER BY d.next_attempt_at, d.id
-  LIMIT ?`;
+  LIMIT ?2`;
 
 const LEASE = `UPDATE deliveries SET lease_owner = ?, lease_until = ?
   WHERE id IN (SELECT value FROM json_each(?))`;
-
-const SELECT_LEASED = `${CLAIMED_SELECT}
-  WHERE d.id IN (SELECT value FROM json_each(?)) AND d.lease_owner = ? AND ${SENDABLE}
-  ORDER BY d.id`;
-
-export function claimedFromRow(r: Row): ClaimedDelivery {
-  return {
-    delivery: deliveryFromRow(r),
-    payload: r['e_payload'] as string,
-    eventType: r['e_type'] as string,
-    hook: r['h_id'] === null ? null : hookFromRow(r, 'h_'),
-  };
-}
 
 /**
  * SQLite has one writer at a time, so select-then-lease inside BEGIN IMMEDIATE is already
@@ -39,15 +26,16 @@ export function claimedFromRow(r: Row): ClaimedDelivery {
 export function claimDue(
   db: SqliteDb,
   opts: { now: number; limit: number; leaseMs: number; owner: string },
+  deadAfterMs: number,
 ): ClaimedDelivery[] {
   if (opts.limit <= 0) return [];
   return db.tx(() => {
-    const rows = db.all(SELECT_DUE, opts.now, opts.now, opts.limit);
+    const rows = db.all(SELECT_DUE, opts.now, opts.limit, opts.now - deadAfterMs);
     if (rows.length === 0) return [];
     const leaseUntil = opts.now + opts.leaseMs;
     db.run(LEASE, opts.owner, leaseUntil, JSON.stringify(rows.map((r) => r['id'])));
     return rows.map((r) => {
-      const claimed = claimedFromRow(r);
+      const claimed = claimedFromRow(SQLITE, r);
       claimed.delivery.leaseOwner = opts.owner;
       claimed.delivery.leaseUntil = leaseUntil;
       return claimed;
@@ -55,36 +43,27 @@ export function claimDue(
   });
 }
 
-export function loadClaimed(db: SqliteDb, owner: string, ids: string[]): ClaimedDelivery[] {
-  if (ids.length === 0) return [];
-  return db.all(SELECT_LEASED, JSON.stringify(ids), owner).map(claimedFromRow);
-}
-
-export function releaseLeases(db: SqliteDb, owner: string, ids?: string[]): void {
-  if (ids === undefined) {
-    db.run(
-      `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
-        WHERE status = 'pending' AND lease_owner = ?`,
-      owner,
-    );
-    return;
-  }
-  if (ids.length === 0) return;
-  db.run(
-    `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
-      WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ?`,
-    JSON.stringify(ids),
-    owner,
+/**
+ * On open, under the data-dir lock: no other process is alive to hold a lease, so every
+ * lease left by a killed one is dropped and its work resumes at once, not a lease later.
+ */
+export function releaseAllLeases(db: SqliteDb): void {
+  const tables = new Set(
+    db.all(`SELECT name FROM sqlite_master WHERE type = 'table'`).map((r) => String(r['name'])),
   );
-}
-
-export function extendLeases(db: SqliteDb, owner: string, ids: string[], leaseUntil: number): number {
-  if (ids.length === 0) return 0;
-  return db.run(
-    `UPDATE deliveries SET lease_until = ?
-      WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending'`,
-    leaseUntil,
-    JSON.stringify(ids),
-    owner,
-  );
+  db.tx(() => {
+    if (tables.has('deliveries')) {
+      db.run(
+        `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
+          WHERE status = 'pending' AND lease_owner IS NOT NULL`,
+      );
+    }
+    if (tables.has('build_runs')) {
+      db.run(
+        `UPDATE build_runs SET status = 'queued', lease_owner = NULL, lease_until = NULL
+          WHERE status = 'running'`,
+      );
+    }
+    if (tables.has('workers')) db.run('DELETE FROM workers');
+  });
 }

@@ -1,5 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 import type { SQLInputValue, SQLOutputValue, StatementSync } from 'node:sqlite';
+import { translateFault } from '../faults.ts';
 
 export type Row = Record<string, SQLOutputValue>;
 export type Param = SQLInputValue;
@@ -50,33 +51,67 @@ export class SqliteDb {
   }
 
   all(sql: string, ...params: Param[]): Row[] {
-    return this.stmt(sql).all(...params);
+    return this.#guard('sqlite query', () => this.stmt(sql).all(...params));
   }
 
   get(sql: string, ...params: Param[]): Row | undefined {
-    return this.stmt(sql).get(...params);
+    return this.#guard('sqlite query', () => this.stmt(sql).get(...params));
   }
 
   /** Runs a write and returns how many rows it changed. */
   run(sql: string, ...params: Param[]): number {
-    return Number(this.stmt(sql).run(...params).changes);
+    return this.#guard('sqlite write', () => Number(this.stmt(sql).run(...params).changes));
+  }
+
+  /** A busy, locked, full or failing database becomes SERVICE_UNAVAILABLE (see faults.ts). */
+  #guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw translateFault(err, what);
+    }
   }
 
   /**
    * Runs `fn` inside BEGIN IMMEDIATE … COMMIT (taking the write lock up front, so a
    * read-then-write never hits SQLITE_BUSY half-way), rolling back if it throws. Nested calls
-   * join the outer transaction.
+   * join the outer transaction. A busy, full or failing disk becomes SERVICE_UNAVAILABLE.
    */
   tx<T>(fn: () => T): T {
     if (this.raw.isTransaction) return fn();
-    this.raw.exec('BEGIN IMMEDIATE');
+    this.#begin();
     try {
       const result = fn();
       this.raw.exec('COMMIT');
       return result;
     } catch (err) {
+      this.#rollback();
+      throw translateFault(err, 'sqlite transaction');
+    }
+  }
+
+  /** As tx, for a body that awaits (callers make sure nothing else runs on the connection meanwhile). */
+  async txAsync<T>(fn: () => Promise<T>): Promise<T> {
+    this.#begin();
+    try {
+      const result = await fn();
+      this.raw.exec('COMMIT');
+      return result;
+    } catch (err) {
+      this.#rollback();
+      throw translateFault(err, 'sqlite transaction');
+    }
+  }
+
+  #begin(): void {
+    this.#guard('sqlite transaction', () => this.raw.exec('BEGIN IMMEDIATE'));
+  }
+
+  #rollback(): void {
+    try {
       if (this.raw.isTransaction) this.raw.exec('ROLLBACK');
-      throw err;
+    } catch {
+      // SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR): nothing left to undo.
     }
   }
 

@@ -1,7 +1,14 @@
-import type { Delivery, StoredEvent } from '../../domain/types.ts';
+import type { StoredEvent } from '../../domain/types.ts';
 import type { InsertEventResult, NewEventWithDeliveries } from '../store.ts';
 import type { SqliteDb } from './db.ts';
-import { DELIVERY_COLUMNS, deliveryFromRow, deliveryParams, eventFromRow, placeholders } from './rows.ts';
+import {
+  checkDeliveries,
+  DELIVERY_COLUMN_NAMES,
+  deliveryFromRow,
+  deliveryValues,
+  eventFromRow,
+} from '../shared/rows.ts';
+import type { Param } from './db.ts';
 
 // No conflict target: the primary key, (tenant_id, event_id) and (tenant_id, idempotency_key)
 // all mean "already ingested".
@@ -10,8 +17,8 @@ const INSERT_EVENT = `INSERT INTO events
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT DO NOTHING`;
 
-const INSERT_DELIVERY = `INSERT INTO deliveries (${DELIVERY_COLUMNS.join(', ')})
-  VALUES (${placeholders(DELIVERY_COLUMNS.length)})`;
+const INSERT_DELIVERY = `INSERT INTO deliveries (${DELIVERY_COLUMN_NAMES.join(', ')})
+  VALUES (${DELIVERY_COLUMN_NAMES.map(() => '?').join(', ')})`;
 
 /**
  * One transaction for the whole batch. An event that already exists (by eventId or
@@ -36,7 +43,7 @@ function insertOne(db: SqliteDb, { event: e, deliveries }: NewEventWithDeliverie
     e.createdAt,
   );
   if (inserted === 1) {
-    for (const d of deliveries) db.run(INSERT_DELIVERY, ...deliveryParams(d));
+    for (const d of deliveries) db.run(INSERT_DELIVERY, ...(deliveryValues(d) as Param[]));
     return { created: true, event: e, deliveries };
   }
   const existing = findExisting(db, e);
@@ -63,12 +70,4 @@ function findExisting(db: SqliteDb, e: StoredEvent): StoredEvent {
     if (byKey) return eventFromRow(byKey);
   }
   throw new Error(`event ${e.id} collides with an existing event id of another tenant or eventID`);
-}
-
-export function checkDeliveries(e: StoredEvent, deliveries: Delivery[]): void {
-  for (const d of deliveries) {
-    if (d.eventRowId !== e.id || d.tenantId !== e.tenantId) {
-      throw new Error(`delivery ${d.id} does not belong to event ${e.id} of tenant ${e.tenantId}`);
-    }
-  }
 }

@@ -115,6 +115,33 @@ export function runQueueTests(target: ConformanceTarget): void {
       },
     );
 
+    storeTest(
+      target,
+      "a dead owner's runs are taken over early; a living owner's never",
+      async ({ store }) => {
+        const tenantId = await seedTenant(store);
+        const build = makeBuild(tenantId);
+        await store.builds.createBuild(build, makeRuns(build, 2));
+        await store.registerWorker('dead', T0);
+        await store.registerWorker('slow', T0);
+        const [a] = await store.builds.claimRuns({ owner: 'dead', now: T0, limit: 1, leaseMs: 600_000 });
+        const [b] = await store.builds.claimRuns({ owner: 'slow', now: T0, limit: 1, leaseMs: 1000 });
+        // 'slow' heartbeats and its lease runs out; 'dead' stopped heartbeating 15 s ago.
+        await store.heartbeatWorker('slow', T0 + 15_000);
+        const taken = await store.builds.claimRuns({
+          owner: 'heir',
+          now: T0 + 15_000,
+          limit: 10,
+          leaseMs: LEASE,
+        });
+        assert.deepEqual(
+          taken.map((c) => c.run.id),
+          [a!.run.id],
+        );
+        assert.notEqual(b, undefined);
+      },
+    );
+
     storeTest(target, 'a run whose lease ran out is claimed again (its worker died)', async ({ store }) => {
       const tenantId = await seedTenant(store);
       const build = makeBuild(tenantId);

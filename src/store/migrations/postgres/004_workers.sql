@@ -1,0 +1,7 @@
+-- Owner liveness: each worker owner heartbeats here, so a dead owner's leases can be taken
+-- over before they run out, and a slow living owner is never robbed.
+CREATE TABLE workers (
+  owner TEXT PRIMARY KEY,
+  started_at BIGINT NOT NULL,
+  heartbeat_at BIGINT NOT NULL
+);

@@ -1,0 +1,59 @@
+import type { Sql } from '../sql.ts';
+
+/** Rows per purge transaction: short transactions, so locks and the WAL stay small. */
+const CHUNK = 1000;
+
+export type PurgeCounts = { events: number; deliveries: number; attempts: number };
+
+// Between chunks ingest and workers get their turn (on SQLite they share the one connection).
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Deletes attempts that started before `before`, then events created before `before` whose
+ * deliveries are all finished, with those deliveries and their remaining attempts.
+ */
+export async function purge(sql: Sql, before: number): Promise<PurgeCounts> {
+  const counts: PurgeCounts = { events: 0, deliveries: 0, attempts: 0 };
+  for (;;) {
+    const n = await sql.exec(
+      'DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < $1 LIMIT $2)',
+      [before, CHUNK],
+    );
+    counts.attempts += n;
+    if (n < CHUNK) break;
+    await nextTick();
+  }
+  for (;;) {
+    const candidates = await sql.tx((tx) => purgeEventChunk(tx, before, counts));
+    if (candidates < CHUNK) break;
+    await nextTick();
+  }
+  return counts;
+}
+
+async function purgeEventChunk(sql: Sql, before: number, counts: PurgeCounts): Promise<number> {
+  const candidates = await sql.query(
+    `SELECT e.id FROM events e
+      WHERE e.created_at < $1
+        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+      LIMIT $2${sql.forUpdate('SKIP LOCKED')}`,
+    [before, CHUNK],
+  );
+  const ids = candidates.map((r) => String(r['id']));
+  if (ids.length === 0) return 0;
+  // Postgres: lock the deliveries, then drop any event one of them went back to pending for (a
+  // requeue that committed after the candidate scan). Later requeues wait for us and find no row.
+  const locked = await sql.query(
+    `SELECT event_id, status FROM deliveries WHERE event_id ${sql.inList(1)}${sql.forUpdate()}`,
+    [sql.list(ids)],
+  );
+  const live = new Set(locked.filter((r) => r['status'] === 'pending').map((r) => String(r['event_id'])));
+  const purgeable = sql.list(ids.filter((id) => !live.has(id)));
+  counts.attempts += await sql.exec(
+    `DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id ${sql.inList(1)})`,
+    [purgeable],
+  );
+  counts.deliveries += await sql.exec(`DELETE FROM deliveries WHERE event_id ${sql.inList(1)}`, [purgeable]);
+  counts.events += await sql.exec(`DELETE FROM events WHERE id ${sql.inList(1)}`, [purgeable]);
+  return ids.length;
+}
