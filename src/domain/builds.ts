@@ -3,9 +3,9 @@ import type { BuildId, ProjectRowId, RunId, SiteRowId, TraceId } from './ids.ts'
  * Domain records of the build system: projects, site monitors, traces (browser tests written
  * as JSON steps), builds and their runs (one trace in one browser). Times are unix ms.
  */
-import type { Step } from '../builds/steps.ts';
+import type { Step } from './steps.ts';
 
-export type { Step } from '../builds/steps.ts';
+export type { Step } from './steps.ts';
 
 export const BROWSERS = ['chrome', 'firefox'] as const;
 export type BrowserName = (typeof BROWSERS)[number];

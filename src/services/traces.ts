@@ -6,7 +6,7 @@
 import { HeraldError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Trace, TracePatch } from '../domain/builds.ts';
-import { parseSteps, type Step } from '../builds/steps.ts';
+import { parseSteps, type Step } from '../domain/steps.ts';
 import type { PageOpts } from '../store/builds.ts';
 import type { ServiceDeps } from './deps.ts';
 import { notBlank } from './fields.ts';

@@ -8,7 +8,7 @@ import {
   placeholdersOf,
   substitute,
   type Step,
-} from '../../src/builds/steps.ts';
+} from '../../src/domain/steps.ts';
 import { renderTraceSchema, TRACE_SCHEMA_PATH } from './helpers/trace-schema.ts';
 import { ERRORING, FAILING, PASSING } from './helpers/builds.ts';
 

@@ -1,7 +1,7 @@
 /** Request schemas of the build-system routes (validation and the OpenAPI document). */
 import Type from 'typebox';
 import type { Static } from 'typebox';
-import { TraceFields } from '../steps.ts';
+import { TraceFields } from '../../domain/steps.ts';
 
 const Flag = (description: string) => Type.Union([Type.Literal(0), Type.Literal(1)], { description });
 const Score = (description: string) => Type.Integer({ minimum: 0, maximum: 100, description });

@@ -5,7 +5,7 @@
  */
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { checkTargetUrl, type Cidr } from '../../network/policy.ts';
-import type { Step } from '../steps.ts';
+import type { Step } from '../../domain/steps.ts';
 
 export class StepFailure extends Error {
   readonly type: 'error' | 'failure';

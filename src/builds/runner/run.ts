@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import type { Cidr } from '../../network/policy.ts';
 import { newScreenshotToken } from '../../domain/ids.ts';
-import { describeStep, substitute } from '../steps.ts';
+import { describeStep, substitute } from '../../domain/steps.ts';
 import type { Build, BuildRun, RunError, RunOutcome } from '../../domain/builds.ts';
 import { BrowserUnavailableError, type BrowserPool } from './browsers.ts';
 import { executeStep, StepFailure } from './execute.ts';

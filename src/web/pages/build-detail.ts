@@ -1,4 +1,4 @@
-import { describeStep } from '../../builds/steps.ts';
+import { describeStep } from '../../domain/steps.ts';
 import type { Build, BuildRun } from '../../domain/builds.ts';
 import type { Delivery } from '../../domain/types.ts';
 import { badge, deliveryBadge, duration, type Tone } from '../format.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { describeStep, parseSteps, type Step } from '../../builds/steps.ts';
+import { describeStep, parseSteps, type Step } from '../../domain/steps.ts';
 import type { Project, Trace } from '../../domain/builds.ts';
 import { badge, time } from '../format.ts';
 import { checkbox, errorSummary, textArea, textField, type FieldErrors } from '../forms.ts';

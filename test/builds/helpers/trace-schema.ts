@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
-import { buildTraceJsonSchema } from '../../../src/builds/steps.ts';
+import { buildTraceJsonSchema } from '../../../src/domain/steps.ts';
 
 export const TRACE_SCHEMA_PATH = fileURLToPath(new URL('../../../schemas/trace.json', import.meta.url));
 
