@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
-import { buildWebhookJsonSchema } from '../src/domain/event-types.ts';
+import { buildWebhookJsonSchema } from './webhook-schema.ts';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../schemas/webhook.json', import.meta.url));
 

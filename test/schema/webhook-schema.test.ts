@@ -7,13 +7,12 @@ import Compile from 'typebox/compile';
 import {
   EVENT_TYPES,
   PublishEventBody,
-  WEBHOOK_SCHEMA_ID,
-  buildWebhookJsonSchema,
   findEventType,
   validateEnvelope,
   validateEventData,
 } from '../../src/domain/event-types.ts';
 import { renderWebhookSchema, SCHEMA_PATH } from '../../scripts/write-schema.ts';
+import { WEBHOOK_SCHEMA_ID, buildWebhookJsonSchema } from '../../scripts/webhook-schema.ts';
 import { assertValidWebhook, webhookValidator } from '../helpers/webhook-schema.ts';
 
 // --- fixtures: the seed's examples, verbatim (checked against the seed text below when present) ---
