@@ -33,12 +33,19 @@ function translate(err: FastifyError): HeraldError | null {
   return null;
 }
 
+/** What a 503 tells the client to wait, in seconds: about how long a database restart takes. */
+export const RETRY_AFTER_SEC = 2;
+
 /** Only HeraldErrors reach a client; anything else is logged and answered with a bare 500. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const known = translate(err);
     if (known) {
-      if (known.status >= 500) req.log.error({ err }, known.message);
+      if (known.code === 'SERVICE_UNAVAILABLE') {
+        // Weather, not a bug: the database is restarting or away. Clients retry after a pause.
+        req.log.warn({ code: known.code }, known.message);
+        reply.header('retry-after', String(RETRY_AFTER_SEC));
+      } else if (known.status >= 500) req.log.error({ err }, known.message);
       return reply.status(known.status).send(known.toJSON());
     }
     req.log.error({ err }, 'unhandled error');
