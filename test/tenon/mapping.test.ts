@@ -167,3 +167,18 @@ describe('source positions', () => {
     test(name, () => assert.deepEqual(findPosition(SRC, masked, node), { line, column }));
   }
 });
+
+describe('docs/tenon.md', () => {
+  test('its tID table lists every rule of rule-table.ts with the same numbers', () => {
+    const doc = readFileSync(new URL('../../docs/tenon.md', import.meta.url), 'utf8');
+    const rows = new Map(
+      [...doc.matchAll(/^\| *(\d+) *\| *(\d+) *\| *`([a-z0-9-]+)` *\|/gm)].map((m) => [
+        m[3],
+        [Number(m[1]), Number(m[2])],
+      ]),
+    );
+    for (const [id, tID] of Object.entries({ ...AXE_TIDS, ...HERALD_TIDS })) {
+      assert.deepEqual(rows.get(id), [tID, tID + 100], id);
+    }
+  });
+});
