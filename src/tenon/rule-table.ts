@@ -127,6 +127,7 @@ export const HERALD_TIDS: Readonly<Record<string, number>> = {
   'herald-placeholder-only-label': 1004,
   'herald-click-handler-not-focusable': 1005,
   'herald-focus-not-visible': 1006,
+  'herald-role-not-focusable': 1007,
 };
 
 /** A rule nobody has numbered yet (a newer axe): kept out of the way of real ids, and stable. */

@@ -219,4 +219,40 @@ window.__heraldTenonRules = [
       return out;
     },
   },
+  {
+    id: 'herald-role-not-focusable',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/keyboard.html',
+    impact: 'critical',
+    certainty: 80,
+    tags: ['wcag211', 'wcag412'],
+    help: 'Custom controls must be focusable',
+    description:
+      'This element has the role of a control but no tabindex and is not natively focusable, so keyboard users cannot reach it.',
+    check() {
+      const out = [];
+      const roles = [
+        'button',
+        'link',
+        'checkbox',
+        'radio',
+        'switch',
+        'tab',
+        'menuitem',
+        'option',
+        'slider',
+        'spinbutton',
+        'combobox',
+      ];
+      const sel = roles.map((r) => `[role="${r}"]`).join(', ');
+      for (const el of document.querySelectorAll(sel)) {
+        if (!visible(el) || el.hasAttribute('tabindex') || el.matches(FOCUSABLE)) continue;
+        if (el.getAttribute('aria-disabled') === 'true' || el.closest('[aria-activedescendant]')) continue;
+        // Options and tabs can be managed by a focused container (listbox, tablist) instead.
+        if (el.closest('[role="listbox"][tabindex], [role="tablist"][tabindex], [role="menu"][tabindex]'))
+          continue;
+        out.push({ el, summary: `role="${el.getAttribute('role')}" without tabindex.` });
+      }
+      return out;
+    },
+  },
 ];
