@@ -15,25 +15,10 @@ import { launchOptions } from '../../src/builds/runner/browsers.ts';
 import { testPage } from '../../src/tenon/engine.ts';
 import { isWarning } from '../../src/tenon/mapping.ts';
 import { parseTenonRequest } from '../../src/tenon/request.ts';
-import type { TenonResponse } from '../../src/tenon/types.ts';
-import { CORPUS_DIR, serveCorpus } from './serve.ts';
+import { CORPUS_DIR, barriersOf, foundBarriers, serveCorpus } from './serve.ts';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
-
-function barriersOf(html: string): string[] {
-  return [...html.matchAll(/data-barrier="([^"]+)"/g)].map((m) => m[1] ?? '');
-}
-
-function foundBarriers(res: TenonResponse): Set<string> {
-  const found = new Set<string>();
-  for (const issue of res.resultSet) {
-    const open = /^<[^>]*>/.exec(issue.errorSnippet)?.[0] ?? '';
-    const m = /data-barrier="([^"]+)"/.exec(open);
-    if (m?.[1]) found.add(m[1]);
-  }
-  return found;
-}
 
 const browser = await puppeteer.launch(
   launchOptions('chrome', process.env['HERALD_CHROMIUM_PATH'] ?? '/usr/bin/chromium', 30_000),

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import type { TenonResponse } from '../../src/tenon/types.ts';
 
 export const CORPUS_DIR = new URL('./corpus/', import.meta.url);
 
@@ -51,4 +52,20 @@ export async function serveCorpus(): Promise<CorpusServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The barriers a corpus page declares: each element marked `data-barrier="name"`. */
+export function barriersOf(html: string): string[] {
+  return [...html.matchAll(/data-barrier="([^"]+)"/g)].map((m) => m[1] ?? '');
+}
+
+/** The declared barriers some issue points at (the issue's element carries the mark). */
+export function foundBarriers(res: TenonResponse): Set<string> {
+  const found = new Set<string>();
+  for (const issue of res.resultSet) {
+    const open = /^<[^>]*>/.exec(issue.errorSnippet)?.[0] ?? '';
+    const m = /data-barrier="([^"]+)"/.exec(open);
+    if (m?.[1]) found.add(m[1]);
+  }
+  return found;
 }

@@ -146,7 +146,7 @@ export async function runTest(
 ): Promise<EngineOutcome> {
   const deadlineMs =
     opts.deadlineMs ?? (opts.navigationTimeoutMs ?? 15_000) + (req.mirror.waitFor ?? 0) + 20_000;
-  const context = await browser.createBrowserContext();
+  let context: BrowserContext | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<EngineOutcome>((resolve) => {
     timer = setTimeout(
@@ -154,22 +154,23 @@ export async function runTest(
       deadlineMs,
     );
   });
+  // The context is made inside the race too: a wedged browser must not hang the caller either.
+  const work = (async (): Promise<EngineOutcome> => {
+    context = await browser.createBrowserContext();
+    return runIn(context, req, opts);
+  })().catch((err: unknown): EngineOutcome =>
+    err instanceof TenonError
+      ? { ok: false, error: err.body }
+      : { ok: false, error: tenonStatus('internal_server_error', String((err as Error).message ?? err)) },
+  );
   try {
-    return await Promise.race([
-      runIn(context, req, opts).catch((err: unknown) =>
-        err instanceof TenonError
-          ? { ok: false as const, error: err.body }
-          : {
-              ok: false as const,
-              error: tenonStatus('internal_server_error', String((err as Error).message ?? err)),
-            },
-      ),
-      deadline,
-    ]);
+    return await Promise.race([work, deadline]);
   } finally {
     clearTimeout(timer);
-    // Closing the context also ends whatever the page is still doing after a deadline.
-    await context.close().catch(() => undefined);
+    // Closing the context also ends whatever the page is still doing after a deadline; a
+    // context still being made when the deadline struck is closed as soon as it exists.
+    if (context) await context.close().catch(() => undefined);
+    else void work.then(() => context?.close().catch(() => undefined));
   }
 }
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import type { Browser } from 'puppeteer-core';
-import { serveCorpus } from '../../bench/tenon/serve.ts';
+import { barriersOf, foundBarriers, serveCorpus } from '../../bench/tenon/serve.ts';
 import type { CorpusServer } from '../../bench/tenon/serve.ts';
 import { launchOptions } from '../../src/builds/runner/browsers.ts';
 import { testPage } from '../../src/tenon/engine.ts';
@@ -70,7 +70,7 @@ describe('Tenon engine against loopback fixture pages', () => {
   });
 
   test('clean pages give no errors', async () => {
-    for (const page of ['clean-article.html', 'clean-form.html']) {
+    for (const page of ['clean-article.html', 'clean-form.html', 'clean-app.html']) {
       const res = ok(await testPage(browser, parseTenonRequest({ url: `${server.base}/${page}` })));
       assert.equal(
         res.resultSummary.issues.totalErrors,
@@ -119,4 +119,21 @@ describe('Tenon engine against loopback fixture pages', () => {
     const res = await testPage(browser, parseTenonRequest({ url: 'http://127.0.0.1:9/' }));
     assert.deepEqual([res.status, res.code], [522, 'doc_source_unavailable']);
   });
+});
+
+describe('Tenon engine on the detection corpus', () => {
+  // Pages whose every barrier axe or a Herald rule is built to find: a regression gate for the
+  // figures bench/tenon/detect.ts prints (the hard-*.html pages are expected misses).
+  const FINDABLE = ['aria', 'forms', 'images', 'keyboard', 'links', 'media', 'navigation', 'structure'];
+  for (const name of FINDABLE) {
+    test(`${name}.html: every marked barrier is reported`, async () => {
+      const html = readFileSync(new URL(`../../bench/tenon/corpus/${name}.html`, import.meta.url), 'utf8');
+      const res = ok(await testPage(browser, parseTenonRequest({ url: `${server.base}/${name}.html` })));
+      const found = foundBarriers(res);
+      assert.deepEqual(
+        barriersOf(html).filter((b) => !found.has(b)),
+        [],
+      );
+    });
+  }
 });
