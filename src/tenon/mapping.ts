@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { tenonStatus } from './errors.ts';
-import { findPosition, maskNonMarkup } from './position.ts';
+import { SourceIndex } from './position.ts';
 import type { RawNode, RawRun, RuleOutcome } from './raw.ts';
 import { bpidFor, tidFor } from './rule-table.ts';
 import { levelIncluded, standardsFor } from './standards.ts';
@@ -72,7 +72,7 @@ export interface LevelledIssue {
 
 /** Every node of every outcome as an issue, before filtering. */
 export function toIssues(run: RawRun, request: TenonRequestMirror): LevelledIssue[] {
-  const masked = maskNonMarkup(run.source);
+  const index = new SourceIndex(run.source);
   const out: LevelledIssue[] = [];
   for (const rule of run.rules) {
     const { standards, level } = standardsFor(rule.tags);
@@ -88,7 +88,7 @@ export function toIssues(run: RawRun, request: TenonRequestMirror): LevelledIssu
         errorSnippet: node.snippet,
         errorTitle: rule.help,
         issueID: md5(`${request.responseID}\n${signature}`),
-        position: findPosition(run.source, masked, node),
+        position: index.find(node),
         priority,
         ref: request.ref === '1' ? rule.helpUrl : '',
         resultTitle: rule.description,

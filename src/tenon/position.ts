@@ -38,13 +38,7 @@ export function maskNonMarkup(source: string): string {
 }
 
 export function offsetToPosition(source: string, offset: number): Position {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = source.indexOf('\n'); i !== -1 && i < offset; i = source.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
+  return new SourceIndex(source).position(offset);
 }
 
 function startTag(snippet: string): string | undefined {
@@ -59,15 +53,45 @@ export interface NodeRef {
   snippet: string;
 }
 
-/** `masked` is maskNonMarkup(source), computed once per run. */
-export function findPosition(source: string, masked: string, node: NodeRef): Position {
-  const open = startTag(node.snippet);
-  if (open) {
-    const first = masked.indexOf(open);
-    if (first !== -1 && masked.indexOf(open, first + 1) === -1) return offsetToPosition(source, first);
+/**
+ * One source prepared for many look-ups: masked once, line starts indexed once, `<tag`
+ * offsets found once per tag, so a page with hundreds of issues stays linear in its size.
+ */
+export class SourceIndex {
+  readonly #masked: string;
+  readonly #lineStarts: number[] = [0];
+  readonly #tags = new Map<string, number[]>();
+
+  constructor(source: string) {
+    this.#masked = maskNonMarkup(source);
+    for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1))
+      this.#lineStarts.push(i + 1);
   }
-  const offsets = tagOffsets(masked, node.tag);
-  const at = offsets[node.ordinal];
-  if (offsets.length === node.tagCount && at !== undefined) return offsetToPosition(source, at);
-  return UNKNOWN_POSITION;
+
+  position(offset: number): Position {
+    let lo = 0;
+    let hi = this.#lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.#lineStarts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (this.#lineStarts[lo] ?? 0) + 1 };
+  }
+
+  find(node: NodeRef): Position {
+    const open = startTag(node.snippet);
+    if (open) {
+      const first = this.#masked.indexOf(open);
+      if (first !== -1 && this.#masked.indexOf(open, first + 1) === -1) return this.position(first);
+    }
+    let offsets = this.#tags.get(node.tag);
+    if (!offsets) {
+      offsets = tagOffsets(this.#masked, node.tag);
+      this.#tags.set(node.tag, offsets);
+    }
+    const at = offsets[node.ordinal];
+    if (offsets.length === node.tagCount && at !== undefined) return this.position(at);
+    return UNKNOWN_POSITION;
+  }
 }

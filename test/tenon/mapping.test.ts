@@ -9,7 +9,7 @@ import {
   signatureOf,
   tenonTime,
 } from '../../src/tenon/mapping.ts';
-import { findPosition, maskNonMarkup } from '../../src/tenon/position.ts';
+import { SourceIndex, offsetToPosition } from '../../src/tenon/position.ts';
 import type { RawRun, RuleOutcome } from '../../src/tenon/raw.ts';
 import { parseTenonRequest } from '../../src/tenon/request.ts';
 import { AXE_TIDS, HERALD_TIDS, tidFor } from '../../src/tenon/rule-table.ts';
@@ -141,7 +141,7 @@ describe('Tenon mapping of axe results', () => {
 describe('source positions', () => {
   const SRC =
     '<!doctype html>\n<html>\n<!-- <img src=x> -->\n<body>\n  <img src="a.png">\n<script>"<img>"</script>\n  <img alt="x" src=b>\n</body></html>';
-  const masked = maskNonMarkup(SRC);
+  const index = new SourceIndex(SRC);
   const CASES: Array<
     [string, { tag: string; ordinal: number; tagCount: number; snippet: string }, [number, number]]
   > = [
@@ -164,7 +164,7 @@ describe('source positions', () => {
     ],
   ];
   for (const [name, node, [line, column]] of CASES) {
-    test(name, () => assert.deepEqual(findPosition(SRC, masked, node), { line, column }));
+    test(name, () => assert.deepEqual(index.find(node), { line, column }));
   }
 });
 
@@ -180,5 +180,34 @@ describe('docs/tenon.md', () => {
     for (const [id, tID] of Object.entries({ ...AXE_TIDS, ...HERALD_TIDS })) {
       assert.deepEqual(rows.get(id), [tID, tID + 100], id);
     }
+  });
+});
+
+describe('source index', () => {
+  const POSITIONS: Array<[string, number, [number, number]]> = [
+    ['ab', 0, [1, 1]],
+    ['ab', 1, [1, 2]],
+    ['a\nb', 2, [2, 1]],
+    ['a\n\nbc', 4, [3, 2]],
+  ];
+  for (const [src, offset, [line, column]] of POSITIONS) {
+    test(`offset ${offset} in ${JSON.stringify(src)} is ${line}:${column}`, () =>
+      assert.deepEqual(offsetToPosition(src, offset), { line, column }));
+  }
+
+  test('hundreds of look-ups in a megabyte of source stay fast', () => {
+    const src = '<html>\n<body>\n' + '<div class="x">text</div>\n'.repeat(40_000) + '</body></html>';
+    const t0 = performance.now();
+    const index = new SourceIndex(src);
+    for (let i = 0; i < 500; i++) {
+      const p = index.find({
+        tag: 'div',
+        ordinal: i * 80,
+        tagCount: 40_000,
+        snippet: '<div class="x">text</div>',
+      });
+      assert.equal(p.line, i * 80 + 3);
+    }
+    assert.ok(performance.now() - t0 < 2000, `${performance.now() - t0} ms`);
   });
 });

@@ -3,6 +3,7 @@
  * Herald's own checks, run in the page after axe-core, for barriers axe does not report. Each
  * is kept narrow so that a clean page gives no error: a check names a concrete, common failure
  * pattern and skips anything hidden or ambiguous. Each returns [{ el, summary }].
+ * The focus check runs last: moving focus can fire the page's own handlers.
  * Installed as window.__heraldTenonRules; src/tenon/page/collect.js runs them.
  */
 const VAGUE_LINK_TEXT = new Set([
@@ -63,8 +64,7 @@ function labelled(el) {
 const FOCUSABLE =
   'a[href], button, input:not([type="hidden"]), select, textarea, [tabindex]:not([tabindex="-1"]), summary';
 
-function focusStyle(el) {
-  const s = getComputedStyle(el);
+function styleKey(s) {
   return [
     s.outlineStyle,
     s.outlineWidth,
@@ -75,6 +75,20 @@ function focusStyle(el) {
     s.color,
     s.textDecorationLine,
   ].join('|');
+}
+
+/**
+ * Everything a focus indicator is commonly drawn with: the element, its ::before and ::after
+ * (content included), and its parent (for :focus-within styles). Any difference counts as visible.
+ */
+function focusStyle(el) {
+  const parts = [styleKey(getComputedStyle(el))];
+  for (const pseudo of ['::before', '::after']) {
+    const s = getComputedStyle(el, pseudo);
+    parts.push(styleKey(s) + '|' + s.content + '|' + s.display);
+  }
+  if (el.parentElement) parts.push(styleKey(getComputedStyle(el.parentElement)));
+  return parts.join('#');
 }
 
 window.__heraldTenonRules = [
@@ -192,34 +206,6 @@ window.__heraldTenonRules = [
     },
   },
   {
-    id: 'herald-focus-not-visible',
-    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/focus-visible.html',
-    impact: 'serious',
-    certainty: 80,
-    tags: ['wcag247'],
-    help: 'Keyboard focus must be visible',
-    description:
-      'Nothing about this element changes when it receives keyboard focus (its outline is removed and no other style replaces it).',
-    check() {
-      const out = [];
-      const before = document.activeElement;
-      const els = [...document.querySelectorAll(FOCUSABLE)].filter(visible).slice(0, 60);
-      for (const el of els) {
-        const idle = focusStyle(el);
-        el.focus({ preventScroll: true, focusVisible: true });
-        if (document.activeElement !== el) continue;
-        const focused = focusStyle(el);
-        const s = getComputedStyle(el);
-        const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-        if (idle === focused && !outline)
-          out.push({ el, summary: 'Its style is identical with and without focus.' });
-        el.blur();
-      }
-      if (before && before.focus) before.focus({ preventScroll: true });
-      return out;
-    },
-  },
-  {
     id: 'herald-role-not-focusable',
     helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/keyboard.html',
     impact: 'critical',
@@ -252,6 +238,34 @@ window.__heraldTenonRules = [
           continue;
         out.push({ el, summary: `role="${el.getAttribute('role')}" without tabindex.` });
       }
+      return out;
+    },
+  },
+  {
+    id: 'herald-focus-not-visible',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/focus-visible.html',
+    impact: 'serious',
+    certainty: 80,
+    tags: ['wcag247'],
+    help: 'Keyboard focus must be visible',
+    description:
+      'Nothing about this element changes when it receives keyboard focus (its outline is removed and no other style replaces it).',
+    check() {
+      const out = [];
+      const before = document.activeElement;
+      const els = [...document.querySelectorAll(FOCUSABLE)].filter(visible).slice(0, 60);
+      for (const el of els) {
+        const idle = focusStyle(el);
+        el.focus({ preventScroll: true, focusVisible: true });
+        if (document.activeElement !== el) continue;
+        const focused = focusStyle(el);
+        const s = getComputedStyle(el);
+        const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+        if (idle === focused && !outline)
+          out.push({ el, summary: 'Its style is identical with and without focus.' });
+        el.blur();
+      }
+      if (before && before.focus) before.focus({ preventScroll: true });
       return out;
     },
   },
