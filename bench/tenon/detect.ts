@@ -49,6 +49,9 @@ try {
         t.warnings += res.resultSet.length - errors.length;
         for (const e of errors)
           console.log(`  false error [${mode}] ${file}: tID ${e.tID} ${e.errorTitle} at ${e.xpath}`);
+        for (const w of res.resultSet.filter((x) => isWarning(x))) {
+          console.log(`  warning [${mode}] ${file}: tID ${w.tID} ${w.errorTitle} at ${w.xpath}`);
+        }
       }
       const missed = barriers.filter((b) => !found.has(b));
       console.log(
@@ -77,6 +80,15 @@ try {
   console.log(
     `throughput: ${RUNS} sequential runs, ${perRun.toFixed(0)} ms each, ${(60_000 / perRun).toFixed(0)} runs/minute (browser warm)`,
   );
+  // Two at a time, one browser: what a worker with concurrency 2 gets on this machine.
+  const t1 = performance.now();
+  const lanes = [0, 1].map(async () => {
+    for (let i = 0; i < RUNS / 2; i++)
+      await testPage(browser, parseTenonRequest({ url: `${server.base}/clean-article.html` }));
+  });
+  await Promise.all(lanes);
+  const perRun2 = (performance.now() - t1) / (2 * Math.floor(RUNS / 2));
+  console.log(`throughput: 2 runs at a time, ${(60_000 / perRun2).toFixed(0)} runs/minute (browser warm)`);
 } finally {
   await server.close();
   await browser.close();

@@ -1,6 +1,6 @@
 /**
  * Serves the corpus on loopback (127.0.0.1, a free port), plus two fixtures for the engine's
- * edges: /never-loads (answers headers, then never ends the body) and /status/404.
+ * edges: /never-loads (answers headers, then never ends the body), /status/404 and /echo-ua.
  */
 import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
@@ -23,6 +23,15 @@ export async function serveCorpus(): Promise<CorpusServer> {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.write('<!doctype html><html lang="en"><title>Slow</title><p>Loading');
       hanging.add(res);
+      return;
+    }
+    if (path === '/echo-ua') {
+      // The title is the User-Agent the browser sent, so a test can see the requested one arrived.
+      const ua = String(req.headers['user-agent'] ?? '').replace(/[<&]/g, '');
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(
+        `<!doctype html><html lang="en"><head><title>${ua}</title></head><body><main><h1>UA</h1></main></body></html>`,
+      );
       return;
     }
     if (path === '/status/404') {

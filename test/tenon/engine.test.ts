@@ -7,7 +7,7 @@ import type { Browser } from 'puppeteer-core';
 import { barriersOf, foundBarriers, serveCorpus } from '../../bench/tenon/serve.ts';
 import type { CorpusServer } from '../../bench/tenon/serve.ts';
 import { launchOptions } from '../../src/builds/runner/browsers.ts';
-import { testPage } from '../../src/tenon/engine.ts';
+import { runTest, testPage } from '../../src/tenon/engine.ts';
 import type { TenonErrorBody } from '../../src/tenon/errors.ts';
 import { parseTenonRequest } from '../../src/tenon/request.ts';
 import { HERALD_TIDS } from '../../src/tenon/rule-table.ts';
@@ -92,6 +92,15 @@ describe('Tenon engine against loopback fixture pages', () => {
     );
     assert.ok(!res.resultSet.some((i) => i.xpath === '/html'), 'no page-level issue for a fragment');
     assert.equal(res.sourceHash, createHash('md5').update(src).digest('hex'));
+  });
+
+  test('the requested user agent is the one the page is fetched with', async () => {
+    const out = await runTest(
+      browser,
+      parseTenonRequest({ url: `${server.base}/echo-ua`, uaString: 'HeraldTest/1.0 (tenon)' }),
+    );
+    assert.ok(out.ok);
+    assert.equal(out.run.pageTitle, 'HeraldTest/1.0 (tenon)');
   });
 
   test('the true HTTP status of the main document is recorded', async () => {
