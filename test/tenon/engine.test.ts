@@ -94,6 +94,19 @@ describe('Tenon engine against loopback fixture pages', () => {
     assert.equal(res.sourceHash, createHash('md5').update(src).digest('hex'));
   });
 
+  test('waitFor: content a script adds after load is tested', async () => {
+    const src =
+      '<html lang="en"><title>w</title><main><h1>w</h1></main><script>setTimeout(() => {' +
+      "const i = document.createElement('img'); i.src = 'data:,'; i.width = 5; i.height = 5;" +
+      "document.querySelector('main').append(i); }, 100)</script></html>";
+    const res = ok(await testPage(browser, parseTenonRequest({ src, waitFor: '1500' })));
+    assert.equal(res.request.waitFor, 1500);
+    assert.ok(
+      res.resultSet.some((i) => i.xpath === '/html/body/main/img'),
+      'the late image is reported',
+    );
+  });
+
   test('the requested user agent is the one the page is fetched with', async () => {
     const out = await runTest(
       browser,
