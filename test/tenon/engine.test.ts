@@ -107,6 +107,16 @@ describe('Tenon engine against loopback fixture pages', () => {
     );
   });
 
+  test('a barrier inside a shadow root is found and located through its host', async () => {
+    const src =
+      '<html lang="en"><title>s</title><main><h1>s</h1><x-card></x-card></main><script>' +
+      "document.querySelector('x-card').attachShadow({ mode: 'open' }).innerHTML = " +
+      '\'<p><img src="data:," width="5" height="5"></p>\';</script></html>';
+    const res = ok(await testPage(browser, parseTenonRequest({ src })));
+    const img = res.resultSet.find((i) => i.errorSnippet.startsWith('<img'));
+    assert.equal(img?.xpath, '/html/body/main/x-card/#shadow-root/p/img');
+  });
+
   test('the requested user agent is the one the page is fetched with', async () => {
     const out = await runTest(
       browser,

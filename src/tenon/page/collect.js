@@ -5,18 +5,27 @@
  * capped outerHTML and tag ordinal (src/tenon/position.ts uses that to find it in the source).
  * Installed as window.__heraldTenonCollect(opts).
  */
+/** Inside a shadow tree the path goes on from the host, through a `#shadow-root` step. */
 function xpathOf(el) {
   const parts = [];
-  for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+  let n = el;
+  while (n && n.nodeType === 1) {
     const tag = n.tagName.toLowerCase();
+    const parent = n.parentElement;
+    const siblings = parent ? parent.children : n.parentNode ? n.parentNode.children : [n];
     let index = 1;
     let count = 0;
-    for (const sib of n.parentElement ? n.parentElement.children : [n]) {
+    for (const sib of siblings) {
       if (sib.tagName !== n.tagName) continue;
       count++;
       if (sib === n) index = count;
     }
     parts.unshift(count > 1 ? `${tag}[${index}]` : tag);
+    if (parent) n = parent;
+    else if (n.parentNode && n.parentNode.host) {
+      parts.unshift('#shadow-root');
+      n = n.parentNode.host;
+    } else n = null;
   }
   return '/' + parts.join('/');
 }
@@ -44,15 +53,26 @@ function describeNode(el, summary, snippetMax) {
   };
 }
 
-/** axe targets are selector paths through shadow roots; iframes are not followed. */
+/**
+ * An axe target has one item per frame level; an item is a selector, or an array of selectors
+ * through nested shadow roots. Same-origin frames are followed; a cross-origin one is not.
+ */
 function resolve(target) {
-  let root = document;
+  let doc = document;
   let el = null;
-  for (const sel of target) {
-    if (Array.isArray(sel)) return null;
-    el = root.querySelector(sel);
-    if (!el) return null;
-    root = el.shadowRoot || el;
+  for (let level = 0; level < target.length; level++) {
+    if (level > 0) {
+      doc = el && el.contentDocument;
+      if (!doc) return null;
+    }
+    const item = target[level];
+    const path = Array.isArray(item) ? item : [item];
+    let root = doc;
+    for (const sel of path) {
+      el = root.querySelector(sel);
+      if (!el) return null;
+      root = el.shadowRoot || el;
+    }
   }
   return el;
 }
