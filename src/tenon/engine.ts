@@ -92,6 +92,25 @@ async function analyse(page: Page, req: TenonRequest, opts: EngineOptions): Prom
   return (await page.evaluate(`window.__heraldTenonCollect(${JSON.stringify(args)})`)) as Collected;
 }
 
+/**
+ * A page that navigates itself right after `load` (a script redirect) destroys the context the
+ * analysis runs in. Let that navigation land, then analyse the page it led to, once.
+ */
+async function analyseSettled(page: Page, req: TenonRequest, opts: EngineOptions): Promise<Collected> {
+  try {
+    return await analyse(page, req, opts);
+  } catch (err) {
+    if (!/context was destroyed|navigat/i.test(String((err as Error).message))) throw err;
+    // The navigation may already have landed: wait for a loaded document, not for a navigation.
+    await page
+      .waitForFunction('document.readyState === "complete"', {
+        timeout: opts.navigationTimeoutMs ?? 15_000,
+      })
+      .catch(() => undefined);
+    return analyse(page, req, opts);
+  }
+}
+
 function disabled(ids: string[]): Record<string, { enabled: false }> {
   return Object.fromEntries(ids.map((id) => [id, { enabled: false as const }]));
 }
@@ -121,7 +140,7 @@ async function runIn(
     );
   }
   if (req.mirror.waitFor) await new Promise((r) => setTimeout(r, req.mirror.waitFor ?? 0));
-  const collected = await analyse(page, req, opts);
+  const collected = await analyseSettled(page, req, opts);
   return {
     ok: true,
     run: {

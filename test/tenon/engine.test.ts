@@ -117,6 +117,14 @@ describe('Tenon engine against loopback fixture pages', () => {
     assert.equal(img?.xpath, '/html/body/main/x-card/#shadow-root/p/img');
   });
 
+  test('a page that redirects itself right after load is still analysed', async () => {
+    const src =
+      '<html lang="en"><title>r</title><main><h1>r</h1></main><script>addEventListener("load", () => ' +
+      `setTimeout(() => location.replace("${server.base}/links.html"), 0))</script></html>`;
+    const res = ok(await testPage(browser, parseTenonRequest({ src })));
+    assert.equal(res.status, 200);
+  });
+
   test('the requested user agent is the one the page is fetched with', async () => {
     const out = await runTest(
       browser,
