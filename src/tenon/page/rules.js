@@ -1,0 +1,272 @@
+/* global window, document, getComputedStyle, CSS */
+/**
+ * Herald's own checks, run in the page after axe-core, for barriers axe does not report. Each
+ * is kept narrow so that a clean page gives no error: a check names a concrete, common failure
+ * pattern and skips anything hidden or ambiguous. Each returns [{ el, summary }].
+ * The focus check runs last: moving focus can fire the page's own handlers.
+ * Installed as window.__heraldTenonRules; src/tenon/page/collect.js runs them.
+ */
+const VAGUE_LINK_TEXT = new Set([
+  'click here',
+  'click',
+  'here',
+  'more',
+  'read more',
+  'learn more',
+  'more info',
+  'more information',
+  'link',
+  'this link',
+  'details',
+  'continue',
+  'go',
+]);
+
+function visible(el) {
+  const s = getComputedStyle(el);
+  if (s.display === 'none' || s.visibility === 'hidden') return false;
+  if (el.closest('[aria-hidden="true"]')) return false;
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && r.height > 0;
+}
+
+function squash(text) {
+  return (text || '')
+    .replace(/[\s\u00a0]+/g, ' ')
+    .replace(/[.…:!›»>→-]+$/u, '')
+    .trim()
+    .toLowerCase();
+}
+
+/** Visible text plus image alts: what a sighted and a screen-reader user both get. */
+function contentText(el) {
+  let text = '';
+  for (const n of el.childNodes) {
+    if (n.nodeType === 3) text += n.textContent;
+    else if (n.nodeType === 1 && n.tagName === 'IMG') text += ' ' + (n.getAttribute('alt') || '');
+    else if (n.nodeType === 1 && !n.hasAttribute('aria-hidden')) text += ' ' + contentText(n);
+  }
+  return text;
+}
+
+/** The name an author gave on top of the content, which removes the ambiguity. */
+function hasExtraName(el) {
+  if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return true;
+  return Boolean(el.getAttribute('aria-describedby'));
+}
+
+function labelled(el) {
+  if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return true;
+  if (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) return true;
+  return Boolean(el.closest('label'));
+}
+
+const FOCUSABLE =
+  'a[href], button, input:not([type="hidden"]), select, textarea, [tabindex]:not([tabindex="-1"]), summary';
+
+function styleKey(s) {
+  return [
+    s.outlineStyle,
+    s.outlineWidth,
+    s.outlineColor,
+    s.boxShadow,
+    s.borderColor,
+    s.backgroundColor,
+    s.color,
+    s.textDecorationLine,
+  ].join('|');
+}
+
+/**
+ * Everything a focus indicator is commonly drawn with: the element, its ::before and ::after
+ * (content included), and its parent (for :focus-within styles). Any difference counts as visible.
+ */
+function focusStyle(el) {
+  const parts = [styleKey(getComputedStyle(el))];
+  for (const pseudo of ['::before', '::after']) {
+    const s = getComputedStyle(el, pseudo);
+    parts.push(styleKey(s) + '|' + s.content + '|' + s.display);
+  }
+  if (el.parentElement) parts.push(styleKey(getComputedStyle(el.parentElement)));
+  return parts.join('#');
+}
+
+window.__heraldTenonRules = [
+  {
+    id: 'herald-link-vague-text',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/link-purpose-in-context.html',
+    impact: 'serious',
+    certainty: 80,
+    tags: ['wcag244', 'wcag249'],
+    help: 'Link text must say where the link goes',
+    description:
+      'Links whose whole text is "click here", "more" or similar do not say where they lead when read out of context.',
+    check() {
+      const out = [];
+      for (const a of document.querySelectorAll('a[href]')) {
+        if (!visible(a) || hasExtraName(a)) continue;
+        const text = squash(contentText(a));
+        if (VAGUE_LINK_TEXT.has(text)) out.push({ el: a, summary: `The link text is only "${text}".` });
+      }
+      return out;
+    },
+  },
+  {
+    id: 'herald-image-alt-filename',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/non-text-content.html',
+    impact: 'serious',
+    certainty: 80,
+    tags: ['wcag111'],
+    help: 'Image alternative text must describe the image, not name its file',
+    description:
+      'The alt text is a file name or a placeholder word, which tells a screen-reader user nothing.',
+    check() {
+      const out = [];
+      const placeholder =
+        /^(image|img|photo|picture|graphic|untitled|spacer|alt|dsc|img_?\d+|dsc_?\d+|image\s*\d+)$/i;
+      for (const img of document.querySelectorAll('img[alt], input[type="image"][alt]')) {
+        const alt = (img.getAttribute('alt') || '').trim();
+        if (!alt) continue;
+        if (/\.(jpe?g|png|gif|svg|webp|bmp|tiff?)$/i.test(alt) || placeholder.test(alt)) {
+          out.push({ el: img, summary: `The alt text is "${alt}".` });
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'herald-label-not-in-name',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/label-in-name.html',
+    impact: 'serious',
+    certainty: 80,
+    tags: ['wcag253'],
+    help: "A control's accessible name must contain its visible text",
+    description:
+      'aria-label replaces the visible text of this control with a name that does not contain it, so speech users cannot activate it by what they see.',
+    check() {
+      const out = [];
+      for (const el of document.querySelectorAll(
+        'a[href][aria-label], button[aria-label], [role="button"][aria-label]',
+      )) {
+        if (!visible(el)) continue;
+        const shown = squash(el.innerText);
+        const name = squash(el.getAttribute('aria-label'));
+        // One or two characters are usually icons or symbols ("×", "›"): not a visible label.
+        if (shown.length < 3 || /^[^a-z0-9]+$/i.test(shown)) continue;
+        if (!name.includes(shown))
+          out.push({ el, summary: `Visible text "${shown}", accessible name "${name}".` });
+      }
+      return out;
+    },
+  },
+  {
+    id: 'herald-placeholder-only-label',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/labels-or-instructions.html',
+    impact: 'serious',
+    certainty: 80,
+    tags: ['wcag332', 'wcag131'],
+    help: 'Form fields need a label that stays visible',
+    description:
+      'This field is labelled only by its placeholder (or title), which disappears as soon as the user types and is often too faint to read.',
+    check() {
+      const out = [];
+      const fields = document.querySelectorAll(
+        'input:not([type]), input[type="text"], input[type="email"], input[type="tel"], input[type="search"], input[type="url"], input[type="password"], input[type="number"], textarea',
+      );
+      for (const el of fields) {
+        if (!visible(el) || labelled(el)) continue;
+        if (el.getAttribute('placeholder') || el.getAttribute('title')) {
+          out.push({
+            el,
+            summary: 'No <label>, aria-label or aria-labelledby; only a placeholder or title.',
+          });
+        }
+      }
+      return out;
+    },
+  },
+  {
+    id: 'herald-click-handler-not-focusable',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/keyboard.html',
+    impact: 'critical',
+    certainty: 80,
+    tags: ['wcag211'],
+    help: 'Elements that act on click must be reachable by keyboard',
+    description:
+      'This element has a click handler but is not focusable and has no interactive role, so keyboard users cannot use it.',
+    check() {
+      const out = [];
+      for (const el of document.querySelectorAll('[onclick]')) {
+        if (!visible(el) || el.closest(FOCUSABLE) || el.querySelector(FOCUSABLE)) continue;
+        if (el.matches(FOCUSABLE) || el.hasAttribute('tabindex')) continue;
+        if (el.tagName === 'LABEL' || el.tagName === 'BODY' || el.tagName === 'HTML') continue;
+        out.push({ el, summary: 'onclick on an element that is neither focusable nor a control.' });
+      }
+      return out;
+    },
+  },
+  {
+    id: 'herald-role-not-focusable',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/keyboard.html',
+    impact: 'critical',
+    certainty: 80,
+    tags: ['wcag211', 'wcag412'],
+    help: 'Custom controls must be focusable',
+    description:
+      'This element has the role of a control but no tabindex and is not natively focusable, so keyboard users cannot reach it.',
+    check() {
+      const out = [];
+      const roles = [
+        'button',
+        'link',
+        'checkbox',
+        'radio',
+        'switch',
+        'tab',
+        'menuitem',
+        'option',
+        'slider',
+        'spinbutton',
+        'combobox',
+      ];
+      const sel = roles.map((r) => `[role="${r}"]`).join(', ');
+      for (const el of document.querySelectorAll(sel)) {
+        if (!visible(el) || el.hasAttribute('tabindex') || el.matches(FOCUSABLE)) continue;
+        if (el.getAttribute('aria-disabled') === 'true' || el.closest('[aria-activedescendant]')) continue;
+        // Options and tabs can be managed by a focused container (listbox, tablist) instead.
+        if (el.closest('[role="listbox"][tabindex], [role="tablist"][tabindex], [role="menu"][tabindex]'))
+          continue;
+        out.push({ el, summary: `role="${el.getAttribute('role')}" without tabindex.` });
+      }
+      return out;
+    },
+  },
+  {
+    id: 'herald-focus-not-visible',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/focus-visible.html',
+    impact: 'serious',
+    certainty: 80,
+    tags: ['wcag247'],
+    help: 'Keyboard focus must be visible',
+    description:
+      'Nothing about this element changes when it receives keyboard focus (its outline is removed and no other style replaces it).',
+    check() {
+      const out = [];
+      const before = document.activeElement;
+      const els = [...document.querySelectorAll(FOCUSABLE)].filter(visible).slice(0, 60);
+      for (const el of els) {
+        const idle = focusStyle(el);
+        el.focus({ preventScroll: true, focusVisible: true });
+        if (document.activeElement !== el) continue;
+        const focused = focusStyle(el);
+        const s = getComputedStyle(el);
+        const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+        if (idle === focused && !outline)
+          out.push({ el, summary: 'Its style is identical with and without focus.' });
+        el.blur();
+      }
+      if (before && before.focus) before.focus({ preventScroll: true });
+      return out;
+    },
+  },
+];
