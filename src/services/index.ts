@@ -14,6 +14,7 @@ import { OpsService } from './ops.ts';
 import { ProjectService } from './projects.ts';
 import { SiteService } from './sites.ts';
 import { TenantService } from './tenants.ts';
+import { TestRunService } from './testruns.ts';
 import { TraceService } from './traces.ts';
 import { UserService } from './users.ts';
 
@@ -31,6 +32,7 @@ export interface Services {
   traces: TraceService;
   builds: BuildService;
   ops: OpsService;
+  testRuns: TestRunService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -46,5 +48,6 @@ export function createServices(deps: ServiceDeps): Services {
     traces: new TraceService(deps),
     builds: new BuildService(deps),
     ops: new OpsService(deps),
+    testRuns: new TestRunService(deps),
   };
 }
