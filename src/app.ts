@@ -79,6 +79,7 @@ export async function startApp(
       batchSize: config.workerBatchSize,
       pollIntervalMs: config.pollIntervalMs,
       leaseMs: config.leaseMs,
+      deliveryTimeoutMs: config.deliveryTimeoutMs,
     });
     await worker.start();
     publisher.attachSink(worker);
