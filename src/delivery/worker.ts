@@ -110,8 +110,14 @@ export class Worker implements LocalSink {
     return Math.max(1, this.maxHeld - Math.floor(this.maxHeld / 4));
   }
 
-  private get held(): number {
+  /** Deliveries held: waiting for a slot or in flight. */
+  get held(): number {
     return this.heldIds.size;
+  }
+
+  /** The breaker state of a hook (or reporter origin), for tests and diagnostics. */
+  circuit(key: string): 'closed' | 'open' | 'probing' {
+    return this.breakers.get(key)?.state ?? 'closed';
   }
 
   get inFlight(): number {
