@@ -90,6 +90,7 @@ export async function startApp(
       intervalMs: config.housekeepingIntervalMs,
       hookDisableAfterMs: config.hookDisableAfterSec * 1000,
       retentionMs: config.retentionDays * 86_400_000,
+      hookChanged: (tenantId, hookId) => worker?.hookChanged(tenantId, hookId),
     });
     housekeeping.start();
   }

@@ -37,7 +37,7 @@ export interface WorkerOptions {
 const FLUSH_AT = 512;
 const FLUSH_DELAY_MS = 50;
 /** A tenant over its share of held work: its extra deliveries wait this long in the database. */
-const OVER_SHARE_DEFER_MS = 1000;
+const OVER_SHARE_DEFER_MS = 5000;
 /** accept() does not know when the publisher loaded its batch: changes this recent are suspect. */
 const ACCEPT_CHANGE_WINDOW_MS = 5000;
 const DEFAULT_BREAKER = { openAfter: 10, baseBackoffMs: 2000, maxBackoffMs: 60_000 };

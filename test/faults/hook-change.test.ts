@@ -66,7 +66,7 @@ async function scenario(change: Change): Promise<void> {
     const answeredAt = Date.now();
 
     const worker = h.app.worker!;
-    if (change === 'url') await newRx.waitFor(500 - oldRx.requests.length, () => true, 60_000);
+    if (change === 'url') await newRx.waitFor(500 - oldRx.requests.length, () => true, 30_000);
     await until(() => worker.held === 0 && worker.inFlight === 0, 'the worker to settle');
     await worker.idle();
     const late = oldRx.requests.filter((r) => r.at > answeredAt).length;
