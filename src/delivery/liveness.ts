@@ -14,9 +14,15 @@ export interface WorkerLiveness {
   unregisterWorker(owner: string): Promise<void>;
 }
 
-/** Postgres: NOTIFY of a hook change made by another process (see the worker's hookChanged). */
+/**
+ * Postgres: NOTIFY of a hook change made by any process (see the worker's hookChanged).
+ * `null` ids mean "any hook may have changed" (the LISTEN connection was re-established, so
+ * notifications may have been missed).
+ */
 export interface HookChangeFeed {
-  subscribeHookChanges(onChange: (tenantId: string, hookId: string) => void): Promise<() => Promise<void>>;
+  subscribeHookChanges(
+    onChange: (tenantId: string | null, hookId: string | null) => void,
+  ): Promise<() => Promise<void>>;
 }
 
 export function livenessOf(store: Store): WorkerLiveness | null {

@@ -63,6 +63,7 @@ export class Worker implements LocalSink {
   private readonly breakerOptions: BreakerOptions;
   /** Hook id → when hookChanged last saw it, to catch a claim that read the old row. */
   private readonly changedAt = new Map<string, number>();
+  private allChangedAt = -Infinity;
   private readonly liveness: WorkerLiveness | null;
   /** Ids of every delivery this worker holds (waiting or in flight), for lease heartbeats. */
   private readonly heldIds = new Set<string>();
@@ -157,6 +158,14 @@ export class Worker implements LocalSink {
     this.release(dropped.map((h) => h.c));
   }
 
+  /** Any hook may have changed (missed notifications): drop and release everything held. */
+  allHooksChanged(): void {
+    this.allChangedAt = Date.now();
+    this.breakers.clear();
+    const dropped = this.scheduler.removeAll();
+    if (dropped.length > 0) this.release(dropped.map((h) => h.c));
+  }
+
   private wakeLoop(): void {
     this.wakePending = true;
     this.wakeUp?.();
@@ -168,7 +177,12 @@ export class Worker implements LocalSink {
     await this.liveness?.registerWorker(this.owner, Date.now());
     this.unsubscribers.push(await this.o.store.subscribeWake(() => this.wake()));
     const feed = hookChangeFeedOf(this.o.store);
-    if (feed) this.unsubscribers.push(await feed.subscribeHookChanges((t, h) => this.hookChanged(t, h)));
+    if (feed)
+      this.unsubscribers.push(
+        await feed.subscribeHookChanges((t, h) =>
+          h === null ? this.allHooksChanged() : this.hookChanged(t ?? '', h),
+        ),
+      );
     this.heartbeat = setInterval(
       () => void this.extendLeases(),
       Math.max(250, Math.floor(this.o.leaseMs / 3)),
@@ -300,7 +314,9 @@ export class Worker implements LocalSink {
       // Already held: its lease lapsed (e.g. a stalled event loop) and this worker re-claimed it.
       if (this.heldIds.has(c.delivery.id)) continue;
       const hookId = c.delivery.hookId;
-      if (hookId !== null && (this.changedAt.get(hookId) ?? -Infinity) >= readAfter) {
+      // A hook changed since these rows were read: they may carry its old URL or credentials.
+      const changed = hookId === null ? -Infinity : (this.changedAt.get(hookId) ?? -Infinity);
+      if (Math.max(changed, this.allChangedAt) >= readAfter) {
         stale.push(c);
         continue;
       }
@@ -347,7 +363,8 @@ export class Worker implements LocalSink {
     this.o.store.extendLeases(this.owner, ids, until).catch((err: unknown) => {
       this.o.log.error({ err, count: ids.length }, 'parking deliveries failed; their leases run out');
     });
-    this.scheduleWakeAt(until);
+    // A little after `until`, so the claim sees the lease as expired.
+    this.scheduleWakeAt(until + 50);
   }
 
   /** Starts as many held deliveries as the scheduler allows. */

@@ -232,6 +232,23 @@ describe('Worker on a real SQLite store', () => {
     assert.equal(rx.paths.filter((p) => p === '/new').length, 8);
   });
 
+  test('allHooksChanged (missed notifications) drops everything held; it is re-claimed as it is now', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    const h = await hook(`${rx.url}/old`);
+    const { worker, publisher } = await start({ hookMaxInFlight: 1 });
+    await publish(publisher, 4);
+    await rx.received(1);
+    await store.updateHook(TENANT, h.id, { url: `${rx.url}/new` }, Date.now());
+    worker.allHooksChanged();
+    assert.equal(worker.held, 1);
+    rx.release();
+    await rx.received(4);
+    await until(() => worker.held === 0, 'all sent');
+    await worker.idle();
+    assert.deepEqual(rx.paths, ['/old', '/new', '/new', '/new']);
+  });
+
   test('hookChanged for a disabled hook: its held work waits in the database', async () => {
     const rx = await GatedReceiver.start();
     cleanups.push(() => rx.close());
