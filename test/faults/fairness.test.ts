@@ -137,9 +137,20 @@ async function scenario(mode: Mode, stopWhileStuck = true): Promise<void> {
     const stopping = Date.now();
     const running = h;
     h = null;
-    await running.stop();
-    const took = Date.now() - stopping;
-    assert.ok(took <= 30_000, `stop took ${took} ms`);
+    const stopped = running.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      stopped.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 30_000))),
+    ]);
+    clearTimeout(timer);
+    // Too slow: end the receivers' part so the stop completes and the test cleans up.
+    if (!inTime) await Promise.all(stuck.map((r) => r.close()));
+    await stopped;
+    assert.ok(
+      inTime,
+      `stop took more than 30 s (${Date.now() - stopping} ms with the receivers closed at 30 s)`,
+    );
   } finally {
     await h?.stop();
     await fast.close();
@@ -157,7 +168,7 @@ describe('fair shares under dead receivers', () => {
   // deadline per attempt (the sender branch of issue 8). Drop `todo` once that is merged.
   test(
     'stop within 30 s while the trickling receivers are still trickling',
-    { todo: 'needs the per-attempt deadline of the sender', timeout: 40_000 },
+    { todo: 'needs the per-attempt deadline of the sender', timeout: 60_000 },
     () => scenario('trickle', true),
   );
 });
