@@ -7,6 +7,7 @@ import { nextRetry } from '../domain/retry.ts';
 import { Breaker, type AttemptKind, type BreakerOptions } from './breaker.ts';
 import { hookChangeFeedOf, livenessOf, type WorkerLiveness } from './liveness.ts';
 import { FairScheduler, type Picked } from './scheduler.ts';
+import { ResultWriter } from './results.ts';
 import type { Sender } from './sender.ts';
 import type { SendOutcome } from './send.ts';
 
@@ -34,8 +35,6 @@ export interface WorkerOptions {
   livenessIntervalMs?: number;
 }
 
-const FLUSH_AT = 512;
-const FLUSH_DELAY_MS = 50;
 /** A tenant over its share of held work: its extra deliveries wait this long in the database. */
 const OVER_SHARE_DEFER_MS = 5000;
 /** accept() does not know when the publisher loaded its batch: changes this recent are suspect. */
@@ -75,9 +74,7 @@ export class Worker implements LocalSink {
    * this is true, so an idle queue costs no queries.
    */
   private mayHaveDue = true;
-  private results: AttemptResult[] = [];
-  private flushing: Promise<void> | null = null;
-  private flushScheduled = false;
+  private readonly writer: ResultWriter;
   private running = false;
   /** stop() gave up on requests in flight and released them: their results are not ours. */
   private abandoned = false;
@@ -100,6 +97,12 @@ export class Worker implements LocalSink {
       keyCap: (key) => Math.min(o.hookMaxInFlight, this.breakers.get(key)?.cap(Date.now()) ?? Infinity),
     });
     this.liveness = livenessOf(o.store);
+    this.writer = new ResultWriter({
+      store: o.store,
+      owner: o.owner,
+      log: o.log,
+      onDrained: () => this.notifyIdle(),
+    });
   }
 
   get maxHeld(): number {
@@ -232,11 +235,12 @@ export class Worker implements LocalSink {
     for (const c of unstarted) this.heldIds.delete(c.delivery.id);
     await within(this.releaseNow(unstarted.map((c) => c.delivery.id)), deadline);
     const finished = await within(
-      this.idle().then(() => this.flush()),
+      this.idle().then(() => this.writer.flush()),
       deadline,
     );
     if (!finished) {
       this.abandoned = true;
+      this.writer.drop();
       const ids = [...this.heldIds];
       this.heldIds.clear();
       this.o.log.warn({ inFlight: ids.length }, 'stop: requests still in flight; releasing their leases');
@@ -252,7 +256,7 @@ export class Worker implements LocalSink {
 
   /** Resolves when nothing is in flight and every result is written. */
   idle(): Promise<void> {
-    if (this.inFlight === 0 && this.results.length === 0 && !this.flushing) return Promise.resolve();
+    if (this.inFlight === 0 && !this.writer.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -383,10 +387,9 @@ export class Worker implements LocalSink {
     this.scheduler.finished(p.tenant, p.key);
     if (this.abandoned) return;
     this.heldIds.delete(c.delivery.id);
-    this.results.push(this.resultOf(c, outcome));
+    this.writer.push(this.resultOf(c, outcome));
     this.onBreaker(p.key, kindOf(outcome), startedAt);
     this.pump();
-    this.scheduleFlush();
     if (this.running && this.mayHaveDue && this.held < this.o.batchSize) this.wakeLoop();
   }
 
@@ -457,49 +460,8 @@ export class Worker implements LocalSink {
     this.nextDueTimer = { at, handle };
   }
 
-  private scheduleFlush(): void {
-    if (this.results.length >= FLUSH_AT) {
-      void this.flush();
-      return;
-    }
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // Results wait up to 50 ms so one transaction records many: a commit costs far
-    // more than a row. Until then the lease covers them, so a crash only repeats them.
-    setTimeout(() => {
-      this.flushScheduled = false;
-      void this.flush();
-    }, FLUSH_DELAY_MS);
-  }
-
-  /** Writes buffered results; one write at a time, each a single transaction. */
-  private async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.results.length === 0 || this.abandoned) {
-      this.notifyIdle();
-      return;
-    }
-    const batch = this.results;
-    this.results = [];
-    this.flushing = this.o.store
-      .recordAttempts(this.owner, batch)
-      .catch((err: unknown) => {
-        // Keep them: the next flush tries again. If the process dies, the leases go to a
-        // successor and the deliveries are sent again (at least once).
-        this.o.log.error({ err, count: batch.length }, 'recording attempts failed; will retry');
-        this.results = batch.concat(this.results);
-        return new Promise<void>((resolve) => setTimeout(resolve, 500));
-      })
-      .finally(() => {
-        this.flushing = null;
-      });
-    await this.flushing;
-    if (this.results.length > 0) return this.flush();
-    this.notifyIdle();
-  }
-
   private notifyIdle(): void {
-    if (this.inFlight !== 0 || this.results.length !== 0 || this.flushing) return;
+    if (this.inFlight !== 0 || this.writer.busy) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
