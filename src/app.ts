@@ -85,6 +85,7 @@ export async function startApp(
       batchSize: config.workerBatchSize,
       pollIntervalMs: config.pollIntervalMs,
       leaseMs: config.leaseMs,
+      deliveryTimeoutMs: config.deliveryTimeoutMs,
     });
     await worker.start();
     publisher.attachSink(worker);
@@ -95,6 +96,7 @@ export async function startApp(
       intervalMs: config.housekeepingIntervalMs,
       hookDisableAfterMs: config.hookDisableAfterSec * 1000,
       retentionMs: config.retentionDays * 86_400_000,
+      hookChanged: (tenantId, hookId) => worker?.hookChanged(tenantId, hookId),
     });
     housekeeping.start();
   }

@@ -9,6 +9,8 @@ export interface HousekeepingOptions {
   intervalMs: number;
   hookDisableAfterMs: number;
   retentionMs: number;
+  /** Tells the engine a hook was disabled, so held work of it stops at once. */
+  hookChanged?: (tenantId: string, hookId: string) => void;
 }
 
 /**
@@ -47,6 +49,7 @@ export class Housekeeping {
       const disabled = await this.o.store.disableFailingHooks(now - this.o.hookDisableAfterMs, reason, now);
       for (const hook of disabled) {
         this.o.log.warn({ hookId: hook.id, tenantId: hook.tenantId, url: hook.url }, 'hook disabled');
+        this.o.hookChanged?.(hook.tenantId, hook.id);
         await this.o.publisher.publish(
           hook.tenantId,
           [

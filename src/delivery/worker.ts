@@ -4,7 +4,12 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AttemptResult, Store } from '../store/store.ts';
 import { nextRetry } from '../domain/retry.ts';
+import { Breaker, type AttemptKind, type BreakerOptions } from './breaker.ts';
+import { hookChangeFeedOf, livenessOf, type WorkerLiveness } from './liveness.ts';
+import { FairScheduler, type Picked } from './scheduler.ts';
+import { ResultWriter } from './results.ts';
 import type { Sender } from './sender.ts';
+import type { SendOutcome } from './send.ts';
 
 export interface WorkerOptions {
   store: Store;
@@ -19,56 +24,108 @@ export interface WorkerOptions {
   batchSize: number;
   pollIntervalMs: number;
   leaseMs: number;
+  /** The sender's per-attempt deadline: bounds stop() and a breaker probe. */
+  deliveryTimeoutMs: number;
+  /** Slots one tenant may occupy; default ¾ of batchSize, so others always find room. */
+  tenantMaxInFlight?: number;
+  /** How long stop() waits for requests in flight; default deliveryTimeoutMs + 2 s. */
+  stopTimeoutMs?: number;
+  breaker?: Partial<Omit<BreakerOptions, 'max'>>;
+  /** Liveness heartbeat period (when the store has worker liveness). */
+  livenessIntervalMs?: number;
 }
 
-const FLUSH_AT = 512;
-const FLUSH_DELAY_MS = 50;
+/** A tenant over its share of held work: its extra deliveries wait this long in the database. */
+const OVER_SHARE_DEFER_MS = 5000;
+/** accept() does not know when the publisher loaded its batch: changes this recent are suspect. */
+const ACCEPT_CHANGE_WINDOW_MS = 5000;
+const DEFAULT_BREAKER = { openAfter: 10, baseBackoffMs: 2000, maxBackoffMs: 60_000 };
+
+interface Held {
+  c: ClaimedDelivery;
+  startedAt: number;
+}
 
 /**
- * The delivery stage: claim → send → record → reschedule. Deliveries arrive either from the
- * in-process publisher (already leased to this worker) or from claimDue. Results are written
- * in batches; a crash before a batch commits leaves the leases to expire, so the work is
- * retried (at least once).
+ * The delivery stage: claim → schedule → send → record → reschedule. Deliveries arrive either
+ * from the in-process publisher (already leased to this worker) or from claimDue. A fair
+ * scheduler (scheduler.ts) picks what goes out; a breaker per hook (breaker.ts) lowers the
+ * concurrency of receivers that do not answer and parks their work in the database. Results
+ * are written in batches; a crash before a batch commits leaves the leases to a successor,
+ * so the work is retried (at least once).
  */
 export class Worker implements LocalSink {
   readonly owner: string;
   private readonly o: WorkerOptions;
-  /** Claimed deliveries waiting for a slot, by hook (or target URL). */
-  private readonly waiting = new Map<string, ClaimedDelivery[]>();
-  private readonly inFlightByKey = new Map<string, number>();
+  private readonly scheduler: FairScheduler<Held>;
+  private readonly breakers = new Map<string, Breaker>();
+  private readonly breakerOptions: BreakerOptions;
+  /** Hook id → when hookChanged last saw it, to catch a claim that read the old row. */
+  private readonly changedAt = new Map<string, number>();
+  private allChangedAt = -Infinity;
+  private readonly liveness: WorkerLiveness | null;
   /** Ids of every delivery this worker holds (waiting or in flight), for lease heartbeats. */
   private readonly heldIds = new Set<string>();
   private heartbeat: NodeJS.Timeout | null = null;
+  private livenessTimer: NodeJS.Timeout | null = null;
   /**
    * Whether the database may hold due work this worker has not claimed: the last claim was
    * full, or something woke us since. Finished work makes room, but only claims again when
    * this is true, so an idle queue costs no queries.
    */
   private mayHaveDue = true;
-  private inFlight = 0;
-  private results: AttemptResult[] = [];
-  private flushing: Promise<void> | null = null;
-  private flushScheduled = false;
+  private readonly writer: ResultWriter;
   private running = false;
+  /** stop() gave up on requests in flight and released them: their results are not ours. */
+  private abandoned = false;
   private loopPromise: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private wakePending = false;
   private timer: NodeJS.Timeout | null = null;
   private nextDueTimer: { at: number; handle: NodeJS.Timeout } | null = null;
-  private unsubscribe: (() => Promise<void>) | null = null;
+  private unsubscribers: Array<() => Promise<void>> = [];
   private idleWaiters: Array<() => void> = [];
 
   constructor(o: WorkerOptions) {
     this.o = o;
     this.owner = o.owner;
+    this.breakerOptions = { ...DEFAULT_BREAKER, ...o.breaker, max: o.hookMaxInFlight };
+    const tenantCap = o.tenantMaxInFlight ?? Math.max(1, o.batchSize - Math.floor(o.batchSize / 4));
+    this.scheduler = new FairScheduler({
+      globalCap: o.batchSize,
+      tenantCap,
+      keyCap: (key) => Math.min(o.hookMaxInFlight, this.breakers.get(key)?.cap(Date.now()) ?? Infinity),
+    });
+    this.liveness = livenessOf(o.store);
+    this.writer = new ResultWriter({
+      store: o.store,
+      owner: o.owner,
+      log: o.log,
+      onDrained: () => this.notifyIdle(),
+    });
   }
 
   get maxHeld(): number {
     return this.o.batchSize * 4;
   }
 
-  private get held(): number {
+  /** One tenant holds at most ¾ of maxHeld, so claims still reach other tenants' due work. */
+  private get tenantMaxHeld(): number {
+    return Math.max(1, this.maxHeld - Math.floor(this.maxHeld / 4));
+  }
+
+  /** Deliveries held: waiting for a slot or in flight. */
+  get held(): number {
     return this.heldIds.size;
+  }
+
+  /** The breaker state of a hook (or reporter origin), for tests and diagnostics. */
+  circuit(key: string): 'closed' | 'open' | 'probing' {
+    return this.breakers.get(key)?.state ?? 'closed';
+  }
+
+  get inFlight(): number {
+    return this.scheduler.inFlight;
   }
 
   hasRoom(n: number): boolean {
@@ -77,7 +134,7 @@ export class Worker implements LocalSink {
 
   accept(claimed: ClaimedDelivery[]): boolean {
     if (!this.running) return false;
-    this.enqueue(claimed);
+    this.enqueue(claimed, Date.now() - ACCEPT_CHANGE_WINDOW_MS);
     return true;
   }
 
@@ -88,10 +145,29 @@ export class Worker implements LocalSink {
   }
 
   /**
-   * A hook's settings changed (disabled, deleted, new URL, credentials or secret).
-   * TODO(issue 8): drop held work of this hook so nothing goes out under the old settings.
+   * A hook's settings changed (disabled, deleted, new URL, credentials or secret), and the
+   * change is committed. Held deliveries of the hook that have not started are dropped and
+   * their leases released: the next claim reads the hook row as it is now (a disabled hook's
+   * work is not claimed, a deleted hook's was failed by deleteHook). Requests in flight finish
+   * and record.
    */
-  hookChanged(_tenantId: string, _hookId: string): void {}
+  hookChanged(_tenantId: string, hookId: string): void {
+    const now = Date.now();
+    this.changedAt.set(hookId, now);
+    for (const [id, at] of this.changedAt) if (at < now - 60_000) this.changedAt.delete(id);
+    this.breakers.delete(hookId);
+    const dropped = this.scheduler.remove(hookId);
+    if (dropped.length === 0) return;
+    this.release(dropped.map((h) => h.c));
+  }
+
+  /** Any hook may have changed (missed notifications): drop and release everything held. */
+  allHooksChanged(): void {
+    this.allChangedAt = Date.now();
+    this.breakers.clear();
+    const dropped = this.scheduler.removeAll();
+    if (dropped.length > 0) this.release(dropped.map((h) => h.c));
+  }
 
   private wakeLoop(): void {
     this.wakePending = true;
@@ -100,12 +176,30 @@ export class Worker implements LocalSink {
 
   async start(): Promise<void> {
     this.running = true;
-    this.unsubscribe = await this.o.store.subscribeWake(() => this.wake());
+    this.abandoned = false;
+    await this.liveness?.registerWorker(this.owner, Date.now());
+    this.unsubscribers.push(await this.o.store.subscribeWake(() => this.wake()));
+    const feed = hookChangeFeedOf(this.o.store);
+    if (feed)
+      this.unsubscribers.push(
+        await feed.subscribeHookChanges((t, h) =>
+          h === null ? this.allHooksChanged() : this.hookChanged(t ?? '', h),
+        ),
+      );
     this.heartbeat = setInterval(
       () => void this.extendLeases(),
       Math.max(250, Math.floor(this.o.leaseMs / 3)),
     );
     this.heartbeat.unref();
+    if (this.liveness) {
+      const liveness = this.liveness;
+      this.livenessTimer = setInterval(() => {
+        liveness.heartbeatWorker(this.owner, Date.now()).catch((err: unknown) => {
+          this.o.log.error({ err }, 'worker heartbeat failed; will retry');
+        });
+      }, this.o.livenessIntervalMs ?? 5000);
+      this.livenessTimer.unref();
+    }
     this.loopPromise = this.loop();
   }
 
@@ -121,32 +215,48 @@ export class Worker implements LocalSink {
 
   /**
    * Graceful stop: claims nothing more, gives back what has not started, lets in-flight
-   * requests finish (bounded by the delivery timeout) and records their results.
+   * requests finish and records their results, but waits at most stopTimeoutMs: then it
+   * releases the leases of what is still in flight (it will be sent again) and returns.
    */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    const deadline = Date.now() + (this.o.stopTimeoutMs ?? this.o.deliveryTimeoutMs + 2000);
     this.wake();
     if (this.timer) clearTimeout(this.timer);
     if (this.nextDueTimer) clearTimeout(this.nextDueTimer.handle);
     if (this.heartbeat) clearInterval(this.heartbeat);
-    await this.unsubscribe?.();
-    await this.loopPromise;
-    const unstarted = [...this.waiting.values()].flat();
-    this.waiting.clear();
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
+    const unsubscribers = this.unsubscribers;
+    this.unsubscribers = [];
+    await within(Promise.all(unsubscribers.map((u) => u())), deadline);
+    await within(this.loopPromise, deadline);
+    const unstarted = this.scheduler.removeAll().map((h) => h.c);
     for (const c of unstarted) this.heldIds.delete(c.delivery.id);
-    if (unstarted.length > 0)
-      await this.o.store.releaseLeases(
-        this.owner,
-        unstarted.map((c) => c.delivery.id),
-      );
-    await this.idle();
-    await this.flush();
+    await within(this.releaseNow(unstarted.map((c) => c.delivery.id)), deadline);
+    const finished = await within(
+      this.idle().then(() => this.writer.flush()),
+      deadline,
+    );
+    if (!finished) {
+      this.abandoned = true;
+      this.writer.drop();
+      const ids = [...this.heldIds];
+      this.heldIds.clear();
+      this.o.log.warn({ inFlight: ids.length }, 'stop: requests still in flight; releasing their leases');
+      await within(this.releaseNow(ids), Date.now() + 2000);
+    }
+    await within(
+      (this.liveness?.unregisterWorker(this.owner) ?? Promise.resolve()).catch((err: unknown) => {
+        this.o.log.error({ err }, 'unregistering the worker failed');
+      }),
+      Date.now() + 2000,
+    );
   }
 
   /** Resolves when nothing is in flight and every result is written. */
   idle(): Promise<void> {
-    if (this.inFlight === 0 && this.results.length === 0 && !this.flushing) return Promise.resolve();
+    if (this.inFlight === 0 && !this.writer.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -154,23 +264,26 @@ export class Worker implements LocalSink {
     while (this.running) {
       this.wakePending = false;
       const room = this.maxHeld - this.held;
-      let claimed = 0;
+      const limit = Math.min(room, this.o.batchSize);
+      let full = false;
       if (room > 0) {
         try {
+          const claimStartedAt = Date.now();
           const batch = await this.o.store.claimDue({
-            now: Date.now(),
-            limit: Math.min(room, this.o.batchSize),
+            now: claimStartedAt,
+            limit,
             leaseMs: this.o.leaseMs,
             owner: this.owner,
           });
-          claimed = batch.length;
-          this.mayHaveDue = claimed === Math.min(room, this.o.batchSize);
-          if (claimed > 0) this.enqueue(batch);
+          full = batch.length === limit;
+          this.mayHaveDue = full;
+          if (batch.length > 0) this.enqueue(batch, claimStartedAt);
         } catch (err) {
           this.o.log.error({ err }, 'claiming deliveries failed; will retry');
         }
       }
-      if (claimed > 0 && claimed === Math.min(room, this.o.batchSize) && this.held < this.maxHeld) continue;
+      // A full claim may have parked part of itself (a tenant over its share): claim on.
+      if (full && this.held < this.maxHeld) continue;
       if (!this.running || this.wakePending) continue;
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
@@ -182,41 +295,106 @@ export class Worker implements LocalSink {
   }
 
   private keyOf(c: ClaimedDelivery): string {
-    return c.delivery.hookId ?? c.delivery.target?.url ?? c.delivery.id;
+    if (c.delivery.hookId) return c.delivery.hookId;
+    const url = c.delivery.target?.url;
+    return (url && URL.parse(url)?.origin) ?? url ?? c.delivery.id;
   }
 
-  private enqueue(batch: ClaimedDelivery[]): void {
+  /**
+   * Takes claimed deliveries in. `readAfter`: when the rows were read at the latest; a hook
+   * changed since may have been read with its old settings, so its deliveries go back.
+   */
+  private enqueue(batch: ClaimedDelivery[], readAfter: number): void {
+    const now = Date.now();
+    const stale: ClaimedDelivery[] = [];
+    const parked = new Map<number, ClaimedDelivery[]>();
+    const park = (c: ClaimedDelivery, until: number): void => {
+      const list = parked.get(until);
+      if (list) list.push(c);
+      else parked.set(until, [c]);
+    };
+    const probeWindow = this.o.deliveryTimeoutMs + 1000;
     for (const c of batch) {
       // Already held: its lease lapsed (e.g. a stalled event loop) and this worker re-claimed it.
       if (this.heldIds.has(c.delivery.id)) continue;
-      this.heldIds.add(c.delivery.id);
+      const hookId = c.delivery.hookId;
+      // A hook changed since these rows were read: they may carry its old URL or credentials.
+      const changed = hookId === null ? -Infinity : (this.changedAt.get(hookId) ?? -Infinity);
+      if (Math.max(changed, this.allChangedAt) >= readAfter) {
+        stale.push(c);
+        continue;
+      }
       const key = this.keyOf(c);
-      const list = this.waiting.get(key);
-      if (list) list.push(c);
-      else this.waiting.set(key, [c]);
+      const until = this.breakers.get(key)?.parkUntil(now, probeWindow);
+      if (until != null) park(c, until);
+      else if (this.scheduler.heldBy(c.delivery.tenantId) >= this.tenantMaxHeld)
+        park(c, now + OVER_SHARE_DEFER_MS);
+      else {
+        this.heldIds.add(c.delivery.id);
+        this.scheduler.add(c.delivery.tenantId, key, { c, startedAt: 0 });
+      }
     }
+    if (stale.length > 0) this.release(stale);
+    for (const [until, list] of parked) this.park(list, until);
     this.pump();
   }
 
-  /** Starts as many waiting deliveries as the global and per-hook caps allow. */
-  private pump(): void {
-    for (const [key, list] of this.waiting) {
-      if (this.inFlight >= this.o.batchSize) return;
-      let n = this.inFlightByKey.get(key) ?? 0;
-      while (list.length > 0 && n < this.o.hookMaxInFlight && this.inFlight < this.o.batchSize) {
-        const c = list.shift()!;
-        n++;
-        this.inFlight++;
-        void this.deliver(key, c);
-      }
-      this.inFlightByKey.set(key, n);
-      if (list.length === 0) this.waiting.delete(key);
+  /** Gives leases back so the deliveries are claimed again at once (with current hook settings). */
+  private release(items: ClaimedDelivery[]): void {
+    for (const c of items) this.heldIds.delete(c.delivery.id);
+    void this.releaseNow(items.map((c) => c.delivery.id)).then(() => this.wake());
+  }
+
+  private async releaseNow(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await this.o.store.releaseLeases(this.owner, ids);
+    } catch (err) {
+      // The leases then lapse by themselves (or when this worker's heartbeat stops).
+      this.o.log.error({ err, count: ids.length }, 'releasing leases failed');
     }
   }
 
-  private async deliver(key: string, c: ClaimedDelivery): Promise<void> {
-    const { attempt, ok, retryAfterMs } = await this.o.sender.send(c);
-    const now = Date.now();
+  /**
+   * Lets deliveries wait in the database until `until`, without an attempt: their lease is
+   * moved to `until` and the worker forgets them, so no one claims them before then.
+   * (A store method that sets nextAttemptAt and clears the lease would say the same more
+   * plainly; this is the one place to switch to it.)
+   */
+  private park(items: ClaimedDelivery[], until: number): void {
+    for (const c of items) this.heldIds.delete(c.delivery.id);
+    const ids = items.map((c) => c.delivery.id);
+    this.o.store.extendLeases(this.owner, ids, until).catch((err: unknown) => {
+      this.o.log.error({ err, count: ids.length }, 'parking deliveries failed; their leases run out');
+    });
+    // A little after `until`, so the claim sees the lease as expired.
+    this.scheduleWakeAt(until + 50);
+  }
+
+  /** Starts as many held deliveries as the scheduler allows. */
+  private pump(): void {
+    if (!this.running) return;
+    for (let p = this.scheduler.next(); p; p = this.scheduler.next()) {
+      p.item.startedAt = Date.now();
+      this.breakers.get(p.key)?.started(p.item.startedAt);
+      void this.deliver(p);
+    }
+  }
+
+  private async deliver(p: Picked<Held>): Promise<void> {
+    const { c, startedAt } = p.item;
+    const outcome = await this.o.sender.send(c);
+    this.scheduler.finished(p.tenant, p.key);
+    if (this.abandoned) return;
+    this.heldIds.delete(c.delivery.id);
+    this.writer.push(this.resultOf(c, outcome));
+    this.onBreaker(p.key, kindOf(outcome), startedAt);
+    this.pump();
+    if (this.running && this.mayHaveDue && this.held < this.o.batchSize) this.wakeLoop();
+  }
+
+  private resultOf(c: ClaimedDelivery, { attempt, ok, retryAfterMs }: SendOutcome): AttemptResult {
+    const hookId = c.delivery.hookId;
     let result: AttemptResult;
     if (ok) {
       result = {
@@ -224,7 +402,7 @@ export class Worker implements LocalSink {
         outcome: 'delivered',
         nextAttemptAt: null,
         schedulePos: c.delivery.schedulePos,
-        hookId: c.delivery.hookId,
+        hookId,
       };
     } else {
       const next = nextRetry({
@@ -232,7 +410,7 @@ export class Worker implements LocalSink {
         schedulePos: c.delivery.schedulePos,
         retryAfterMs,
         retryAfterMaxMs: this.o.retryAfterMaxMs,
-        now,
+        now: Date.now(),
       });
       result = next
         ? {
@@ -240,28 +418,30 @@ export class Worker implements LocalSink {
             outcome: 'retry',
             nextAttemptAt: next.nextAttemptAt,
             schedulePos: next.schedulePos,
-            hookId: c.delivery.hookId,
+            hookId,
           }
-        : {
-            attempt,
-            outcome: 'failed',
-            nextAttemptAt: null,
-            schedulePos: c.delivery.schedulePos,
-            hookId: c.delivery.hookId,
-          };
+        : { attempt, outcome: 'failed', nextAttemptAt: null, schedulePos: c.delivery.schedulePos, hookId };
       if (next) this.scheduleWakeAt(next.nextAttemptAt);
     }
     this.o.metrics.deliveries.inc({ outcome: result.outcome });
     this.o.metrics.attemptSeconds.observe({ outcome: result.outcome }, attempt.durationMs / 1000);
-    this.results.push(result);
-    this.inFlight--;
-    this.heldIds.delete(c.delivery.id);
-    const n = (this.inFlightByKey.get(key) ?? 1) - 1;
-    if (n === 0) this.inFlightByKey.delete(key);
-    else this.inFlightByKey.set(key, n);
-    this.pump();
-    this.scheduleFlush();
-    if (this.running && this.mayHaveDue && this.held < this.o.batchSize) this.wakeLoop();
+    return result;
+  }
+
+  private onBreaker(key: string, kind: AttemptKind, startedAt: number): void {
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      if (kind === 'answered') return;
+      breaker = new Breaker(this.breakerOptions);
+      this.breakers.set(key, breaker);
+    }
+    const now = Date.now();
+    if (breaker.finished(kind, startedAt, now)) {
+      this.o.log.warn({ key, until: breaker.openUntil }, 'circuit open: receiver does not answer');
+      const held = this.scheduler.remove(key).map((h) => h.c);
+      if (held.length > 0) this.park(held, breaker.openUntil);
+      else this.scheduleWakeAt(breaker.openUntil);
+    } else if (breaker.pristine) this.breakers.delete(key);
   }
 
   /** A retry due sooner than the next poll wakes the loop on time. */
@@ -280,51 +460,40 @@ export class Worker implements LocalSink {
     this.nextDueTimer = { at, handle };
   }
 
-  private scheduleFlush(): void {
-    if (this.results.length >= FLUSH_AT) {
-      void this.flush();
-      return;
-    }
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // Results wait up to 50 ms so one transaction records many: a commit costs far
-    // more than a row. Until then the lease covers them, so a crash only repeats them.
-    setTimeout(() => {
-      this.flushScheduled = false;
-      void this.flush();
-    }, FLUSH_DELAY_MS);
-  }
-
-  /** Writes buffered results; one write at a time, each a single transaction. */
-  private async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.results.length === 0) {
-      this.notifyIdle();
-      return;
-    }
-    const batch = this.results;
-    this.results = [];
-    this.flushing = this.o.store
-      .recordAttempts(this.owner, batch)
-      .catch((err: unknown) => {
-        // Keep them: the next flush tries again. If the process dies, the leases expire and
-        // the deliveries are sent again (at least once).
-        this.o.log.error({ err, count: batch.length }, 'recording attempts failed; will retry');
-        this.results = batch.concat(this.results);
-        return new Promise<void>((resolve) => setTimeout(resolve, 500));
-      })
-      .finally(() => {
-        this.flushing = null;
-      });
-    await this.flushing;
-    if (this.results.length > 0) return this.flush();
-    this.notifyIdle();
-  }
-
   private notifyIdle(): void {
-    if (this.inFlight !== 0 || this.results.length !== 0 || this.flushing) return;
+    if (this.inFlight !== 0 || this.writer.busy) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
+  }
+}
+
+/**
+ * Timeouts and refused or reset connections: the receiver is not there. Any HTTP status
+ * means it is; so does a request Herald could not build (the receiver was never asked).
+ */
+export function kindOf(outcome: SendOutcome): AttemptKind {
+  const { responseStatus, error } = outcome.attempt;
+  if (responseStatus !== null || error === null) return 'answered';
+  return error.startsWith('cannot build the request') ? 'answered' : 'unreachable';
+}
+
+/** Waits for `p` until `deadline`; true when it settled in time. */
+async function within(p: Promise<unknown> | null, deadline: number): Promise<boolean> {
+  if (!p) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

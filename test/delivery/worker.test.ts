@@ -1,0 +1,311 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { newId } from '../../src/domain/ids.ts';
+import type { Hook } from '../../src/domain/types.ts';
+import { InlineSender } from '../../src/delivery/sender.ts';
+import { generateSecret } from '../../src/delivery/signature.ts';
+import { Worker, type WorkerOptions } from '../../src/delivery/worker.ts';
+import { Publisher } from '../../src/ingest/publish.ts';
+import { createLogger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { createTempSqliteDir, type TempSqliteDir } from '../helpers/sqlite.ts';
+
+/** A loopback receiver that holds every answer until `release()`, and counts concurrency. */
+class GatedReceiver {
+  readonly paths: string[] = [];
+  maxConcurrent = 0;
+  private open = 0;
+  private held: ServerResponse[] = [];
+  private gated = true;
+  private waiters: Array<{ n: number; resolve: () => void }> = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      this.paths.push(req.url ?? '');
+      this.open++;
+      this.maxConcurrent = Math.max(this.maxConcurrent, this.open);
+      res.on('close', () => this.open--);
+      if (this.gated) this.held.push(res);
+      else res.writeHead(204).end();
+      this.waiters = this.waiters.filter((w) => (this.paths.length >= w.n ? (w.resolve(), false) : true));
+    });
+  });
+  url = '';
+
+  static async start(): Promise<GatedReceiver> {
+    const r = new GatedReceiver();
+    r.server.on('connection', (s) => {
+      r.sockets.add(s);
+      s.on('close', () => r.sockets.delete(s));
+    });
+    r.server.listen(0, '127.0.0.1');
+    await once(r.server, 'listening');
+    r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}`;
+    return r;
+  }
+
+  received(n: number): Promise<void> {
+    if (this.paths.length >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+
+  release(): void {
+    this.gated = false;
+    for (const res of this.held) res.writeHead(204).end();
+    this.held = [];
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.server.close();
+    await once(this.server, 'close').catch(() => undefined);
+  }
+}
+
+const TENANT = 'ten_worker';
+const log = createLogger(process.env.HERALD_TEST_LOG ?? 'silent');
+
+async function until(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('Worker on a real SQLite store', () => {
+  let dir: TempSqliteDir;
+  let store: Store;
+  let claims = 0;
+  const cleanups: Array<() => Promise<void> | void> = [];
+
+  beforeEach(async () => {
+    dir = createTempSqliteDir();
+    const real = await openStore({ dataDir: dir.dir, sqliteSynchronous: 'NORMAL' });
+    await real.migrate();
+    claims = 0;
+    // Counts claim round trips; everything else goes straight to the real store.
+    store = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'claimDue') claims++;
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    await store.createTenant({ id: TENANT as never, name: 'worker', createdAt: Date.now() });
+  });
+
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+    await store.close();
+    dir.cleanup();
+  });
+
+  async function hook(url: string): Promise<Hook> {
+    const now = Date.now();
+    const h: Hook = {
+      id: newId('hook'),
+      tenantId: TENANT,
+      name: 'h',
+      url,
+      objects: ['site'],
+      events: null,
+      enabled: true,
+      username: null,
+      password: null,
+      secret: generateSecret(),
+      oldSecrets: [],
+      failingSince: null,
+      lastSuccessAt: null,
+      disabledReason: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await store.createHook(h);
+    return h;
+  }
+
+  async function start(o: Partial<WorkerOptions> = {}): Promise<{ worker: Worker; publisher: Publisher }> {
+    const timeoutMs = o.deliveryTimeoutMs ?? 10_000;
+    const sender = new InlineSender({
+      allowlist: '127.0.0.0/8',
+      connectionsPerOrigin: 64,
+      connectTimeoutMs: 1000,
+      timeoutMs,
+    });
+    const metrics = createMetrics(store);
+    const worker = new Worker({
+      store,
+      sender,
+      log,
+      metrics,
+      owner: `test:${newId('delivery').slice(4, 14)}`,
+      retrySchedule: [0, 0, 0, 0, 0, 0],
+      retryAfterMaxMs: 60_000,
+      hookMaxInFlight: 64,
+      batchSize: 16,
+      pollIntervalMs: 60_000,
+      leaseMs: 60_000,
+      deliveryTimeoutMs: timeoutMs,
+      ...o,
+    });
+    const publisher = new Publisher({ store, log, metrics, leaseMs: 60_000 });
+    await worker.start();
+    publisher.attachSink(worker);
+    cleanups.push(async () => {
+      publisher.attachSink(null);
+      await worker.stop();
+      await sender.close();
+    });
+    return { worker, publisher };
+  }
+
+  const publish = (p: Publisher, n: number) =>
+    p.publish(
+      TENANT,
+      Array.from({ length: n }, (_, i) => ({
+        event: 'site.created',
+        data: { object: 'site', name: `s${i}`, siteKey: 'k', projectID: 'p', siteUrl: 'http://example.com' },
+      })),
+    );
+
+  test('the per-hook cap bounds requests in flight to one hook', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    await hook(`${rx.url}/a`);
+    const { worker, publisher } = await start({ hookMaxInFlight: 3, batchSize: 16 });
+    await publish(publisher, 10);
+    await rx.received(3);
+    assert.equal(worker.inFlight, 3);
+    assert.equal(worker.held, 10);
+    rx.release();
+    await rx.received(10);
+    await until(() => worker.held === 0, 'all sent');
+    await worker.idle();
+    assert.equal(rx.maxConcurrent, 3);
+  });
+
+  test('the in-process handover sends without a claim round trip', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    rx.release();
+    await hook(`${rx.url}/a`);
+    const { worker, publisher } = await start();
+    await until(() => claims === 1, 'the first claim');
+    // Let the first claim finish, so a claim the loop makes is visible as a second one.
+    await until(async () => (await store.queueStats(Date.now())).pending === 0, 'empty queue');
+    const results = await publish(publisher, 5);
+    await rx.received(5);
+    await until(() => worker.held === 0, 'all sent');
+    await worker.idle();
+    assert.equal(claims, 1, 'no claim for work handed over in process');
+    for (const r of results) {
+      const d = await store.getDelivery(TENANT, r.deliveries[0]!.id);
+      assert.equal(d?.status, 'delivered');
+    }
+  });
+
+  test('hookChanged drops held work of the hook; it is re-claimed with the new URL', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    const h = await hook(`${rx.url}/old`);
+    const { worker, publisher } = await start({ hookMaxInFlight: 2 });
+    await publish(publisher, 10);
+    await rx.received(2);
+    await store.updateHook(TENANT, h.id, { url: `${rx.url}/new` }, Date.now());
+    worker.hookChanged(TENANT, h.id);
+    assert.equal(worker.held, 2, 'only the two in flight are still held');
+    rx.release();
+    await rx.received(10);
+    await until(() => worker.held === 0, 'all sent');
+    await worker.idle();
+    assert.equal(rx.paths.filter((p) => p === '/old').length, 2);
+    assert.equal(rx.paths.filter((p) => p === '/new').length, 8);
+  });
+
+  test('allHooksChanged (missed notifications) drops everything held; it is re-claimed as it is now', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    const h = await hook(`${rx.url}/old`);
+    const { worker, publisher } = await start({ hookMaxInFlight: 1 });
+    await publish(publisher, 4);
+    await rx.received(1);
+    await store.updateHook(TENANT, h.id, { url: `${rx.url}/new` }, Date.now());
+    worker.allHooksChanged();
+    assert.equal(worker.held, 1);
+    rx.release();
+    await rx.received(4);
+    await until(() => worker.held === 0, 'all sent');
+    await worker.idle();
+    assert.deepEqual(rx.paths, ['/old', '/new', '/new', '/new']);
+  });
+
+  test('hookChanged for a disabled hook: its held work waits in the database', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    const h = await hook(`${rx.url}/old`);
+    const { worker, publisher } = await start({ hookMaxInFlight: 1 });
+    await publish(publisher, 5);
+    await rx.received(1);
+    await store.updateHook(TENANT, h.id, { enabled: false }, Date.now());
+    const before = claims;
+    worker.hookChanged(TENANT, h.id);
+    rx.release();
+    await until(() => worker.held === 0, 'in-flight one done');
+    await worker.idle();
+    await until(() => claims > before, 'a claim after the change');
+    await until(
+      async () => (await store.listDeliveries(TENANT, { status: 'pending', limit: 10 })).length === 4,
+      'four wait',
+    );
+    assert.equal(rx.paths.length, 1);
+  });
+
+  test('an open breaker parks the hook’s deliveries without burning attempts', async () => {
+    // A port nothing listens on: every connection is refused at once.
+    const dead = await GatedReceiver.start();
+    const url = dead.url;
+    await dead.close();
+    const h = await hook(`${url}/x`);
+    const { worker, publisher } = await start({
+      hookMaxInFlight: 1,
+      breaker: { openAfter: 3, baseBackoffMs: 60_000 },
+    });
+    await publish(publisher, 10);
+    await until(() => worker.circuit(h.id) === 'open', 'the breaker opens');
+    await until(() => worker.held === 0 && worker.inFlight === 0, 'held work parked');
+    await worker.idle();
+    const pending = await store.listDeliveries(TENANT, { status: 'pending', limit: 20 });
+    assert.equal(pending.length, 10, 'nothing failed for good');
+    assert.equal(
+      pending.reduce((n, d) => n + d.attempts, 0),
+      3,
+      'only the three attempts that opened the breaker',
+    );
+  });
+
+  test('stop() is bounded when a receiver never answers, and gives the leases back', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    await hook(`${rx.url}/hang`);
+    const { worker, publisher } = await start({ deliveryTimeoutMs: 60_000, stopTimeoutMs: 300 });
+    const [r] = await publish(publisher, 1);
+    await rx.received(1);
+    const started = Date.now();
+    await worker.stop();
+    assert.ok(Date.now() - started < 3000, `stop took ${Date.now() - started} ms`);
+    const d = await store.getDelivery(TENANT, r!.deliveries[0]!.id);
+    assert.equal(d?.status, 'pending');
+    assert.equal(d?.leaseOwner, null);
+    await rx.close();
+  });
+});
