@@ -33,12 +33,15 @@ export async function unregisterWorker(sql: Sql, owner: string): Promise<void> {
 
 /**
  * The condition under which a lease on a row aliased `t` may be taken at `$now`, with `$stale`
- * = now - deadAfterMs: no lease; or a lease that ran out, unless its owner is alive; or any
- * lease whose owner's heartbeat went stale.
+ * = now - deadAfterMs: no lease; or a lease that ran out, unless its owner is alive (and is
+ * not `self`, the claimer: a worker takes back its own leases once they run out, which is how
+ * work it parked in the database comes back to it); or any lease whose owner's heartbeat went
+ * stale.
  */
-export function takeable(t: string, now: string, stale: string): string {
+export function takeable(t: string, now: string, stale: string, self?: string): string {
+  const own = self === undefined ? '' : `${t}.lease_owner = ${self} OR `;
   return `(${t}.lease_until IS NULL
     OR (${t}.lease_until <= ${now}
-        AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.owner = ${t}.lease_owner AND w.heartbeat_at > ${stale}))
+        AND (${own}NOT EXISTS (SELECT 1 FROM workers w WHERE w.owner = ${t}.lease_owner AND w.heartbeat_at > ${stale})))
     OR EXISTS (SELECT 1 FROM workers w WHERE w.owner = ${t}.lease_owner AND w.heartbeat_at <= ${stale}))`;
 }

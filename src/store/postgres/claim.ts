@@ -16,7 +16,7 @@ const SENDABLE = `d.status = 'pending' AND (d.hook_id IS NULL OR h.enabled)`;
  */
 const CLAIM = `WITH due AS (
     SELECT d.id FROM deliveries d LEFT JOIN hooks h ON h.id = d.hook_id
-     WHERE ${SENDABLE} AND d.next_attempt_at <= $1 AND ${takeable('d', '$1', '$5')}
+     WHERE ${SENDABLE} AND d.next_attempt_at <= $1 AND ${takeable('d', '$1', '$5', '$3')}
      ORDER BY d.next_attempt_at, d.id
      LIMIT $2
      FOR UPDATE OF d SKIP LOCKED

@@ -12,7 +12,7 @@ const CLAIMED_SELECT = `SELECT d.*, e.payload AS e_payload, e.type AS e_type, ${
 // A delivery whose hook was deleted has hook_id set but no hook row: h.enabled is NULL.
 const SELECT_DUE = `${CLAIMED_SELECT}
   WHERE d.status = 'pending' AND (d.hook_id IS NULL OR h.enabled = 1)
-    AND d.next_attempt_at <= ?1 AND ${takeable('d', '?1', '?3')}
+    AND d.next_attempt_at <= ?1 AND ${takeable('d', '?1', '?3', '?4')}
   ORDER BY d.next_attempt_at, d.id
   LIMIT ?2`;
 
@@ -30,7 +30,7 @@ export function claimDue(
 ): ClaimedDelivery[] {
   if (opts.limit <= 0) return [];
   return db.tx(() => {
-    const rows = db.all(SELECT_DUE, opts.now, opts.limit, opts.now - deadAfterMs);
+    const rows = db.all(SELECT_DUE, opts.now, opts.limit, opts.now - deadAfterMs, opts.owner);
     if (rows.length === 0) return [];
     const leaseUntil = opts.now + opts.leaseMs;
     db.run(LEASE, opts.owner, leaseUntil, JSON.stringify(rows.map((r) => r['id'])));

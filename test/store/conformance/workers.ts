@@ -49,6 +49,22 @@ export function workerTests(target: ConformanceTarget): void {
       );
     });
 
+    storeTest(target, 'a living owner takes back its own leases once they ran out', async ({ store }) => {
+      // How work a worker parked in the database (extendLeases to a later time) comes back to it.
+      const { tenant, hook } = await seedTenant(store);
+      const { deliveries } = await insertOne(store, makeEvent(tenant.id), (e) => [makeDelivery(e, hook)]);
+      await store.registerWorker('parker', T0);
+      await store.claimDue({ now: T0, limit: 5, leaseMs: 1000, owner: 'parker' });
+      await store.heartbeatWorker('parker', T0 + 2000);
+      assert.deepEqual(await store.claimDue({ now: T0 + 500, limit: 5, leaseMs: 1000, owner: 'parker' }), []);
+      assert.deepEqual(await store.claimDue({ now: T0 + 2000, limit: 5, leaseMs: 1000, owner: 'other' }), []);
+      const back = await store.claimDue({ now: T0 + 2000, limit: 5, leaseMs: 1000, owner: 'parker' });
+      assert.deepEqual(
+        back.map((c) => c.delivery.id),
+        ids(deliveries),
+      );
+    });
+
     storeTest(target, 'a fresh heartbeat keeps a lease; a stale one gives it up', async ({ store }) => {
       const { tenant, hook } = await seedTenant(store);
       await insertOne(store, makeEvent(tenant.id), (e) => [makeDelivery(e, hook)]);

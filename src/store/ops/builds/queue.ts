@@ -19,9 +19,9 @@ export function claimRuns(
   return sql.tx(async (tx) => {
     const due = await tx.query(
       `SELECT r.id FROM build_runs r
-        WHERE r.${OPEN} AND (r.status = 'queued' OR ${takeable('r', '$1', '$3')})
+        WHERE r.${OPEN} AND (r.status = 'queued' OR ${takeable('r', '$1', '$3', '$4')})
         ORDER BY r.id LIMIT $2${tx.forUpdate('SKIP LOCKED')}`,
-      [opts.now, opts.limit, opts.now - deadAfterMs],
+      [opts.now, opts.limit, opts.now - deadAfterMs, opts.owner],
       'herald_claimable_runs',
     );
     if (due.length === 0) return [];
