@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth } from '../http/request.ts';
 import { type AppContext } from '../context.ts';
 import { DeliveryDetail, DeliveryView, IdParams } from './schemas.ts';
-import { attemptView, deliveryView } from './views.ts';
+import { attemptView, deliveryView } from '../http/views.ts';
 
 export async function deliveryRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();

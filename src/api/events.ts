@@ -13,7 +13,7 @@ import {
   PublishBatchBody,
   PublishBody,
 } from './schemas.ts';
-import { deliveryView, eventView } from './views.ts';
+import { deliveryView, eventView } from '../http/views.ts';
 
 const answer = (r: PublishResult) => ({ eventID: r.eventID, event: r.event, deliveries: r.deliveries });
 

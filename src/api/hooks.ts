@@ -16,7 +16,7 @@ import {
   PublishAnswer,
   RecoverBody,
 } from './schemas.ts';
-import { deliveryView } from './views.ts';
+import { deliveryView } from '../http/views.ts';
 
 export function hookView(h: Hook) {
   return {

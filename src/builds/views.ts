@@ -3,7 +3,6 @@
  * seed's objects (`"object": "project"`, `"object": "site"`), in the seed's key order.
  */
 import type { Build, BuildRun, Project, Site, Trace } from '../domain/builds.ts';
-import type { Delivery } from '../domain/types.ts';
 import { buildSummary, errorMessage, type ReportLinks } from './report.ts';
 
 const seedProject = (p: Project) => ({
@@ -102,27 +101,5 @@ export function buildView(b: Build, runs: BuildRun[] | null, links: ReportLinks)
             screenshotUrl: r.screenshotToken === null ? null : links.screenshot(r.screenshotToken),
           })),
         }),
-  };
-}
-
-/**
- * A reporter's delivery, as `GET /api/build/:id/deliveries` shows it: the same fields as the
- * JSON API's deliveries (src/api/views.ts, which src/builds may not import). The target's
- * credentials are never shown.
- */
-export function reporterDeliveryView(d: Delivery) {
-  return {
-    id: d.id,
-    eventId: d.eventRowId,
-    hookId: d.hookId,
-    url: d.target?.url ?? null,
-    status: d.status,
-    attempts: d.attempts,
-    nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,
-    lastStatus: d.lastStatus,
-    lastError: d.lastError,
-    createdAt: d.createdAt,
-    updatedAt: d.updatedAt,
-    deliveredAt: d.deliveredAt,
   };
 }

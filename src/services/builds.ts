@@ -13,6 +13,7 @@ import { parseBuildRequest, type ExecuteBody } from '../builds/request.ts';
 import { changeKeyOf } from '../builds/rules.ts';
 import { planBuild, type BuildPlan } from '../builds/start.ts';
 import type { PageOpts } from '../store/builds.ts';
+import { withEvents, type DeliveryEntry } from './deliveries.ts';
 import type { ServiceDeps } from './deps.ts';
 import { ProjectService } from './projects.ts';
 import { TraceService } from './traces.ts';
@@ -146,8 +147,9 @@ export class BuildService {
   }
 
   /** The webhook reporters' deliveries of the build, oldest first. */
-  async reporterDeliveries(tenantId: string, id: string): Promise<Delivery[]> {
-    return this.#deliveriesOf(await this.get(tenantId, id));
+  /** The build's reporter deliveries, oldest first, each with its event (as the JSON API shows them). */
+  async reporterDeliveries(tenantId: string, id: string): Promise<DeliveryEntry[]> {
+    return withEvents(this.deps.store, tenantId, await this.#deliveriesOf(await this.get(tenantId, id)));
   }
 
   async #deliveriesOf(build: Build): Promise<Delivery[]> {

@@ -1,57 +1,24 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Receiver } from '../helpers/receiver.ts';
 import { createTempSqliteDir } from '../helpers/sqlite.ts';
 import { createTestDatabase, requirePostgres } from '../helpers/pg.ts';
+import { freePort, spawnHerald, stopProcess } from '../helpers/herald-process.ts';
 
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const EVENTS = 3000;
 const BATCH = 100;
 const WORKER_BATCH = 64;
 const IN_FLIGHT = 8;
-
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-function startServer(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('Listening on')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`herald exited early (${code}): ${out}`)));
-  });
-  return { child, ready };
-}
-
-async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill(signal);
-  await exited;
-}
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`crash safety on ${backend}`, () => {
     const children: ChildProcess[] = [];
     const cleanups: Array<() => Promise<void> | void> = [];
     after(async () => {
-      for (const c of children) await kill(c, 'SIGKILL');
+      for (const c of children) await stopProcess(c, 'SIGKILL');
       for (const c of cleanups.reverse()) await c();
     });
 
@@ -86,7 +53,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const base = `http://127.0.0.1:${port}`;
       const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 
-      let first = startServer(env);
+      let first = spawnHerald(env);
       children.push(first.child);
       await first.ready;
       const hook = await fetch(`${base}/api/hooks`, {
@@ -102,7 +69,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       let killed = false;
       const killAt = rx.waitFor(EVENTS / 3).then(async () => {
         killed = true;
-        await kill(first.child, 'SIGKILL');
+        await stopProcess(first.child, 'SIGKILL');
       });
       for (let b = 0; b < EVENTS / BATCH && !killed; b++) {
         const events = Array.from({ length: BATCH }, (_, i) => ({
@@ -132,7 +99,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const beforeRestart = rx.requests.length;
       assert.ok(beforeRestart < accepted.size, 'some accepted events were still undelivered at the kill');
 
-      const second = startServer(env);
+      const second = spawnHerald(env);
       children.push(second.child);
       first = second;
       await second.ready;
@@ -155,7 +122,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       // plus those answered but not yet recorded (results are written every 50 ms, later under
       // load; this receiver answers at most IN_FLIGHT per 20 ms, so about 2.5–4 × IN_FLIGHT).
       assert.ok(duplicates <= IN_FLIGHT * 5, `${duplicates} duplicates`);
-      await kill(second.child, 'SIGTERM');
+      await stopProcess(second.child, 'SIGTERM');
     });
   });
 }
@@ -176,13 +143,13 @@ describe('graceful shutdown', () => {
     };
     const started: ChildProcess[] = [];
     t.after(async () => {
-      for (const c of started) await kill(c, 'SIGKILL');
+      for (const c of started) await stopProcess(c, 'SIGKILL');
       await rx.close();
       dir.cleanup();
     });
     const base = `http://127.0.0.1:${port}`;
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const first = startServer(env);
+    const first = spawnHerald(env);
     started.push(first.child);
     await first.ready;
     await fetch(`${base}/api/hooks`, {
@@ -205,7 +172,7 @@ describe('graceful shutdown', () => {
     const [code] = await exited;
     assert.equal(code, 0, 'a clean exit');
 
-    const second = startServer(env);
+    const second = spawnHerald(env);
     started.push(second.child);
     await second.ready;
     const res = await fetch(`${base}/api/deliveries/${deliveries[0]!.id}`, { headers });

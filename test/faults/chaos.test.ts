@@ -12,7 +12,7 @@ import { startHerald, type Backend, type TestHerald } from '../helpers/herald.ts
  */
 const EVENTS = 150;
 const HOOKS = 3;
-const TIMEOUT_MS = 800;
+const TIMEOUT_MS = 1500;
 
 /** mulberry32: a small seeded generator, so the mix is the same on every run. */
 function seeded(seed: number): () => number {
@@ -133,6 +133,14 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
             }
             assert.equal(list.at(-1)!.response?.status, 200, 'the last attempt is the one that succeeded');
             attempts += list.length;
+            // Each request the receiver saw for this delivery is one of its logged attempts. (An
+            // attempt can outnumber them: on a loaded machine a request may time out before the
+            // receiver has read it.)
+            const seenForIt = rx.requests.filter((r) => r.headers['webhook-id'] === d.id).length;
+            assert.ok(
+              seenForIt <= list.length,
+              `${d.id}: ${seenForIt} requests seen, ${list.length} attempts logged`,
+            );
           }
           cursor = page.body.nextCursor;
         } while (cursor);
@@ -143,7 +151,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       );
       assert.equal(seenIds().size, total);
       assert.equal(byKind.ok, total, 'exactly one successful attempt per delivery');
-      assert.equal(attempts, seen, 'every request a receiver saw is an attempt in the log');
+      assert.ok(attempts >= seen, `${seen} requests seen, only ${attempts} attempts logged`);
       assert.ok(byKind.status500 > 0 && byKind.error > 0, 'the mix really happened');
     });
   });

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { Receiver } from '../helpers/receiver.ts';
 import { createTestDatabase, requirePostgres } from '../helpers/pg.ts';
 import { createTempSqliteDir } from '../helpers/sqlite.ts';
+import { freePort, spawnHerald, stopProcess } from '../helpers/herald-process.ts';
 
 /**
  * Issue 8, "fast recovery after a crash": SIGKILL while 3,000 events are being delivered,
@@ -16,41 +15,8 @@ import { createTempSqliteDir } from '../helpers/sqlite.ts';
  * SQLite: the restarted process owns the file and drops every lease at once. PostgreSQL: the
  * dead worker's heartbeat goes stale after 15 s and its leases are taken over.
  */
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const EVENTS = 3000;
 const BATCH = 100;
-
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-function startServer(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('Listening on')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`herald exited early (${code}): ${out}`)));
-  });
-  return { child, ready };
-}
-
-async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill(signal);
-  await exited;
-}
 
 // The issue's bound, with default settings, on both backends.
 const LIMIT_MS = 30_000;
@@ -60,7 +26,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     const children: ChildProcess[] = [];
     const cleanups: Array<() => Promise<void> | void> = [];
     after(async () => {
-      for (const c of children) await kill(c, 'SIGKILL');
+      for (const c of children) await stopProcess(c, 'SIGKILL');
       for (const c of cleanups.reverse()) await c();
     });
 
@@ -92,7 +58,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const base = `http://127.0.0.1:${port}`;
         const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 
-        const first = startServer(env);
+        const first = spawnHerald(env);
         children.push(first.child);
         await first.ready;
         const hook = await fetch(`${base}/api/hooks`, {
@@ -108,7 +74,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           .waitFor(EVENTS / 3, () => true, 60_000)
           .then(async () => {
             killed = true;
-            await kill(first.child, 'SIGKILL');
+            await stopProcess(first.child, 'SIGKILL');
           });
         for (let b = 0; b < EVENTS / BATCH && !killed; b++) {
           const events = Array.from({ length: BATCH }, (_, i) => ({
@@ -134,7 +100,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           }
         }
         await killAt;
-        const second = startServer(env);
+        const second = spawnHerald(env);
         children.push(second.child);
         await second.ready;
         const restartedAt = Date.now();
@@ -152,7 +118,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         t.diagnostic(
           `${accepted.size} accepted; all arrived ${Date.now() - restartedAt} ms after the restart`,
         );
-        await kill(second.child, 'SIGTERM');
+        await stopProcess(second.child, 'SIGTERM');
       },
     );
   });

@@ -1,26 +1,15 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Receiver } from '../helpers/receiver.ts';
 import { createTempSqliteDir } from '../helpers/sqlite.ts';
+import { freePort, spawnHerald } from '../helpers/herald-process.ts';
 
-const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 const MB = 1024 * 1024;
 const HOOKS = 20;
 const ANSWER_AFTER_MS = 5000;
-
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 /** Resident set size of a process, from /proc (what `ps -o rss` shows). */
 function rssOf(pid: number): number {
@@ -52,22 +41,6 @@ async function settleBack(pid: number, baseline: number): Promise<number> {
   return (rss - baseline) / MB;
 }
 
-function startServer(env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('Listening on')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`herald exited early (${code}): ${out}`)));
-  });
-  return { child, ready };
-}
-
 const site = (blobBytes: number) => ({
   object: 'site',
   name: 'big',
@@ -88,7 +61,7 @@ describe('memory under a fan-out of large events to slow receivers', () => {
     cleanups.push(() => dir.cleanup());
     const port = await freePort();
     const key = `hk_mem_${randomBytes(12).toString('hex')}`;
-    const { child, ready } = startServer({
+    const { child, ready } = spawnHerald({
       PORT: String(port),
       HOST: '127.0.0.1',
       HERALD_ADMIN_KEY: key,

@@ -4,7 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
 import type { AppContext } from '../../context.ts';
 import { buildSummary } from '../report.ts';
-import { buildView, reporterDeliveryView } from '../views.ts';
+import { deliveryView } from '../../http/views.ts';
+import { buildView } from '../views.ts';
 import { toXunit } from '../xunit.ts';
 import { IdParams, ListByProjectQuery } from './schemas.ts';
 
@@ -55,7 +56,7 @@ export async function resultRoutes(app: FastifyInstance, ctx: AppContext): Promi
       },
     },
     async (req) => ({
-      data: (await builds.reporterDeliveries(auth(req).tenantId, req.params.id)).map(reporterDeliveryView),
+      data: (await builds.reporterDeliveries(auth(req).tenantId, req.params.id)).map(deliveryView),
     }),
   );
 
