@@ -120,6 +120,8 @@ function errorPage(ctx: AppContext, err: FastifyError, req: FastifyRequest, repl
   }
   if (status >= 500) req.log.error({ err }, 'console error');
   else req.log.info({ code: err.code, status }, 'console request refused');
+  // A request refused before the cookie plugin ran (the Host check) has no parsed cookies.
+  req.cookies ??= {};
   const v = viewOf(ctx, req, reply);
   const title = TITLES[status] ?? 'Something went wrong';
   return sendPage(
