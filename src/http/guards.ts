@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import { HeraldError } from '../domain/errors.ts';
@@ -18,24 +19,35 @@ export function normalisePath(url: string): string {
 /** Probes and scrapers address a pod or host directly, and these answers reveal nothing to a page. */
 const ANY_HOST = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** The host name of a Host header value, without port or IPv6 brackets. */
+function hostname(host: string): string {
+  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (m) return m[1]!;
+  return host.replace(/:\d+$/, '');
+}
+
 /**
  * DNS rebinding: a page on evil.example whose name is re-pointed at 127.0.0.1 reaches a local
  * Herald as same-origin, but its requests still say `Host: evil.example`. When the operator
- * named the public URL, only its host is answered (421 Misdirected Request: the request is
- * fine, it was sent to a server that does not serve that name; 400 would blame its syntax).
+ * named the public URL, a request for any other *name* is refused with 421 Misdirected Request
+ * (the request is fine, it was sent to a server that does not serve that name; 400 would blame
+ * its syntax). Addresses written as IP literals, and `localhost`, are let through: a rebinding
+ * attack needs a name the attacker controls, and probes, scrapers and an operator's curl
+ * address the machine directly.
  */
 export function hostGuard(config: Config): ((req: FastifyRequest) => void) | null {
   if (!config.publicUrlConfigured) return null;
   const expected = new URL(config.publicUrl).host.toLowerCase();
   return (req) => {
-    const path = req.url.split('?')[0]!;
-    if (ANY_HOST.has(path)) return;
     const host = (req.host ?? '').toLowerCase();
-    if (host !== expected)
-      throw new HeraldError(
-        'MISDIRECTED_REQUEST',
-        `This Herald answers only for ${expected} (HERALD_PUBLIC_URL); the request was for ${host || 'no host'}`,
-      );
+    if (host === expected) return;
+    const name = hostname(host);
+    if (isIP(name) !== 0 || name === 'localhost') return;
+    if (ANY_HOST.has(req.url.split('?')[0]!)) return;
+    throw new HeraldError(
+      'MISDIRECTED_REQUEST',
+      `This Herald answers only for ${expected} (HERALD_PUBLIC_URL); the request was for ${host || 'no host'}`,
+    );
   };
 }
 

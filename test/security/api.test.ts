@@ -169,13 +169,19 @@ describe('API edges', () => {
       assert.match(page.body, /<html/);
     });
 
-    test('the public host is served, and probes are answered on any host', async () => {
+    test('the public host and IP literals are served, and probes are answered on any host', async () => {
       const api = await getWithHost(pinned.url, '/api/hooks', `herald.test:${port}`, {
         authorization: `Bearer ${pinned.adminKey}`,
       });
       assert.equal(api.status, 200);
       assert.equal((await getWithHost(pinned.url, '/login', `HERALD.test:${port}`)).status, 200);
-      assert.equal((await getWithHost(pinned.url, '/healthz', '10.0.0.7:8080')).status, 200);
+      assert.equal((await getWithHost(pinned.url, '/healthz', 'pod-7.internal:8080')).status, 200);
+      // An IP literal cannot be rebound (the attack needs a name), so direct access keeps working.
+      const direct = await getWithHost(pinned.url, '/api/hooks', `127.0.0.1:${port}`, {
+        authorization: `Bearer ${pinned.adminKey}`,
+      });
+      assert.equal(direct.status, 200);
+      assert.equal((await getWithHost(pinned.url, '/login', `[::1]:${port}`)).status, 200);
     });
   });
 });
