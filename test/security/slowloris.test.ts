@@ -6,6 +6,7 @@ import { startHerald, type TestHerald } from '../helpers/herald.ts';
 
 const PARTIAL = 200;
 const SILENT = 50;
+const HALF_HEADERS = 50;
 /** The server's limits in this test; the production defaults are 10 s / 30 s. */
 const HEADERS_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 3000;
@@ -57,7 +58,7 @@ describe('slow clients cannot hold connections open', () => {
     await herald?.stop();
   });
 
-  test(`${PARTIAL} partial requests and ${SILENT} silent sockets are closed, /healthz stays fast`, async () => {
+  test(`${PARTIAL} partial requests, ${SILENT} silent sockets and ${HALF_HEADERS} unfinished headers are closed; /healthz stays fast`, async () => {
     const url = new URL(herald.url);
     const started = Date.now();
     const head = [
@@ -73,7 +74,11 @@ describe('slow clients cannot hold connections open', () => {
     for (let i = 0; i < PARTIAL; i++) partial.push(await open(url, head));
     const silent: Held[] = [];
     for (let i = 0; i < SILENT; i++) silent.push(await open(url, null));
-    held.push(...partial, ...silent);
+    // Headers that never end, and carry no key.
+    const halfHeaders: Held[] = [];
+    for (let i = 0; i < HALF_HEADERS; i++)
+      halfHeaders.push(await open(url, `GET /api/hooks HTTP/1.1\r\nHost: ${url.host}\r\nX-Slow: `));
+    held.push(...partial, ...silent, ...halfHeaders);
 
     // While all of them are open, other clients are served at once.
     const latencies: number[] = [];
@@ -96,6 +101,7 @@ describe('slow clients cannot hold connections open', () => {
       `only ${closedInTime(partial)} of ${PARTIAL} partial requests closed`,
     );
     assert.equal(closedInTime(silent), SILENT, 'every silent socket was closed');
+    assert.equal(closedInTime(halfHeaders), HALF_HEADERS, 'every socket with unfinished headers was closed');
     assert.ok((await healthzMs(herald.url)) < 200);
   });
 });
