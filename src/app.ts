@@ -11,7 +11,7 @@ import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { buildServer } from './http/server.ts';
 import type { AppContext } from './context.ts';
-import { createServices, type EngineSignals } from './services/index.ts';
+import { createServices, type EngineSignals, type Services } from './services/index.ts';
 import { startBuildServices, type BuildServices } from './builds/index.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
@@ -31,6 +31,7 @@ export interface App {
   housekeeping: Housekeeping | null;
   /** Where the API listens, once started. */
   url: string | null;
+  services: Services;
   stop(): Promise<void>;
 }
 
@@ -131,5 +132,16 @@ export async function startApp(
       await store.close();
     })());
 
-  return { config, store, publisher, metrics, server, worker, housekeeping, url, stop };
+  return {
+    config,
+    store,
+    publisher,
+    metrics,
+    server,
+    worker,
+    housekeeping,
+    url,
+    services: ctx.services,
+    stop,
+  };
 }

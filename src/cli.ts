@@ -86,6 +86,15 @@ async function run(roles: AppRoles): Promise<void> {
     } else {
       lines.push(`Create an API key with: npx herald keys create --role admin   (or set HERALD_ADMIN_KEY)`);
     }
+    // The link names the address Herald listens on, or the configured public URL.
+    const base = c.publicUrlConfigured ? c.publicUrl : app.url;
+    const link = await app.services.users.setup.open(base, c.setupLinkTtlSec * 1000);
+    if (link) {
+      const minutes = Math.round(c.setupLinkTtlSec / 60);
+      lines.push(
+        `No console user yet. Open this one-time link within ${minutes} minutes to choose the first admin's email and password:\n\n    ${link}\n`,
+      );
+    }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -41,6 +41,14 @@ export interface Config {
   firefoxPath: string;
   adminEmail: string | null;
   adminPassword: string | null;
+  trustProxy: boolean;
+  metricsToken: string | null;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  setupLinkTtlSec: number;
+  /** Whether HERALD_PUBLIC_URL was given (not derived from HOST:PORT): only then is Host checked. */
+  publicUrlConfigured: boolean;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -317,6 +325,51 @@ export const CONFIG_FIELDS = [
       return v;
     },
   }),
+  field({
+    key: 'trustProxy',
+    env: 'HERALD_TRUST_PROXY',
+    default: 'false',
+    doc: 'Trust X-Forwarded-For and X-Forwarded-Proto (only behind a reverse proxy that sets them): sign-in throttling then counts the client address the proxy saw.',
+    parse: (raw) => {
+      if (raw !== 'true' && raw !== 'false') throw new Error('must be true or false');
+      return raw === 'true';
+    },
+  }),
+  field({
+    key: 'metricsToken',
+    env: 'HERALD_METRICS_TOKEN',
+    default: '',
+    doc: 'When set, GET /metrics needs "Authorization: Bearer <token>" (401 without it).',
+    parse: optional,
+  }),
+  field({
+    key: 'requestTimeoutMs',
+    env: 'HERALD_REQUEST_TIMEOUT_MS',
+    default: '30000',
+    doc: 'A client must send a whole request (headers and body) within this long, or the connection is closed (slow-client defence).',
+    parse: int(1000, 3_600_000),
+  }),
+  field({
+    key: 'headersTimeoutMs',
+    env: 'HERALD_HEADERS_TIMEOUT_MS',
+    default: '10000',
+    doc: 'A client must send the request headers within this long, or the connection is closed.',
+    parse: int(1000, 3_600_000),
+  }),
+  field({
+    key: 'keepAliveTimeoutMs',
+    env: 'HERALD_KEEP_ALIVE_TIMEOUT_MS',
+    default: '5000',
+    doc: 'An idle keep-alive connection is closed after this long.',
+    parse: int(100, 3_600_000),
+  }),
+  field({
+    key: 'setupLinkTtlSec',
+    env: 'HERALD_SETUP_LINK_TTL_SEC',
+    default: '3600',
+    doc: 'How long the one-time console setup link printed on a first run (no console user yet) stays valid.',
+    parse: int(60, 7 * 86_400),
+  }),
 ] as const;
 
 export class ConfigError extends Error {}
@@ -348,9 +401,12 @@ export function loadConfig(
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   if ((out['adminEmail'] === null) !== (out['adminPassword'] === null))
     problems.push('HERALD_ADMIN_EMAIL and HERALD_ADMIN_PASSWORD go together: set both or neither');
+  if ((out['headersTimeoutMs'] as number) > (out['requestTimeoutMs'] as number))
+    problems.push('HERALD_HEADERS_TIMEOUT_MS must not be larger than HERALD_REQUEST_TIMEOUT_MS');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   const config = out as unknown as Config;
   config.targetAllowlist = parseAllowlist(config.targetAllowlistRaw);
+  config.publicUrlConfigured = config.publicUrl !== '';
   if (config.publicUrl === '') {
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     config.publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;

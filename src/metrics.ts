@@ -8,8 +8,38 @@ export interface Metrics {
   eventsAccepted: Counter;
 }
 
+type QueueStats = { pending: number; due: number; oldestDueAt: number | null };
+
+/**
+ * Queue statistics with a floor on how often they are read: the query scans the pending
+ * deliveries (on SQLite on the main thread), and a scraper, or anyone who can reach
+ * /metrics, must not be able to run it at will. A scrape gets the last answer at once and,
+ * when that is older than `refreshMs`, starts one refresh in the background; only the very
+ * first scrape waits for a query.
+ */
+export function cachedQueueStats(
+  store: Pick<Store, 'queueStats'>,
+  refreshMs: number,
+): () => Promise<QueueStats> {
+  let last: { at: number; stats: QueueStats } | null = null;
+  let inFlight: Promise<QueueStats> | null = null;
+  const refresh = (): Promise<QueueStats> =>
+    (inFlight ??= store
+      .queueStats(Date.now())
+      .then((stats) => {
+        last = { at: Date.now(), stats };
+        return stats;
+      })
+      .finally(() => (inFlight = null)));
+  return async () => {
+    if (!last) return refresh();
+    if (Date.now() - last.at >= refreshMs) refresh().catch(() => undefined);
+    return last.stats;
+  };
+}
+
 /** One registry per app instance, so tests can run several servers in one process. */
-export function createMetrics(store: Store): Metrics {
+export function createMetrics(store: Store, opts: { statsRefreshMs?: number } = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'herald_' });
   const deliveries = new Counter({
@@ -30,10 +60,7 @@ export function createMetrics(store: Store): Metrics {
     help: 'Events committed (duplicates by eventID or Idempotency-Key are not counted).',
     registers: [registry],
   });
-  let stats: Promise<{ pending: number; due: number; oldestDueAt: number | null }> | null = null;
-  // Both gauges read one queueStats query per scrape.
-  const readStats = () =>
-    (stats ??= store.queueStats(Date.now()).finally(() => setImmediate(() => (stats = null))));
+  const readStats = cachedQueueStats(store, opts.statsRefreshMs ?? 10_000);
   new Gauge({
     name: 'herald_queue_depth',
     help: 'Pending deliveries (due now or scheduled for a retry).',

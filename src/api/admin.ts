@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HeraldError } from '../domain/errors.ts';
 import type { ApiKey } from '../domain/types.ts';
 import { auth, requireAdmin } from '../http/request.ts';
+import { keyPrefix } from '../services/keys.ts';
 import { DEFAULT_TENANT_ID } from '../services/tenants.ts';
 import { type AppContext } from '../context.ts';
 import { IdParams, KeyCreateBody, TenantCreateBody, TenantParams } from './schemas.ts';
@@ -12,7 +13,7 @@ const keyView = (k: ApiKey) => ({
   tenantId: k.tenantId,
   name: k.name,
   role: k.role,
-  prefix: k.prefix,
+  prefix: keyPrefix(k.prefix),
   createdAt: k.createdAt,
   revokedAt: k.revokedAt,
 });

@@ -4,6 +4,9 @@ import { HeraldError } from '../domain/errors.ts';
 function translate(err: FastifyError): HeraldError | null {
   if (err instanceof HeraldError) return err;
   if (err.validation) {
+    const head = err.validation[0];
+    if (err.validationContext === 'body' && head?.keyword === 'maxItems' && head.instancePath === '/events')
+      return new HeraldError('BATCH_TOO_LARGE', `At most ${String(head.params['limit'])} events per batch`);
     const details = err.validation.map((v) => ({
       path: v.instancePath || (v.params as { missingProperty?: string }).missingProperty || '',
       message: v.message ?? 'is not valid',

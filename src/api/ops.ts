@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../domain/errors.ts';
@@ -25,8 +26,25 @@ export async function opsRoutes(
     return ctx.services.ops.ready();
   });
 
-  app.get('/metrics', hidden, async (_req, reply) => {
+  const checkToken = metricsTokenCheck(ctx.config.metricsToken);
+  app.get('/metrics', hidden, async (req, reply) => {
+    if (!checkToken(req.headers.authorization)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      throw new HeraldError('UNAUTHORIZED', 'Send the metrics token as "Authorization: Bearer <token>"');
+    }
     const { contentType, text } = await ctx.services.ops.metrics();
     return reply.type(contentType).send(text);
   });
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** HERALD_METRICS_TOKEN, compared in constant time (digests, so lengths do not leak either). */
+function metricsTokenCheck(token: string | null): (header: string | undefined) => boolean {
+  if (token === null) return () => true;
+  const expected = digest(token);
+  return (header) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    return m !== null && timingSafeEqual(digest(m[1]!), expected);
+  };
 }

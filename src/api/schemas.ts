@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { EVENT_NAME_PATTERN, PublishEventBody } from '../domain/event-types.ts';
 import { HOOK_OBJECTS } from '../domain/types.ts';
+import { BATCH_MAX } from '../services/events.ts';
 
 /** Request and response schemas of the JSON API. One schema drives validation and OpenAPI. */
 
@@ -112,10 +113,11 @@ export const EventListQuery = Type.Object(
 export const PublishBody = PublishEventBody;
 export type PublishBody = Static<typeof PublishBody>;
 
-export { BATCH_MAX } from '../services/events.ts';
+export { BATCH_MAX };
 
+/** maxItems is checked before the items (Ajv runs size keywords first), so an oversized batch costs no validation work. */
 export const PublishBatchBody = Type.Object(
-  { events: Type.Array(PublishBody, { minItems: 1 }) },
+  { events: Type.Array(PublishBody, { minItems: 1, maxItems: BATCH_MAX }) },
   { additionalProperties: false },
 );
 

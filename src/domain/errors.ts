@@ -25,6 +25,7 @@ export const ERRORS = {
   SITE_NOT_FOUND: { status: 404, message: 'Site monitor not found' },
   TRACE_NOT_FOUND: { status: 404, message: 'Trace not found' },
   BUILD_NOT_FOUND: { status: 404, message: 'Build not found' },
+  MISDIRECTED_REQUEST: { status: 421, message: 'This server does not answer for that host name' },
   HOOK_DISABLED: { status: 409, message: 'The hook is disabled' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   EVENT_TOO_LARGE: { status: 413, message: 'The event is larger than HERALD_MAX_EVENT_BYTES' },

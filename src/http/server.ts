@@ -12,6 +12,7 @@ import { installErrorHandling } from '../api/errors.ts';
 import { eventRoutes } from '../api/events.ts';
 import { hookRoutes } from '../api/hooks.ts';
 import { opsRoutes } from '../api/ops.ts';
+import { hostGuard, normalisePath, serverTimeouts } from './guards.ts';
 
 /** Reads the API key from `Authorization: Bearer …` or from `?key=` (what Usetrace CI clients send). */
 export function keyFrom(headers: Record<string, unknown>, query: unknown): string | null {
@@ -35,6 +36,9 @@ export async function buildServer(ctx: AppContext, state: { draining: boolean })
     // Strict: a string is not silently turned into a number or boolean; unknown fields are errors.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    trustProxy: ctx.config.trustProxy,
+    rewriteUrl: (req) => normalisePath(req.url ?? '/'),
+    ...serverTimeouts(ctx.config),
   });
   app.decorateRequest('apiKey', null);
   installErrorHandling(app);
@@ -59,6 +63,9 @@ export async function buildServer(ctx: AppContext, state: { draining: boolean })
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const checkHost = hostGuard(ctx.config);
+  if (checkHost) app.addHook('onRequest', async (req) => checkHost(req));
 
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;

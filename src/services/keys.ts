@@ -14,6 +14,16 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/**
+ * What any view shows of a key: `hk_` and 4 characters of a generated key, 4 characters of an
+ * operator-chosen one (HERALD_ADMIN_KEY may be short, so it gets less). Enough to tell keys
+ * apart, far too little to help guess one. Rows stored before this kept 10 characters; they
+ * are cut the same way when shown.
+ */
+export function keyPrefix(stored: string): string {
+  return stored.startsWith('hk_') ? stored.slice(0, 7) : stored.slice(0, 4);
+}
+
 export interface NewKey {
   role?: KeyRole | undefined;
   name?: string | undefined;
@@ -46,7 +56,7 @@ export class KeyService {
       name,
       role: input.role ?? 'member',
       hash: hashApiKey(key),
-      prefix: key.slice(0, 10),
+      prefix: keyPrefix(key),
       createdAt: Date.now(),
       revokedAt: null,
     };

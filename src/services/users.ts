@@ -11,6 +11,7 @@ import { HeraldError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { ConsoleSession, ConsoleUser, UserRole } from '../domain/console.ts';
 import type { ServiceDeps } from './deps.ts';
+import { SetupLinks } from './setup.ts';
 import { DEFAULT_TENANT_ID, TenantService } from './tenants.ts';
 
 export interface NewUser {
@@ -37,10 +38,24 @@ let dummyHash: Promise<string> | undefined;
 export class UserService {
   protected readonly deps: Pick<ServiceDeps, 'store'>;
   readonly #tenants: TenantService;
+  /** The first run's one-time setup link (see setup.ts). */
+  readonly setup: SetupLinks;
 
   constructor(deps: Pick<ServiceDeps, 'store'>) {
     this.deps = deps;
     this.#tenants = new TenantService(deps);
+    this.setup = new SetupLinks({
+      anyUser: () => this.anyUser(),
+      createAdmin: (email, password) =>
+        this.create({ email, password, tenantId: DEFAULT_TENANT_ID, role: 'admin' }),
+    });
+  }
+
+  /** Whether any tenant has a console user. */
+  async anyUser(): Promise<boolean> {
+    for (const tenant of await this.#tenants.list())
+      if ((await this.deps.store.console.listUsers(tenant.id)).length > 0) return true;
+    return false;
   }
 
   /**

@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
-import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { AppContext } from '../context.ts';
 import { HeraldError } from '../domain/errors.ts';
@@ -18,8 +17,10 @@ import { hookPages } from './pages/hooks.ts';
 import { keyPages } from './pages/keys.ts';
 import { loginPages } from './pages/login.ts';
 import { settingsPages } from './pages/settings.ts';
+import { setupPages } from './pages/setup.ts';
 import { userPages } from './pages/users.ts';
 import { securityHeaders, sendPage, viewOf } from './render.ts';
+import { checkCsrf } from './csrf.ts';
 import { loadSession } from './session.ts';
 
 declare module 'fastify' {
@@ -43,16 +44,6 @@ export async function webRoutes(app: FastifyInstance, ctx: AppContext): Promise<
 async function consolePlugin(web: FastifyInstance, ctx: AppContext): Promise<void> {
   await web.register(cookie);
   await web.register(formbody, { bodyLimit: 256 * 1024 });
-  await web.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: 'herald_csrf',
-    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true },
-    // Only the form field: the console posts forms, nothing else.
-    getToken: (req) => {
-      const token = (req.body as { _csrf?: unknown } | undefined)?._csrf;
-      return typeof token === 'string' ? token : undefined;
-    },
-  });
   web.decorateRequest('consoleUser', null);
   web.decorateRequest('consoleSession', null);
 
@@ -66,15 +57,17 @@ async function consolePlugin(web: FastifyInstance, ctx: AppContext): Promise<voi
   });
 
   // Every state-changing request carries the form's token (checked after the body is parsed).
-  web.addHook('preHandler', (req, reply, done) => {
-    if (req.method === 'GET' || req.method === 'HEAD') return done();
-    web.csrfProtection(req, reply, done);
+  // The token is bound to the session, so it is checked after loadSession (onRequest).
+  web.addHook('preHandler', async (req) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return;
+    checkCsrf(ctx, req);
   });
 
   web.setErrorHandler((err: FastifyError, req, reply) => errorPage(ctx, err, req, reply));
 
   assetRoutes(web);
   loginPages(web, ctx);
+  setupPages(web, ctx);
   settingsPages(web, ctx);
   hookPages(web, ctx);
   deliveryPages(web, ctx);
@@ -110,6 +103,7 @@ const TITLES: Record<number, string> = {
   404: 'Page not found',
   409: 'Not possible now',
   413: 'Too large',
+  421: 'Wrong address',
   415: 'Unsupported form',
   429: 'Too many attempts',
 };
@@ -120,16 +114,14 @@ function errorPage(ctx: AppContext, err: FastifyError, req: FastifyRequest, repl
   if (err instanceof HeraldError) {
     status = err.status;
     message = err.message;
-  } else if (err.code === 'FST_CSRF_MISSING_SECRET' || err.code === 'FST_CSRF_INVALID_TOKEN') {
-    status = 403;
-    message =
-      'This form has expired or was sent from another site, so nothing was changed. Go back, reload the page and try again.';
   } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     status = err.statusCode;
     message = err.message;
   }
   if (status >= 500) req.log.error({ err }, 'console error');
   else req.log.info({ code: err.code, status }, 'console request refused');
+  // A request refused before the cookie plugin ran (the Host check) has no parsed cookies.
+  req.cookies ??= {};
   const v = viewOf(ctx, req, reply);
   const title = TITLES[status] ?? 'Something went wrong';
   return sendPage(

@@ -4,7 +4,8 @@ import { HeraldError, type ErrorCode } from '../domain/errors.ts';
 import type { ConsoleUser } from '../domain/console.ts';
 import type { SafeHtml } from './html.ts';
 import type { Flash, View } from './layout.ts';
-import { cookieOptions, isHttps } from './session.ts';
+import { csrfToken } from './csrf.ts';
+import { cookieName, cookieOptions } from './session.ts';
 
 const FLASH_COOKIE = 'herald_flash';
 
@@ -34,7 +35,8 @@ export function securityHeaders(reply: FastifyReply): void {
 /** The page context: who is signed in, a CSRF token for the forms, and a one-time message. */
 export function viewOf(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): View {
   let flash: Flash | null = null;
-  const rawFlash = req.cookies[FLASH_COOKIE];
+  const flashName = cookieName(FLASH_COOKIE, req, ctx);
+  const rawFlash = req.cookies[flashName];
   if (rawFlash) {
     try {
       const parsed = JSON.parse(Buffer.from(rawFlash, 'base64url').toString('utf8')) as Partial<Flash>;
@@ -43,9 +45,9 @@ export function viewOf(ctx: AppContext, req: FastifyRequest, reply: FastifyReply
     } catch {
       // A mangled cookie is simply dropped.
     }
-    reply.clearCookie(FLASH_COOKIE, cookieOptions(req, ctx));
+    reply.clearCookie(flashName, cookieOptions(req, ctx));
   }
-  const csrf = reply.generateCsrf({ secure: isHttps(req, ctx) });
+  const csrf = csrfToken(ctx, req, reply);
   return { user: req.consoleUser, csrf, flash };
 }
 
@@ -64,10 +66,14 @@ export function redirectWith(
   flash?: Flash,
 ): FastifyReply {
   if (flash)
-    reply.setCookie(FLASH_COOKIE, Buffer.from(JSON.stringify(flash)).toString('base64url'), {
-      ...cookieOptions(req, ctx),
-      maxAge: 60,
-    });
+    reply.setCookie(
+      cookieName(FLASH_COOKIE, req, ctx),
+      Buffer.from(JSON.stringify(flash)).toString('base64url'),
+      {
+        ...cookieOptions(req, ctx),
+        maxAge: 60,
+      },
+    );
   return reply.redirect(location, 303);
 }
 

@@ -19,11 +19,22 @@ declare module 'fastify' {
   }
 }
 
-/** HTTPS as the browser sees it: directly, behind a proxy that says so, or by configuration. */
+/**
+ * HTTPS as the browser sees it: directly, by configuration (HERALD_PUBLIC_URL https), or
+ * behind a proxy that says so in X-Forwarded-Proto, which counts only with HERALD_TRUST_PROXY
+ * (Fastify's req.protocol reads the header only then).
+ */
 export function isHttps(req: FastifyRequest, ctx: AppContext): boolean {
-  const forwarded = req.headers['x-forwarded-proto'];
-  const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  return req.protocol === 'https' || proto === 'https' || ctx.config.publicUrl.startsWith('https:');
+  return req.protocol === 'https' || ctx.config.publicUrl.startsWith('https:');
+}
+
+/**
+ * Over HTTPS every console cookie is named `__Host-…`: browsers then only accept it when it
+ * is Secure, has Path=/ and no Domain, so neither a sibling subdomain nor a plain-HTTP page
+ * can plant or overwrite it.
+ */
+export function cookieName(base: string, req: FastifyRequest, ctx: AppContext): string {
+  return isHttps(req, ctx) ? `__Host-${base}` : base;
 }
 
 export function cookieOptions(req: FastifyRequest, ctx: AppContext): CookieSerializeOptions {
@@ -37,69 +48,27 @@ export async function startSession(
   user: ConsoleUser,
 ): Promise<void> {
   const { token, session } = await ctx.services.users.startSession(user);
-  reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions(req, ctx), maxAge: SESSION_TTL_MS / 1000 });
+  reply.setCookie(cookieName(SESSION_COOKIE, req, ctx), token, {
+    ...cookieOptions(req, ctx),
+    maxAge: SESSION_TTL_MS / 1000,
+  });
   req.consoleUser = user;
   req.consoleSession = session;
 }
 
 export async function endSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (req.consoleSession) await ctx.services.users.endSession(req.consoleSession.id);
-  reply.clearCookie(SESSION_COOKIE, cookieOptions(req, ctx));
+  reply.clearCookie(cookieName(SESSION_COOKIE, req, ctx), cookieOptions(req, ctx));
   req.consoleUser = null;
   req.consoleSession = null;
 }
 
 /** Reads the session cookie; sets req.consoleUser when it names a live session. */
 export async function loadSession(ctx: AppContext, req: FastifyRequest): Promise<void> {
-  const token = req.cookies[SESSION_COOKIE];
+  const token = req.cookies[cookieName(SESSION_COOKIE, req, ctx)];
   if (!token) return;
   const found = await ctx.services.users.session(token);
   if (!found) return;
   req.consoleUser = found.user;
   req.consoleSession = found.session;
-}
-
-/**
- * Slows password guessing: after `limit` failures for one email (or many from one address)
- * within the window, sign-in is refused until the oldest failure ages out. In memory, per
- * process: enough to make guessing impractical without another table.
- */
-export class LoginThrottle {
-  readonly #failures = new Map<string, number[]>();
-  readonly #windowMs: number;
-  readonly #limits: { email: number; ip: number };
-
-  constructor(windowMs = 15 * 60_000, limits = { email: 10, ip: 100 }) {
-    this.#windowMs = windowMs;
-    this.#limits = limits;
-  }
-
-  #recent(key: string, now: number): number[] {
-    const list = (this.#failures.get(key) ?? []).filter((t) => t > now - this.#windowMs);
-    if (list.length === 0) this.#failures.delete(key);
-    else this.#failures.set(key, list);
-    return list;
-  }
-
-  /** Milliseconds until another try is allowed; 0 when it is allowed now. */
-  waitMs(email: string, ip: string, now = Date.now()): number {
-    let wait = 0;
-    for (const [key, limit] of [
-      [`e:${email}`, this.#limits.email],
-      [`i:${ip}`, this.#limits.ip],
-    ] as const) {
-      const list = this.#recent(key, now);
-      if (list.length >= limit) wait = Math.max(wait, list[list.length - limit]! + this.#windowMs - now);
-    }
-    return wait;
-  }
-
-  failed(email: string, ip: string, now = Date.now()): void {
-    if (this.#failures.size > 50_000) this.#failures.clear();
-    for (const key of [`e:${email}`, `i:${ip}`]) this.#failures.set(key, [...this.#recent(key, now), now]);
-  }
-
-  succeeded(email: string): void {
-    this.#failures.delete(`e:${email}`);
-  }
 }

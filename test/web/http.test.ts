@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { UserService } from '../../src/services/users.ts';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
+import { freePort } from '../helpers/herald-process.ts';
 import { ConsoleClient } from './helpers/client.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'correct horse battery' };
@@ -65,35 +66,39 @@ describe('web console over HTTP', () => {
     assert.equal((await c.get('/settings/hooks')).status, 200);
   });
 
-  test('the session cookie is HttpOnly and SameSite=Lax, and Secure when the request came over HTTPS', async () => {
+  test('the session cookie is HttpOnly and SameSite=Lax; an untrusted X-Forwarded-Proto changes nothing', async () => {
     const plain = await signedIn();
     const http = plain.cookies.get('herald_session');
     assert.ok(http && http.length >= 40, 'a long random token');
     const c = new ConsoleClient(h.url);
     await c.get('/login');
+    // Without HERALD_TRUST_PROXY the header is the client's word, not a proxy's (see test/security/console.test.ts).
     const res = await c.post('/login', { ...ADMIN, next: '/' }, { 'x-forwarded-proto': 'https' });
     const cookie = res.setCookies.find((s) => s.startsWith('herald_session='));
     assert.ok(cookie);
     assert.match(cookie, /; HttpOnly/);
     assert.match(cookie, /; SameSite=Lax/);
-    assert.match(cookie, /; Secure/);
+    assert.doesNotMatch(cookie, /; Secure/);
     const plainCookie = (await new ConsoleClient(h.url).get('/login')).setCookies.join('\n');
     assert.match(plainCookie, /herald_csrf=.*HttpOnly; SameSite=Lax/);
     assert.doesNotMatch(plainCookie, /Secure/);
   });
 
-  test('HERALD_PUBLIC_URL on https makes every cookie Secure', async () => {
+  test('HERALD_PUBLIC_URL on https makes every cookie Secure and __Host- named', async () => {
+    // The Host header must match the public URL (DNS-rebinding defence), and fetch sends the real one.
+    const port = await freePort();
     const other = await startHerald('sqlite', {
+      PORT: String(port),
       HERALD_ADMIN_EMAIL: ADMIN.email,
       HERALD_ADMIN_PASSWORD: ADMIN.password,
-      HERALD_PUBLIC_URL: 'https://herald.example.com',
+      HERALD_PUBLIC_URL: `https://127.0.0.1:${port}`,
     });
     try {
       const c = new ConsoleClient(other.url);
       const page = await c.get('/login');
-      assert.match(page.setCookies.join('\n'), /herald_csrf=.*; Secure/);
+      assert.match(page.setCookies.join('\n'), /__Host-herald_csrf=.*; Path=\/; HttpOnly; Secure/);
       const res = await c.post('/login', { ...ADMIN, next: '/' });
-      assert.match(res.setCookies.find((s) => s.startsWith('herald_session=')) ?? '', /; Secure/);
+      assert.match(res.setCookies.find((s) => s.startsWith('__Host-herald_session=')) ?? '', /; Secure/);
     } finally {
       await other.stop();
     }

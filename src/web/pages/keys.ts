@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { ApiKey } from '../../domain/types.ts';
+import { keyPrefix } from '../../services/keys.ts';
 import { badge, time } from '../format.ts';
 import { choiceGroup, errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -35,7 +36,7 @@ function keysTable(keys: ApiKey[], canManage: boolean): SafeHtml {
         (k) =>
           html`<tr>
             <th scope="row">${k.name}</th>
-            <td><code>${k.prefix}…</code></td>
+            <td><code>${keyPrefix(k.prefix)}…</code></td>
             <td>${k.role}</td>
             <td>${time(k.createdAt)}</td>
             <td>
@@ -112,8 +113,8 @@ export function keyPages(web: FastifyInstance, ctx: AppContext): void {
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>Revoke the API key "${key.name}"?</h1>
       <p>
-        Requests with the key starting <code>${key.prefix}…</code> will be refused from now on. This cannot be
-        undone.
+        Requests with the key starting <code>${keyPrefix(key.prefix)}…</code> will be refused from now on.
+        This cannot be undone.
       </p>
       <form method="post" action="/settings/keys/${key.id}/revoke" class="actions">
         ${csrfInput(v)}

@@ -5,7 +5,8 @@ import { errorSummary, textField, type FieldErrors } from '../forms.ts';
 import { html } from '../html.ts';
 import { csrfInput, page } from '../layout.ts';
 import { field, redirectWith, safeNext, sendPage, viewOf } from '../render.ts';
-import { endSession, LoginThrottle, startSession } from '../session.ts';
+import { endSession, startSession } from '../session.ts';
+import { LoginThrottle } from '../throttle.ts';
 
 export function loginPages(web: FastifyInstance, ctx: AppContext): void {
   const throttle = new LoginThrottle();
@@ -55,21 +56,21 @@ export function loginPages(web: FastifyInstance, ctx: AppContext): void {
     if (password === '') errors['password'] = 'Enter your password';
     if (errors['email'] || errors['password']) return form(req, reply, { email, next }, errors, 400);
 
-    const wait = throttle.waitMs(email, req.ip);
-    if (wait > 0) {
-      const minutes = Math.ceil(wait / 60_000);
+    // Counted before the password is checked, so concurrent guesses cannot overtake the count.
+    const attempt = throttle.reserve(email, req.ip);
+    if (attempt.waitMs > 0) {
+      const minutes = Math.ceil(attempt.waitMs / 60_000);
       errors['email'] =
         `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
       return form(req, reply, { email, next }, errors, 429);
     }
     const user = await ctx.services.users.authenticate(email, password);
     if (!user) {
-      throttle.failed(email, req.ip);
       // One message for both cases, so the form does not reveal which emails have accounts.
       errors['email'] = 'The email address or the password is not right';
       return form(req, reply, { email, next }, errors, 401);
     }
-    throttle.succeeded(email);
+    throttle.succeeded(email, req.ip, attempt.at);
     // A fresh token at every sign-in: a session id planted before sign-in is worthless.
     if (req.consoleSession) await endSession(ctx, req, reply);
     await startSession(ctx, req, reply, user);
