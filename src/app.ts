@@ -13,6 +13,7 @@ import { buildServer } from './http/server.ts';
 import type { AppContext } from './context.ts';
 import { createServices, type EngineSignals } from './services/index.ts';
 import { startBuildServices, type BuildServices } from './builds/index.ts';
+import { MonitorScheduler } from './monitors/scheduler.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 
@@ -106,6 +107,17 @@ export async function startApp(
   const deps = { config, store, publisher, log, metrics, engine };
   const ctx: AppContext = { ...deps, keys: new KeyCache(store), services: createServices(deps) };
   const builds: BuildServices | null = roles.worker ? await startBuildServices(ctx) : null;
+  // Site monitors: every worker looks for due slots; the store makes each slot run once.
+  const monitors = roles.worker
+    ? new MonitorScheduler({
+        monitors: store.monitors,
+        testRuns: ctx.services.testRuns,
+        log: log.child({ component: 'monitors' }),
+        owner: `${hostname()}:${process.pid}:monitors`,
+        tickMs: config.monitorTickMs,
+      })
+    : null;
+  monitors?.start();
 
   let server: FastifyInstance | null = null;
   let url: string | null = null;
@@ -121,6 +133,7 @@ export async function startApp(
       state.draining = true;
       // Stop taking requests first, so nothing is accepted that the worker will not see.
       await server?.close();
+      await monitors?.stop();
       await builds?.stop();
       await housekeeping?.stop();
       publisher.attachSink(null);

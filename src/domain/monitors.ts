@@ -96,3 +96,69 @@ export function describeInterval(intervalSec: number | null): string {
   if (intervalSec % 60 === 0) return unit(intervalSec / 60, 'minute');
   return unit(intervalSec, 'second');
 }
+
+/** One issue of a test run, as much as the monitor page shows. */
+export interface MonitorIssue {
+  signature: string;
+  errorTitle: string;
+  xpath: string;
+}
+
+/** A test run a monitor slot produced (read from the test-run store). */
+export interface MonitorRun {
+  responseID: string;
+  url: string;
+  /** The slot that enqueued it. */
+  slot: number;
+  startedAt: number;
+  /** `queued`, `running`, `done` or `failed`, as the test-run store says. */
+  status: string;
+  /** Null until the run is done. */
+  errors: number | null;
+  warnings: number | null;
+  issues: MonitorIssue[];
+}
+
+/** What one slot's runs found, all pages together. */
+export interface SlotResult {
+  slot: number;
+  startedAt: number;
+  errors: number;
+  /** Whether every page's run is done (only finished slots are compared). */
+  done: boolean;
+  issues: Map<string, MonitorIssue & { url: string }>;
+}
+
+/** Runs grouped by slot, newest first. An issue is keyed by its page and signature. */
+export function slotResults(runs: readonly MonitorRun[]): SlotResult[] {
+  const bySlot = new Map<number, SlotResult>();
+  for (const run of runs) {
+    const r = bySlot.get(run.slot) ?? {
+      slot: run.slot,
+      startedAt: run.startedAt,
+      errors: 0,
+      done: true,
+      issues: new Map(),
+    };
+    r.startedAt = Math.min(r.startedAt, run.startedAt);
+    r.errors += run.errors ?? 0;
+    r.done &&= run.status === 'done';
+    for (const issue of run.issues) r.issues.set(`${run.url} ${issue.signature}`, { ...issue, url: run.url });
+    bySlot.set(run.slot, r);
+  }
+  return [...bySlot.values()].sort((a, b) => b.slot - a.slot);
+}
+
+/** New and fixed issues of the latest finished slot against the finished one before it. */
+export function issueChanges(results: readonly SlotResult[]): {
+  latest: SlotResult | null;
+  previous: SlotResult | null;
+  added: Array<MonitorIssue & { url: string }>;
+  fixed: Array<MonitorIssue & { url: string }>;
+} {
+  const [latest = null, previous = null] = results.filter((r) => r.done);
+  if (!latest || !previous) return { latest, previous, added: [], fixed: [] };
+  const added = [...latest.issues].filter(([k]) => !previous.issues.has(k)).map(([, v]) => v);
+  const fixed = [...previous.issues].filter(([k]) => !latest.issues.has(k)).map(([, v]) => v);
+  return { latest, previous, added, fixed };
+}
