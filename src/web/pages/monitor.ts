@@ -40,7 +40,7 @@ export function errorsChart(results: readonly SlotResult[]): SafeHtml {
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const slotW = plotW / points.length;
-  const barW = Math.max(2, slotW * 0.7);
+  const barW = Math.min(40, Math.max(2, slotW * 0.7));
   const f = (n: number) => n.toFixed(1);
   const first = points[0];
   const last = points[points.length - 1];
@@ -55,9 +55,20 @@ export function errorsChart(results: readonly SlotResult[]): SafeHtml {
       height="${f(h)}"
     />`;
   });
+  // A handful of start times (UTC) under the bars, the first and the last among them.
+  const every = Math.max(1, Math.ceil(points.length / 6));
+  const ticks = points
+    .map((p, i) => ({ p, i }))
+    .filter(({ i }) => i % every === 0 || i === points.length - 1)
+    .map(
+      ({ p, i }) =>
+        html`<text class="tick" x="${f(PAD.left + i * slotW + slotW / 2)}" y="${H - 8}" text-anchor="middle">
+          ${new Date(p.startedAt).toISOString().slice(11, 16)}
+        </text>`,
+    );
   return html`<figure class="chart">
       <svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="errors-chart-title errors-chart-desc">
-        <title id="errors-chart-title">Errors found per run</title>
+        <title id="errors-chart-title">Errors found per run (start times in UTC)</title>
         <desc id="errors-chart-desc">${summary}</desc>
         <line
           class="axis"
@@ -69,7 +80,7 @@ export function errorsChart(results: readonly SlotResult[]): SafeHtml {
         <line class="grid" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left + plotW}" y2="${PAD.top}" />
         <text class="tick" x="${PAD.left - 6}" y="${PAD.top + 4}" text-anchor="end">${max}</text>
         <text class="tick" x="${PAD.left - 6}" y="${PAD.top + plotH}" text-anchor="end">0</text>
-        ${bars}
+        ${bars} ${ticks}
       </svg>
       <figcaption><p class="chart-summary">${summary}</p></figcaption>
     </figure>
