@@ -76,10 +76,7 @@ export class SiteService {
       updatedAt: now,
     };
     const monitor = applyMonitorInput(DEFAULT_MONITOR, input, this.#minIntervalSec());
-    await this.deps.store.builds.createSite(site);
-    // A new row already holds the default monitor; only a site created with settings is written twice.
-    if (hasMonitorInput(input))
-      await this.deps.store.monitors.setSettings(tenantId, site.siteKey, monitor, now);
+    await this.deps.store.monitors.createSiteWithSettings(site, monitor);
     await announce(this.deps, tenantId, [{ event: 'site.created', data: siteData(site) }]);
     return { ...site, monitor };
   }
@@ -105,13 +102,10 @@ export class SiteService {
     };
     const monitor = applyMonitorInput(current.monitor, input, this.#minIntervalSec());
     const now = Date.now();
-    const site = await this.deps.store.builds.updateSite(tenantId, siteKey, patch, now);
+    const site = hasMonitorInput(input)
+      ? await this.deps.store.monitors.updateSiteWithSettings(tenantId, siteKey, patch, monitor, now)
+      : await this.deps.store.builds.updateSite(tenantId, siteKey, patch, now);
     if (!site) throw notFound(siteKey);
-    if (
-      hasMonitorInput(input) &&
-      !(await this.deps.store.monitors.setSettings(tenantId, siteKey, monitor, now))
-    )
-      throw notFound(siteKey);
     await announce(this.deps, tenantId, [{ event: 'site.updated', data: siteData(site) }]);
     return { ...site, monitor };
   }

@@ -4,7 +4,7 @@
  * BuildStore; a new site has the default, unscheduled monitor. test/monitors/store-conformance.ts
  * runs one suite against SQLite and PostgreSQL.
  */
-import type { Site } from '../domain/builds.ts';
+import type { Site, SitePatch } from '../domain/builds.ts';
 import type { MonitorSettings, MonitorSlot } from '../domain/monitors.ts';
 
 export interface MonitorState {
@@ -34,6 +34,16 @@ export interface MonitorStore {
    * slot (slot numbers of another interval do not compare). False when there is no such site.
    */
   setSettings(tenantId: string, siteKey: string, settings: MonitorSettings, now: number): Promise<boolean>;
+  /** BuildStore.createSite and setSettings in one transaction. */
+  createSiteWithSettings(site: Site, settings: MonitorSettings): Promise<void>;
+  /** BuildStore.updateSite and setSettings in one transaction; null when there is no such site. */
+  updateSiteWithSettings(
+    tenantId: string,
+    siteKey: string,
+    patch: SitePatch,
+    settings: MonitorSettings,
+    now: number,
+  ): Promise<Site | null>;
   /**
    * Scheduled, unpaused monitors of every tenant whose current slot at `now` is not claimed
    * yet, oldest site first.

@@ -57,6 +57,44 @@ export function runMonitorStoreConformance(target: ConformanceTarget): void {
     });
   });
 
+  describe('sites with settings', () => {
+    storeTest(target, 'a site is created and changed together with its settings', async (f) => {
+      const tenantId = await seedTenant(f.store);
+      const project = makeProject(tenantId);
+      await f.store.builds.createProject(project);
+      const site = makeSite(tenantId, project.projectID);
+      await f.store.monitors.createSiteWithSettings(site, EVERY_MINUTE);
+      assert.deepEqual(await f.store.builds.getSite(tenantId, site.siteKey), site);
+      const state = () =>
+        f.store.monitors.statesOf(tenantId, [site.id]).then((m) => m.get(site.id)?.settings);
+      assert.deepEqual(await state(), EVERY_MINUTE);
+      const changed = await f.store.monitors.updateSiteWithSettings(
+        tenantId,
+        site.siteKey,
+        { name: 'Renamed' },
+        { ...EVERY_MINUTE, paused: true },
+        T0 + 5,
+      );
+      assert.deepEqual([changed?.name, changed?.updatedAt], ['Renamed', T0 + 5]);
+      assert.equal((await state())?.paused, true);
+      assert.equal(
+        await f.store.monitors.updateSiteWithSettings(tenantId, 'nosuchsite00', {}, EVERY_MINUTE, T0),
+        null,
+      );
+    });
+
+    storeTest(target, 'a site whose settings cannot be stored is not created either', async (f) => {
+      const tenantId = await seedTenant(f.store);
+      const project = makeProject(tenantId);
+      await f.store.builds.createProject(project);
+      const site = makeSite(tenantId, project.projectID);
+      // The level column refuses what the service would never send: the insert rolls back too.
+      const bad = { ...EVERY_MINUTE, level: 'Z' as 'A' };
+      await assert.rejects(f.store.monitors.createSiteWithSettings(site, bad));
+      assert.equal(await f.store.builds.getSite(tenantId, site.siteKey), null);
+    });
+  });
+
   describe('slots', () => {
     storeTest(target, 'a due monitor is claimed once per slot and then not due until the next', async (f) => {
       const { site } = await seedSite(f.store);

@@ -1,4 +1,6 @@
+import type { Site, SitePatch } from '../../../domain/builds.ts';
 import type { MonitorSettings } from '../../../domain/monitors.ts';
+import * as catalog from '../builds/catalog.ts';
 import type { MonitorState } from '../../monitors.ts';
 import type { Sql } from '../../sql.ts';
 import { stateFromRow } from './rows.ts';
@@ -45,4 +47,28 @@ export async function setSettings(
     ],
   );
   return changed > 0;
+}
+
+/** The site and its monitor settings, in one transaction. */
+export function createSiteWithSettings(sql: Sql, site: Site, s: MonitorSettings): Promise<void> {
+  return sql.tx(async (tx) => {
+    await catalog.createSite(tx, site);
+    await setSettings(tx, site.tenantId, site.siteKey, s, site.updatedAt);
+  });
+}
+
+/** The site's fields and its monitor settings, in one transaction; null when not found. */
+export function updateSiteWithSettings(
+  sql: Sql,
+  tenantId: string,
+  siteKey: string,
+  patch: SitePatch,
+  s: MonitorSettings,
+  now: number,
+): Promise<Site | null> {
+  return sql.tx(async (tx) => {
+    const site = await catalog.updateSite(tx, tenantId, siteKey, patch, now);
+    if (site) await setSettings(tx, tenantId, siteKey, s, now);
+    return site;
+  });
 }
