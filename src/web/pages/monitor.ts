@@ -142,7 +142,10 @@ function changes(results: readonly SlotResult[]): SafeHtml {
     ${issueList('fixed-title', 'Fixed issues', c.fixed, 'Nothing was fixed.')}`;
 }
 
-function slotsTable(slots: MonitorSlot[], results: Map<number, SlotResult>): SafeHtml {
+// A slot still unfinished this long after its claim lost its worker between claim and enqueue.
+const INTERRUPTED_AFTER_MS = 10 * 60_000;
+
+function slotsTable(slots: MonitorSlot[], results: Map<number, SlotResult>, now: number): SafeHtml {
   if (slots.length === 0) return html`<p class="muted">The monitor has not run yet.</p>`;
   return html`<table class="data">
     <caption class="visually-hidden">
@@ -162,7 +165,9 @@ function slotsTable(slots: MonitorSlot[], results: Map<number, SlotResult>): Saf
         const state = s.error
           ? badge('Not all queued', 'bad')
           : s.finishedAt === null
-            ? badge('Queuing', 'wait')
+            ? now - s.claimedAt > INTERRUPTED_AFTER_MS
+              ? badge('Interrupted', 'bad')
+              : badge('Queuing', 'wait')
             : r?.done
               ? badge('Finished', 'ok')
               : badge('Queued', 'wait');
@@ -233,7 +238,7 @@ export function monitorBody(v: View, o: MonitorOverview): SafeHtml {
     </section>
     <section aria-labelledby="runs-title">
       <h2 id="runs-title">Last runs</h2>
-      ${slotsTable(o.slots, new Map(results.map((r) => [r.slot, r])))}
+      ${slotsTable(o.slots, new Map(results.map((r) => [r.slot, r])), Date.now())}
     </section>`;
 }
 
