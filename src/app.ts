@@ -13,12 +13,23 @@ import { buildServer } from './http/server.ts';
 import type { AppContext } from './context.ts';
 import { createServices, type EngineSignals, type Services } from './services/index.ts';
 import { startBuildServices, type BuildServices } from './builds/index.ts';
+import { MonitorScheduler, type RunEnqueuer } from './monitors/scheduler.ts';
+import { SiteService, type SiteRunReader } from './services/sites.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 
 export interface AppRoles {
   api: boolean;
   worker: boolean;
+}
+
+/**
+ * The seam between the site monitors and the Tenon test runs (issue 10): until the test-run
+ * store and service are merged, tests put recording stand-ins here. Leave unset in production.
+ */
+export interface MonitorSeams {
+  testRuns?: RunEnqueuer;
+  siteRuns?: SiteRunReader;
 }
 
 export interface App {
@@ -43,6 +54,7 @@ export async function startApp(
   config: Config,
   log: Logger,
   roles: AppRoles = { api: true, worker: true },
+  seams: MonitorSeams = {},
 ): Promise<App> {
   const store = await openStore({
     databaseUrl: config.databaseUrl ?? undefined,
@@ -108,7 +120,19 @@ export async function startApp(
   };
   const deps = { config, store, publisher, log, metrics, engine };
   const ctx: AppContext = { ...deps, keys: new KeyCache(store), services: createServices(deps) };
+  if (seams.siteRuns) ctx.services.sites = new SiteService(deps, seams.siteRuns);
   const builds: BuildServices | null = roles.worker ? await startBuildServices(ctx) : null;
+  // Site monitors: every worker looks for due slots; the store makes each slot run once.
+  const monitors = roles.worker
+    ? new MonitorScheduler({
+        monitors: store.monitors,
+        testRuns: seams.testRuns ?? ctx.services.testRuns,
+        log: log.child({ component: 'monitors' }),
+        owner: `${hostname()}:${process.pid}:monitors`,
+        tickMs: config.monitorTickMs,
+      })
+    : null;
+  monitors?.start();
 
   let server: FastifyInstance | null = null;
   let url: string | null = null;
@@ -124,6 +148,7 @@ export async function startApp(
       state.draining = true;
       // Stop taking requests first, so nothing is accepted that the worker will not see.
       await server?.close();
+      await monitors?.stop();
       await builds?.stop();
       await housekeeping?.stop();
       publisher.attachSink(null);

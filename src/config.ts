@@ -35,6 +35,8 @@ export interface Config {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   logLevel: string;
   buildConcurrency: number;
+  monitorMinIntervalSec: number;
+  monitorTickMs: number;
   buildStepTimeoutMs: number;
   buildTimeoutMs: number;
   chromiumPath: string;
@@ -274,6 +276,20 @@ export const CONFIG_FIELDS = [
     default: '2',
     doc: 'Browser test runs (one trace in one browser) at once per worker.',
     parse: int(1, 64),
+  }),
+  field({
+    key: 'monitorMinIntervalSec',
+    env: 'HERALD_MONITOR_MIN_INTERVAL_SEC',
+    default: '300',
+    doc: 'Shortest schedule a site monitor may have, in seconds (each run tests every page in a browser).',
+    parse: int(1, 604_800),
+  }),
+  field({
+    key: 'monitorTickMs',
+    env: 'HERALD_MONITOR_TICK_MS',
+    default: '5000',
+    doc: 'How often each worker looks for site monitors whose slot has come.',
+    parse: int(50, 600_000),
   }),
   field({
     key: 'buildStepTimeoutMs',

@@ -11,6 +11,7 @@ import type {
 } from '../domain/types.ts';
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
+import type { MonitorStore } from './monitors.ts';
 
 /**
  * The one seam between Herald and its database. SQLite (`node:sqlite`) and PostgreSQL (`pg`)
@@ -25,6 +26,8 @@ export interface Store {
   readonly builds: BuildStore;
   /** Users and sessions of the web console. */
   readonly console: ConsoleStore;
+  /** Site monitors' schedules and their claimed slots. */
+  readonly monitors: MonitorStore;
   /** Applies pending numbered migrations, each in a transaction that records its version. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -1,9 +1,43 @@
 import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
 import type { AppContext } from '../../context.ts';
+import type { MonitoredSite } from '../../domain/monitors.ts';
 import { siteView } from '../views.ts';
 import { ListByProjectQuery, SiteCreateBody, SiteParams, SitePatchBody } from './schemas.ts';
+
+/**
+ * Herald's monitor fields, optional on create and patch. Ranges beyond the schema's (the
+ * shortest interval comes from config) are the SiteService's, with the same 400 shape.
+ */
+const MonitorFields = {
+  intervalSec: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+      description:
+        'Seconds between runs (3600 hourly, 86400 daily); at least HERALD_MONITOR_MIN_INTERVAL_SEC. null: not scheduled.',
+    }),
+  ),
+  paths: Type.Optional(
+    Type.Array(Type.String({ maxLength: 2000 }), {
+      description: 'Paths tested besides siteUrl, each starting with "/".',
+    }),
+  ),
+  level: Type.Optional(Type.String({ description: 'Tenon level: A, AA or AAA (default AAA).' })),
+  certainty: Type.Optional(Type.Integer({ description: 'Minimum Tenon certainty, 0–100 (default 0).' })),
+  priority: Type.Optional(Type.Integer({ description: 'Minimum Tenon priority, 0–100 (default 0).' })),
+  paused: Type.Optional(Type.Boolean({ description: 'A paused monitor is not run (default false).' })),
+};
+const CreateBody = Type.Object(
+  { ...SiteCreateBody.properties, ...MonitorFields },
+  { additionalProperties: false },
+);
+const PatchBody = Type.Object(
+  { ...SitePatchBody.properties, ...MonitorFields },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+/** The site as before, plus its monitor's settings (event data keeps the seed's five fields). */
+const monitoredSiteView = (s: MonitoredSite) => ({ ...siteView(s), ...s.monitor });
 
 export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -12,8 +46,9 @@ export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   r.post(
     '/api/sites',
-    { schema: { tags, summary: 'Create a site monitor (announces site.created)', body: SiteCreateBody } },
-    async (req, reply) => reply.status(201).send(siteView(await sites.create(auth(req).tenantId, req.body))),
+    { schema: { tags, summary: 'Create a site monitor (announces site.created)', body: CreateBody } },
+    async (req, reply) =>
+      reply.status(201).send(monitoredSiteView(await sites.create(auth(req).tenantId, req.body))),
   );
 
   r.get(
@@ -27,14 +62,14 @@ export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise
         ...(req.query.projectID !== undefined && { projectID: req.query.projectID }),
       });
       const page = toPage(rows, limit);
-      return { data: page.data.map(siteView), nextCursor: page.nextCursor };
+      return { data: page.data.map(monitoredSiteView), nextCursor: page.nextCursor };
     },
   );
 
   r.get(
     '/api/sites/:siteKey',
     { schema: { tags, summary: 'Read a site monitor', params: SiteParams } },
-    async (req) => siteView(await sites.get(auth(req).tenantId, req.params.siteKey)),
+    async (req) => monitoredSiteView(await sites.get(auth(req).tenantId, req.params.siteKey)),
   );
 
   r.patch(
@@ -44,10 +79,10 @@ export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise
         tags,
         summary: 'Change a site monitor (announces site.updated)',
         params: SiteParams,
-        body: SitePatchBody,
+        body: PatchBody,
       },
     },
-    async (req) => siteView(await sites.update(auth(req).tenantId, req.params.siteKey, req.body)),
+    async (req) => monitoredSiteView(await sites.update(auth(req).tenantId, req.params.siteKey, req.body)),
   );
 
   r.delete(

@@ -1,18 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import type { Project, Site } from '../../domain/builds.ts';
+import type { Project } from '../../domain/builds.ts';
+import { HeraldError } from '../../domain/errors.ts';
+import { DAILY_SEC, describeInterval, HOURLY_SEC, type MonitoredSite } from '../../domain/monitors.ts';
 import { isHttpUrl } from '../../services/fields.ts';
-import { time } from '../format.ts';
-import { errorSummary, selectField, textField, type FieldErrors } from '../forms.ts';
+import type { MonitorInput } from '../../services/sites.ts';
+import { badge, time } from '../format.ts';
+import { checkbox, errorSummary, selectField, textArea, textField, type FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page } from '../layout.ts';
 import { field, redirectWith, sendPage, userOf, viewOf } from '../render.ts';
+import { monitorPagesRoutes } from './monitor.ts';
 import { orNotFound } from './not-found.ts';
 
 type SiteReq = FastifyRequest<{ Params: { siteKey: string } }>;
 
 /** `projects` names each site's project; null when the table sits on its project's page. */
-export function sitesTable(sites: Site[], projects: Map<string, Project> | null): SafeHtml {
+export function sitesTable(sites: MonitoredSite[], projects: Map<string, Project> | null): SafeHtml {
   return html`<table class="data">
     <caption class="visually-hidden">
       Site monitors
@@ -22,6 +26,7 @@ export function sitesTable(sites: Site[], projects: Map<string, Project> | null)
         <th scope="col">Name</th>
         <th scope="col">Site URL</th>
         ${projects ? html`<th scope="col">Project</th>` : ''}
+        <th scope="col">Schedule</th>
         <th scope="col">siteKey</th>
         <th scope="col">Added</th>
         <th scope="col"><span class="visually-hidden">Actions</span></th>
@@ -31,7 +36,7 @@ export function sitesTable(sites: Site[], projects: Map<string, Project> | null)
       ${sites.map((s) => {
         const project = projects?.get(s.projectID);
         return html`<tr>
-          <th scope="row">${s.name}</th>
+          <th scope="row"><a href="/sites/${s.siteKey}">${s.name}</a></th>
           <td class="url"><code>${s.siteUrl}</code></td>
           ${
             projects
@@ -40,6 +45,9 @@ export function sitesTable(sites: Site[], projects: Map<string, Project> | null)
                 </td>`
               : ''
           }
+          <td>
+            ${describeInterval(s.monitor.intervalSec)}${s.monitor.paused ? html` ${badge('Paused', 'off')}` : ''}
+          </td>
           <td><code>${s.siteKey}</code></td>
           <td>${time(s.createdAt)}</td>
           <td class="row-actions">
@@ -56,6 +64,100 @@ interface SiteValues {
   name: string;
   siteUrl: string;
   projectID: string;
+  intervalSec: string;
+  paths: string;
+  level: string;
+  certainty: string;
+  priority: string;
+  paused: boolean;
+}
+
+const SCHEDULES: Array<[number, string]> = [
+  [300, 'Every 5 minutes'],
+  [900, 'Every 15 minutes'],
+  [1800, 'Every 30 minutes'],
+  [HOURLY_SEC, 'Hourly'],
+  [6 * HOURLY_SEC, 'Every 6 hours'],
+  [DAILY_SEC, 'Daily'],
+];
+
+/** The presets at or above the configured minimum, and the site's own interval if it is another. */
+function scheduleOptions(minSec: number, current: string): Array<{ value: string; label: string }> {
+  const options = SCHEDULES.filter(([sec]) => sec >= minSec).map(([sec, label]) => ({
+    value: String(sec),
+    label,
+  }));
+  if (current !== '' && !options.some((o) => o.value === current))
+    options.push({ value: current, label: describeInterval(Number(current)) });
+  return [{ value: '', label: 'Not scheduled' }, ...options];
+}
+
+function valuesOf(s: MonitoredSite): SiteValues {
+  const m = s.monitor;
+  return {
+    name: s.name,
+    siteUrl: s.siteUrl,
+    projectID: s.projectID,
+    intervalSec: m.intervalSec === null ? '' : String(m.intervalSec),
+    paths: m.paths.join('\n'),
+    level: m.level,
+    certainty: String(m.certainty),
+    priority: String(m.priority),
+    paused: m.paused,
+  };
+}
+
+const NEW_SITE: Omit<SiteValues, 'projectID'> = {
+  name: '',
+  siteUrl: '',
+  intervalSec: '',
+  paths: '',
+  level: 'AAA',
+  certainty: '0',
+  priority: '0',
+  paused: false,
+};
+
+/** The form's monitor fields as the service takes them; numbers it cannot read are left to its rules. */
+function monitorInput(v: SiteValues): MonitorInput {
+  const num = (raw: string) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN);
+  return {
+    intervalSec: v.intervalSec === '' ? null : num(v.intervalSec),
+    paths: v.paths
+      .split('\n')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
+    level: v.level,
+    certainty: num(v.certainty),
+    priority: num(v.priority),
+    paused: v.paused,
+  };
+}
+
+const siteInput = (v: SiteValues) => ({
+  name: v.name,
+  siteUrl: v.siteUrl,
+  projectID: v.projectID,
+  ...monitorInput(v),
+});
+
+const FIELD_MESSAGES: Record<string, string> = {
+  intervalSec: 'Choose how often the site is tested',
+  paths: 'Enter each path on its own line, starting with a single /, without spaces (at most 20)',
+  level: 'Choose A, AA or AAA',
+  certainty: 'Enter a whole number from 0 to 100',
+  priority: 'Enter a whole number from 0 to 100',
+};
+
+/** A service's VALIDATION_FAILED as form errors, by the field its path names. */
+function formErrors(err: unknown): FieldErrors | null {
+  if (!(err instanceof HeraldError) || err.code !== 'VALIDATION_FAILED') return null;
+  const errors: FieldErrors = {};
+  for (const d of (err.details as Array<{ path?: string }> | undefined) ?? []) {
+    const name = d.path?.split('/')[1] ?? '';
+    if (name in FIELD_MESSAGES) errors[name] = FIELD_MESSAGES[name] ?? '';
+  }
+  return Object.keys(errors).length > 0 ? errors : null;
 }
 
 async function allProjects(ctx: AppContext, tenantId: string): Promise<Project[]> {
@@ -63,6 +165,7 @@ async function allProjects(ctx: AppContext, tenantId: string): Promise<Project[]
 }
 
 export function sitePages(web: FastifyInstance, ctx: AppContext): void {
+  monitorPagesRoutes(web, ctx);
   web.get('/sites', async (req, reply) => {
     const { tenantId } = userOf(req);
     const [sites, projects] = await Promise.all([
@@ -92,7 +195,7 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
   const formPage = async (
     req: FastifyRequest,
     reply: FastifyReply,
-    existing: Site | null,
+    existing: MonitoredSite | null,
     values: SiteValues,
     errors: FieldErrors,
     status = 200,
@@ -101,12 +204,30 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
     const v = viewOf(ctx, req, reply);
     const title = existing ? `Edit ${existing.name}` : 'Add a site monitor';
     const body = html`<h1>${title}</h1>
-      ${errorSummary(errors, { name: 'site-name', siteUrl: 'site-url', projectID: 'site-project' })}
+      ${errorSummary(errors, {
+        name: 'site-name',
+        siteUrl: 'site-url',
+        projectID: 'site-project',
+        intervalSec: 'site-schedule',
+        paths: 'site-paths',
+        level: 'site-level',
+        certainty: 'site-certainty',
+        priority: 'site-priority',
+      })}
       <form method="post" action="${existing ? `/sites/${existing.siteKey}/edit` : '/sites/new'}" novalidate>
         ${csrfInput(v)}
         ${textField({ id: 'site-name', name: 'name', label: 'Name', value: values.name, required: true, maxlength: 200, error: errors['name'] })}
         ${textField({ id: 'site-url', name: 'siteUrl', label: 'Site URL', type: 'url', value: values.siteUrl, required: true, wide: true, spellcheck: false, hint: 'The fully-qualified URL of the site, such as http://www.example.com.', error: errors['siteUrl'] })}
         ${selectField({ id: 'site-project', name: 'projectID', label: 'Project', value: values.projectID, options: projects.map((p) => ({ value: p.projectID, label: p.name })), error: errors['projectID'] })}
+        <fieldset class="field">
+          <legend>Monitoring</legend>
+          ${selectField({ id: 'site-schedule', name: 'intervalSec', label: 'Schedule', value: values.intervalSec, options: scheduleOptions(ctx.config.monitorMinIntervalSec, values.intervalSec), hint: 'How often every page is tested for accessibility. Runs missed while Herald was down run once.', error: errors['intervalSec'] })}
+          ${textArea({ id: 'site-paths', name: 'paths', label: 'More pages to test (optional)', value: values.paths, rows: 4, hint: 'The site URL is always tested. Add paths on the same site, one per line, such as /contact.', error: errors['paths'] })}
+          ${selectField({ id: 'site-level', name: 'level', label: 'WCAG level', value: values.level, options: ['A', 'AA', 'AAA'].map((l) => ({ value: l, label: l })), error: errors['level'] })}
+          ${textField({ id: 'site-certainty', name: 'certainty', label: 'Minimum certainty', type: 'number', value: values.certainty, hint: 'From 0 to 100: issues Tenon is less sure of are left out.', error: errors['certainty'] })}
+          ${textField({ id: 'site-priority', name: 'priority', label: 'Minimum priority', type: 'number', value: values.priority, hint: 'From 0 to 100: issues of lower priority are left out.', error: errors['priority'] })}
+          ${checkbox({ id: 'site-paused', name: 'paused', label: 'Paused', checked: values.paused, hint: 'A paused monitor keeps its settings but does not run.' })}
+        </fieldset>
         <div class="actions">
           <button type="submit" class="button">Save site monitor</button>
           <a href="${existing ? `/projects/${existing.projectID}` : '/sites'}">Cancel</a>
@@ -133,6 +254,12 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
       name: field(req.body, 'name').trim(),
       siteUrl: field(req.body, 'siteUrl').trim(),
       projectID: field(req.body, 'projectID'),
+      intervalSec: field(req.body, 'intervalSec'),
+      paths: field(req.body, 'paths'),
+      level: field(req.body, 'level'),
+      certainty: field(req.body, 'certainty').trim(),
+      priority: field(req.body, 'priority').trim(),
+      paused: field(req.body, 'paused') === '1',
     };
     const errors: FieldErrors = {};
     if (values.name === '') errors['name'] = 'Enter a name for the site monitor';
@@ -145,21 +272,28 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
     return { values, errors };
   };
 
-  const load = async (req: SiteReq): Promise<Site> =>
+  const load = async (req: SiteReq): Promise<MonitoredSite> =>
     orNotFound(
       ctx.services.sites.get(userOf(req).tenantId, req.params.siteKey),
       'There is no such site monitor.',
     );
 
   web.get<{ Querystring: { project?: string } }>('/sites/new', async (req, reply) =>
-    formPage(req, reply, null, { name: '', siteUrl: '', projectID: req.query.project ?? '' }, {}),
+    formPage(req, reply, null, { ...NEW_SITE, projectID: req.query.project ?? '' }, {}),
   );
 
   web.post('/sites/new', async (req, reply) => {
     const { tenantId } = userOf(req);
     const { values, errors } = await validate(req);
     if (Object.keys(errors).length > 0) return formPage(req, reply, null, values, errors, 400);
-    const site = await ctx.services.sites.create(tenantId, values);
+    let site: MonitoredSite;
+    try {
+      site = await ctx.services.sites.create(tenantId, siteInput(values));
+    } catch (err) {
+      const invalid = formErrors(err);
+      if (invalid) return formPage(req, reply, null, values, invalid, 400);
+      throw err;
+    }
     return redirectWith(ctx, req, reply, `/projects/${site.projectID}#sites-title`, {
       kind: 'success',
       text: `The site monitor "${site.name}" was added.`,
@@ -168,17 +302,24 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
 
   web.get('/sites/:siteKey/edit', async (req: SiteReq, reply) => {
     const s = await load(req);
-    return formPage(req, reply, s, { name: s.name, siteUrl: s.siteUrl, projectID: s.projectID }, {});
+    return formPage(req, reply, s, valuesOf(s), {});
   });
 
   web.post('/sites/:siteKey/edit', async (req: SiteReq, reply) => {
     const existing = await load(req);
     const { values, errors } = await validate(req);
     if (Object.keys(errors).length > 0) return formPage(req, reply, existing, values, errors, 400);
-    const site = await orNotFound(
-      ctx.services.sites.update(existing.tenantId, existing.siteKey, values),
-      'The site monitor was deleted meanwhile.',
-    );
+    let site: MonitoredSite;
+    try {
+      site = await orNotFound(
+        ctx.services.sites.update(existing.tenantId, existing.siteKey, siteInput(values)),
+        'The site monitor was deleted meanwhile.',
+      );
+    } catch (err) {
+      const invalid = formErrors(err);
+      if (invalid) return formPage(req, reply, existing, values, invalid, 400);
+      throw err;
+    }
     return redirectWith(ctx, req, reply, `/projects/${site.projectID}#sites-title`, {
       kind: 'success',
       text: `The site monitor "${site.name}" was saved.`,

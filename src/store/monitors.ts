@@ -1,0 +1,67 @@
+/**
+ * Storage of site monitors' schedules (columns on `sites`) and of their claimed slots
+ * (`monitor_slots`), from migration 006. Sites themselves are created and deleted through the
+ * BuildStore; a new site has the default, unscheduled monitor. test/monitors/store-conformance.ts
+ * runs one suite against SQLite and PostgreSQL.
+ */
+import type { Site, SitePatch } from '../domain/builds.ts';
+import type { MonitorSettings, MonitorSlot } from '../domain/monitors.ts';
+
+export interface MonitorState {
+  settings: MonitorSettings;
+  /** The newest slot claimed under the current interval; null when none was. */
+  lastSlot: number | null;
+}
+
+export interface DueMonitor extends MonitorState {
+  site: Site;
+}
+
+export interface SlotClaim {
+  siteId: string;
+  slot: number;
+  /** The interval the slot was computed with: a monitor whose interval changed is not claimed. */
+  intervalSec: number;
+  owner: string;
+  now: number;
+}
+
+export interface MonitorStore {
+  /** The monitor state of these sites, by internal site id (unknown ids are left out). */
+  statesOf(tenantId: string, siteIds: readonly string[]): Promise<Map<string, MonitorState>>;
+  /**
+   * Replaces the site's settings and sets updated_at. A changed interval forgets the last
+   * slot (slot numbers of another interval do not compare). False when there is no such site.
+   */
+  setSettings(tenantId: string, siteKey: string, settings: MonitorSettings, now: number): Promise<boolean>;
+  /** BuildStore.createSite and setSettings in one transaction. */
+  createSiteWithSettings(site: Site, settings: MonitorSettings): Promise<void>;
+  /** BuildStore.updateSite and setSettings in one transaction; null when there is no such site. */
+  updateSiteWithSettings(
+    tenantId: string,
+    siteKey: string,
+    patch: SitePatch,
+    settings: MonitorSettings,
+    now: number,
+  ): Promise<Site | null>;
+  /**
+   * Scheduled, unpaused monitors of every tenant whose current slot at `now` is not claimed
+   * yet, oldest site first.
+   */
+  dueMonitors(now: number, limit: number): Promise<DueMonitor[]>;
+  /**
+   * Claims one slot in one transaction: moves the site's last slot forward (only while it is
+   * still scheduled with `intervalSec`, unpaused and behind `slot`) and inserts the unique
+   * (site, slot) row. The monitor as claimed, or null when another worker (or an earlier
+   * claim) has the slot, or the monitor changed meanwhile. Safe under concurrent workers.
+   */
+  claimSlot(claim: SlotClaim): Promise<DueMonitor | null>;
+  /** Records what a claimed slot enqueued. */
+  finishSlot(
+    siteId: string,
+    slot: number,
+    outcome: { responseIDs: string[]; error: string | null; now: number },
+  ): Promise<void>;
+  /** The site's claimed slots, newest first. */
+  listSlots(tenantId: string, siteId: string, limit: number): Promise<MonitorSlot[]>;
+}

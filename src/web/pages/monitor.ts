@@ -1,0 +1,277 @@
+/**
+ * A site monitor's page: its schedule, the next run and the last ones, a chart of errors per
+ * run, and what is new and what is fixed since the previous run (by page and issue
+ * `signature`). Pause and resume are buttons (each a site.updated event).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import {
+  describeInterval,
+  issueChanges,
+  monitorPages,
+  slotResults,
+  type MonitorIssue,
+  type MonitoredSite,
+  type MonitorSlot,
+  type SlotResult,
+} from '../../domain/monitors.ts';
+import type { MonitorOverview } from '../../services/sites.ts';
+import { badge, plural, time } from '../format.ts';
+import { html, type SafeHtml } from '../html.ts';
+import { csrfInput, page, type View } from '../layout.ts';
+import { redirectWith, sendPage, userOf, viewOf } from '../render.ts';
+import { orNotFound } from './not-found.ts';
+
+type SiteReq = FastifyRequest<{ Params: { siteKey: string } }>;
+
+const W = 720;
+const H = 200;
+const PAD = { top: 16, right: 16, bottom: 28, left: 44 };
+
+/** Errors per run, oldest left, as bars; the numbers are also a table. */
+export function errorsChart(results: readonly SlotResult[]): SafeHtml {
+  const points = results
+    .filter((r) => r.done)
+    .slice(0, 30)
+    .reverse();
+  if (points.length === 0)
+    return html`<p class="muted">No finished runs yet: the chart starts with the first.</p>`;
+  const max = Math.max(1, ...points.map((p) => p.errors));
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const slotW = plotW / points.length;
+  const barW = Math.min(40, Math.max(2, slotW * 0.7));
+  const f = (n: number) => n.toFixed(1);
+  const first = points[0];
+  const last = points[points.length - 1];
+  const summary = `${plural(points.length, 'run')}: ${first?.errors ?? 0} errors in the oldest, ${last?.errors ?? 0} in the latest, at most ${max}.`;
+  const bars = points.map((p, i) => {
+    const h = (p.errors / max) * plotH;
+    return html`<rect
+      class="bar-failed"
+      x="${f(PAD.left + i * slotW + (slotW - barW) / 2)}"
+      y="${f(PAD.top + plotH - h)}"
+      width="${f(barW)}"
+      height="${f(h)}"
+    />`;
+  });
+  // A handful of start times (UTC) under the bars, the first and the last among them.
+  const every = Math.max(1, Math.ceil(points.length / 6));
+  const ticks = points
+    .map((p, i) => ({ p, i }))
+    .filter(({ i }) => i % every === 0 || i === points.length - 1)
+    .map(
+      ({ p, i }) =>
+        html`<text class="tick" x="${f(PAD.left + i * slotW + slotW / 2)}" y="${H - 8}" text-anchor="middle">
+          ${new Date(p.startedAt).toISOString().slice(11, 16)}
+        </text>`,
+    );
+  return html`<figure class="chart">
+      <svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="errors-chart-title errors-chart-desc">
+        <title id="errors-chart-title">Errors found per run (start times in UTC)</title>
+        <desc id="errors-chart-desc">${summary}</desc>
+        <line
+          class="axis"
+          x1="${PAD.left}"
+          y1="${PAD.top + plotH}"
+          x2="${PAD.left + plotW}"
+          y2="${PAD.top + plotH}"
+        />
+        <line class="grid" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left + plotW}" y2="${PAD.top}" />
+        <text class="tick" x="${PAD.left - 6}" y="${PAD.top + 4}" text-anchor="end">${max}</text>
+        <text class="tick" x="${PAD.left - 6}" y="${PAD.top + plotH}" text-anchor="end">0</text>
+        ${bars} ${ticks}
+      </svg>
+      <figcaption><p class="chart-summary">${summary}</p></figcaption>
+    </figure>
+    <details class="chart-data">
+      <summary>Show the numbers as a table</summary>
+      <table class="data compact">
+        <caption class="visually-hidden">
+          Errors per run
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Run started</th>
+            <th scope="col">Errors</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${points.map(
+            (p) =>
+              html`<tr>
+                <td>${time(p.startedAt)}</td>
+                <td>${p.errors}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </details>`;
+}
+
+function issueList(id: string, title: string, issues: Array<MonitorIssue & { url: string }>, none: string) {
+  return html`<section aria-labelledby="${id}">
+    <h3 id="${id}">${title} (${issues.length})</h3>
+    ${
+      issues.length === 0
+        ? html`<p class="muted">${none}</p>`
+        : html`<ul>
+            ${issues.map(
+              (i) =>
+                html`<li>
+                  ${i.errorTitle}
+                  <span class="muted"
+                    >on <code>${i.url}</code> at <code>${i.xpath}</code>, signature
+                    <code>${i.signature}</code></span
+                  >
+                </li>`,
+            )}
+          </ul>`
+    }
+  </section>`;
+}
+
+function changes(results: readonly SlotResult[]): SafeHtml {
+  const c = issueChanges(results);
+  if (!c.latest || !c.previous)
+    return html`<p class="muted">
+      Two finished runs are needed to compare; ${c.latest ? 'one has' : 'none have'} finished.
+    </p>`;
+  return html`<p>The run of ${time(c.latest.startedAt)} against the run of ${time(c.previous.startedAt)}.</p>
+    ${issueList('new-title', 'New issues', c.added, 'No new issues.')}
+    ${issueList('fixed-title', 'Fixed issues', c.fixed, 'Nothing was fixed.')}`;
+}
+
+// A slot still unfinished this long after its claim lost its worker between claim and enqueue.
+const INTERRUPTED_AFTER_MS = 10 * 60_000;
+
+function slotsTable(slots: MonitorSlot[], results: Map<number, SlotResult>, now: number): SafeHtml {
+  if (slots.length === 0) return html`<p class="muted">The monitor has not run yet.</p>`;
+  return html`<table class="data">
+    <caption class="visually-hidden">
+      Last runs, newest first
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Started</th>
+        <th scope="col">Test runs</th>
+        <th scope="col">Errors</th>
+        <th scope="col">State</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${slots.map((s) => {
+        const r = results.get(s.slot);
+        const state = s.error
+          ? badge('Not all queued', 'bad')
+          : s.finishedAt === null
+            ? now - s.claimedAt > INTERRUPTED_AFTER_MS
+              ? badge('Interrupted', 'bad')
+              : badge('Queuing', 'wait')
+            : r?.done
+              ? badge('Finished', 'ok')
+              : badge('Queued', 'wait');
+        return html`<tr>
+          <td>${time(s.claimedAt)}</td>
+          <td>
+            ${s.responseIDs.map((id) => html`<code>${id}</code> `)}${s.error ? html`<p class="muted">${s.error}</p>` : ''}
+          </td>
+          <td>${r?.done ? String(r.errors) : '–'}</td>
+          <td>${state}</td>
+        </tr>`;
+      })}
+    </tbody>
+  </table>`;
+}
+
+function monitorState(site: MonitoredSite): SafeHtml {
+  if (site.monitor.intervalSec === null) return badge('Not scheduled', 'off');
+  return site.monitor.paused ? badge('Paused', 'off') : badge('Active', 'ok');
+}
+
+export function monitorBody(v: View, o: MonitorOverview): SafeHtml {
+  const { site } = o;
+  const m = site.monitor;
+  const results = slotResults(o.runs);
+  const scheduled = m.intervalSec !== null;
+  return html`<h1>${site.name}</h1>
+    <div class="toolbar">
+      <a class="button secondary" href="/sites/${site.siteKey}/edit">Edit</a>
+      ${
+        scheduled
+          ? html`<form method="post" action="/sites/${site.siteKey}/${m.paused ? 'resume' : 'pause'}">
+              ${csrfInput(v)}<button type="submit" class="button secondary">
+                ${m.paused ? 'Resume' : 'Pause'}
+              </button>
+            </form>`
+          : ''
+      }
+      <a class="button danger" href="/sites/${site.siteKey}/delete">Delete</a>
+    </div>
+    <dl class="summary">
+      <dt>State</dt>
+      <dd>${monitorState(site)}</dd>
+      <dt>Schedule</dt>
+      <dd>${describeInterval(m.intervalSec)}</dd>
+      <dt>Next run</dt>
+      <dd>${o.nextRunAt === null ? html`<span class="muted">none</span>` : time(o.nextRunAt)}</dd>
+      <dt>Pages</dt>
+      <dd>
+        <ul>
+          ${monitorPages(site.siteUrl, m.paths).map((p) => html`<li><code>${p}</code></li>`)}
+        </ul>
+      </dd>
+      <dt>Level and thresholds</dt>
+      <dd>${m.level}, certainty at least ${m.certainty}, priority at least ${m.priority}</dd>
+      <dt>Project</dt>
+      <dd><a href="/projects/${site.projectID}">${site.projectID}</a></dd>
+      <dt>siteKey</dt>
+      <dd><code>${site.siteKey}</code></dd>
+    </dl>
+    <section aria-labelledby="chart-title">
+      <h2 id="chart-title">Errors over time</h2>
+      ${errorsChart(results)}
+    </section>
+    <section aria-labelledby="changes-title">
+      <h2 id="changes-title">Since the previous run</h2>
+      ${changes(results)}
+    </section>
+    <section aria-labelledby="runs-title">
+      <h2 id="runs-title">Last runs</h2>
+      ${slotsTable(o.slots, new Map(results.map((r) => [r.slot, r])), Date.now())}
+    </section>`;
+}
+
+export function monitorPagesRoutes(web: FastifyInstance, ctx: AppContext): void {
+  web.get('/sites/:siteKey', async (req: SiteReq, reply) => {
+    const { tenantId } = userOf(req);
+    const o = await orNotFound(
+      ctx.services.sites.overview(tenantId, req.params.siteKey),
+      'There is no such site monitor.',
+    );
+    const v = viewOf(ctx, req, reply);
+    return sendPage(
+      reply,
+      page(v, {
+        title: o.site.name,
+        section: 'sites',
+        body: monitorBody(v, o),
+        crumbs: [{ label: 'Site monitors', href: '/sites' }, { label: o.site.name }],
+      }),
+    );
+  });
+
+  for (const action of ['pause', 'resume'] as const) {
+    web.post(`/sites/:siteKey/${action}`, async (req: SiteReq, reply) => {
+      const { tenantId } = userOf(req);
+      const site = await orNotFound(
+        ctx.services.sites[action](tenantId, req.params.siteKey),
+        'There is no such site monitor.',
+      );
+      return redirectWith(ctx, req, reply, `/sites/${site.siteKey}`, {
+        kind: 'success',
+        text: `The site monitor "${site.name}" was ${action === 'pause' ? 'paused' : 'resumed'}.`,
+      });
+    });
+  }
+}

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { DEFAULT_MONITOR, type MonitorSettings } from '../../src/domain/monitors.ts';
+import type { Store } from '../../src/store/store.ts';
+import {
+  makeProject,
+  makeSite,
+  seedTenant,
+  storeTest,
+  T0,
+  type ConformanceTarget,
+} from '../builds/store-conformance/fixtures.ts';
+
+/** The MonitorStore contract, run against SQLite and PostgreSQL on real databases. */
+const EVERY_MINUTE: MonitorSettings = { ...DEFAULT_MONITOR, intervalSec: 60, paths: ['/a'], level: 'AA' };
+const MIN = 60_000;
+
+async function seedSite(store: Store, settings: MonitorSettings | null = EVERY_MINUTE) {
+  const tenantId = await seedTenant(store);
+  const project = makeProject(tenantId);
+  await store.builds.createProject(project);
+  const site = makeSite(tenantId, project.projectID);
+  await store.builds.createSite(site);
+  if (settings) assert.equal(await store.monitors.setSettings(tenantId, site.siteKey, settings, T0), true);
+  return { tenantId, site };
+}
+
+const claim = (siteId: string, slot: number, owner = 'w1', intervalSec = 60) => ({
+  siteId,
+  slot,
+  intervalSec,
+  owner,
+  now: slot * intervalSec * 1000 + 5,
+});
+
+export function runMonitorStoreConformance(target: ConformanceTarget): void {
+  describe('monitor settings', () => {
+    storeTest(target, 'a new site has the default, unscheduled monitor and is never due', async (f) => {
+      const { tenantId, site } = await seedSite(f.store, null);
+      const states = await f.store.monitors.statesOf(tenantId, [site.id, 'site_unknown']);
+      assert.deepEqual([...states], [[site.id, { settings: DEFAULT_MONITOR, lastSlot: null }]]);
+      assert.deepEqual(await f.store.monitors.dueMonitors(T0, 10), []);
+    });
+
+    storeTest(target, 'settings round-trip and stay within their tenant', async (f) => {
+      const { tenantId, site } = await seedSite(f.store);
+      const settings: MonitorSettings = { ...EVERY_MINUTE, certainty: 40, priority: 20, paused: true };
+      assert.equal(await f.store.monitors.setSettings(tenantId, site.siteKey, settings, T0 + 1), true);
+      assert.deepEqual(
+        (await f.store.monitors.statesOf(tenantId, [site.id])).get(site.id)?.settings,
+        settings,
+      );
+      assert.equal((await f.store.builds.getSite(tenantId, site.siteKey))?.updatedAt, T0 + 1);
+      const other = await seedTenant(f.store, 'other');
+      assert.equal(await f.store.monitors.setSettings(other, site.siteKey, EVERY_MINUTE, T0), false);
+      assert.equal((await f.store.monitors.statesOf(other, [site.id])).size, 0);
+    });
+  });
+
+  describe('sites with settings', () => {
+    storeTest(target, 'a site is created and changed together with its settings', async (f) => {
+      const tenantId = await seedTenant(f.store);
+      const project = makeProject(tenantId);
+      await f.store.builds.createProject(project);
+      const site = makeSite(tenantId, project.projectID);
+      await f.store.monitors.createSiteWithSettings(site, EVERY_MINUTE);
+      assert.deepEqual(await f.store.builds.getSite(tenantId, site.siteKey), site);
+      const state = () =>
+        f.store.monitors.statesOf(tenantId, [site.id]).then((m) => m.get(site.id)?.settings);
+      assert.deepEqual(await state(), EVERY_MINUTE);
+      const changed = await f.store.monitors.updateSiteWithSettings(
+        tenantId,
+        site.siteKey,
+        { name: 'Renamed' },
+        { ...EVERY_MINUTE, paused: true },
+        T0 + 5,
+      );
+      assert.deepEqual([changed?.name, changed?.updatedAt], ['Renamed', T0 + 5]);
+      assert.equal((await state())?.paused, true);
+      assert.equal(
+        await f.store.monitors.updateSiteWithSettings(tenantId, 'nosuchsite00', {}, EVERY_MINUTE, T0),
+        null,
+      );
+    });
+
+    storeTest(target, 'a site whose settings cannot be stored is not created either', async (f) => {
+      const tenantId = await seedTenant(f.store);
+      const project = makeProject(tenantId);
+      await f.store.builds.createProject(project);
+      const site = makeSite(tenantId, project.projectID);
+      // The level column refuses what the service would never send: the insert rolls back too.
+      const bad = { ...EVERY_MINUTE, level: 'Z' as 'A' };
+      await assert.rejects(f.store.monitors.createSiteWithSettings(site, bad));
+      assert.equal(await f.store.builds.getSite(tenantId, site.siteKey), null);
+    });
+  });
+
+  describe('slots', () => {
+    storeTest(target, 'a due monitor is claimed once per slot and then not due until the next', async (f) => {
+      const { site } = await seedSite(f.store);
+      const now = 1000 * MIN + 30_000;
+      const due = await f.store.monitors.dueMonitors(now, 10);
+      assert.deepEqual(
+        due.map((d) => [d.site.siteKey, d.settings, d.lastSlot]),
+        [[site.siteKey, EVERY_MINUTE, null]],
+      );
+      const claimed = await f.store.monitors.claimSlot(claim(site.id, 1000));
+      assert.equal(claimed?.lastSlot, 1000);
+      assert.equal(claimed?.site.siteUrl, site.siteUrl);
+      assert.equal(await f.store.monitors.claimSlot(claim(site.id, 1000, 'w2')), null);
+      assert.deepEqual(await f.store.monitors.dueMonitors(now, 10), []);
+      assert.equal((await f.store.monitors.dueMonitors(1001 * MIN, 10)).length, 1);
+    });
+
+    storeTest(target, 'two stores racing for the same slot: exactly one wins', async (f) => {
+      const { site } = await seedSite(f.store);
+      const another = await f.openAnother();
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? another : f.store).monitors.claimSlot(claim(site.id, 7, `w${i}`)),
+        ),
+      );
+      assert.equal(results.filter((r) => r !== null).length, 1);
+    });
+
+    storeTest(target, 'a paused monitor, or one whose interval changed, is not claimed', async (f) => {
+      const { tenantId, site } = await seedSite(f.store);
+      await f.store.monitors.setSettings(tenantId, site.siteKey, { ...EVERY_MINUTE, paused: true }, T0);
+      assert.deepEqual(await f.store.monitors.dueMonitors(1000 * MIN, 10), []);
+      assert.equal(await f.store.monitors.claimSlot(claim(site.id, 1000)), null);
+      await f.store.monitors.setSettings(tenantId, site.siteKey, { ...EVERY_MINUTE, intervalSec: 120 }, T0);
+      assert.equal(await f.store.monitors.claimSlot(claim(site.id, 1000)), null);
+      assert.notEqual(await f.store.monitors.claimSlot(claim(site.id, 500, 'w1', 120)), null);
+    });
+
+    storeTest(target, 'an older slot is never claimed after a newer one', async (f) => {
+      const { site } = await seedSite(f.store);
+      assert.notEqual(await f.store.monitors.claimSlot(claim(site.id, 10)), null);
+      assert.equal(await f.store.monitors.claimSlot(claim(site.id, 9)), null);
+    });
+
+    storeTest(target, 'a changed interval forgets the last slot; the same interval keeps it', async (f) => {
+      const { tenantId, site } = await seedSite(f.store);
+      await f.store.monitors.claimSlot(claim(site.id, 10));
+      await f.store.monitors.setSettings(tenantId, site.siteKey, { ...EVERY_MINUTE, paths: [] }, T0);
+      assert.equal((await f.store.monitors.statesOf(tenantId, [site.id])).get(site.id)?.lastSlot, 10);
+      await f.store.monitors.setSettings(tenantId, site.siteKey, { ...EVERY_MINUTE, intervalSec: 3600 }, T0);
+      assert.equal((await f.store.monitors.statesOf(tenantId, [site.id])).get(site.id)?.lastSlot, null);
+    });
+
+    storeTest(
+      target,
+      'finished slots list newest first with their responseIDs, within the tenant',
+      async (f) => {
+        const { tenantId, site } = await seedSite(f.store);
+        await f.store.monitors.claimSlot(claim(site.id, 10));
+        await f.store.monitors.claimSlot(claim(site.id, 11));
+        await f.store.monitors.finishSlot(site.id, 10, { responseIDs: ['r1', 'r2'], error: null, now: T0 });
+        await f.store.monitors.finishSlot(site.id, 11, { responseIDs: [], error: 'boom', now: T0 + 1 });
+        const slots = await f.store.monitors.listSlots(tenantId, site.id, 10);
+        assert.deepEqual(
+          slots.map((s) => [s.slot, s.intervalSec, s.claimedBy, s.finishedAt, s.responseIDs, s.error]),
+          [
+            [11, 60, 'w1', T0 + 1, [], 'boom'],
+            [10, 60, 'w1', T0, ['r1', 'r2'], null],
+          ],
+        );
+        assert.deepEqual(await f.store.monitors.listSlots(await seedTenant(f.store, 'x'), site.id, 10), []);
+      },
+    );
+
+    storeTest(target, 'deleting the site deletes its slots', async (f) => {
+      const { tenantId, site } = await seedSite(f.store);
+      await f.store.monitors.claimSlot(claim(site.id, 10));
+      await f.store.builds.deleteSite(tenantId, site.siteKey);
+      assert.deepEqual(await f.store.monitors.listSlots(tenantId, site.id, 10), []);
+    });
+  });
+}

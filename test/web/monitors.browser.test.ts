@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'puppeteer-core';
+import { startApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { MonitorRun } from '../../src/domain/monitors.ts';
+import { createLogger } from '../../src/log.ts';
+import type { StartTestRun } from '../../src/services/testruns.ts';
+import { createTempSqliteDir } from '../helpers/sqlite.ts';
+import { assertAccessible, follow, launchBrowser, textOf, type TestBrowser } from './helpers/browser.ts';
+import { fillByLabel, signIn, WEB_ENV } from './helpers/herald-web.ts';
+
+/**
+ * Stands in for the Tenon test runs (the other half of issue 10): records what the real
+ * scheduler enqueues and reports each slot's runs as finished with known issues. The first
+ * slot finds a and b, the second b and c (so a is fixed and c is new); later ones are still running.
+ */
+class FakeTestRuns {
+  readonly runs: MonitorRun[] = [];
+  readonly #slots: number[] = [];
+  #waiters: Array<{ n: number; resolve: () => void }> = [];
+
+  async enqueue(input: StartTestRun): Promise<{ responseID: string }> {
+    if (input.source.kind !== 'monitor') throw new Error('only monitor runs here');
+    const { slot } = input.source;
+    if (!this.#slots.includes(slot)) this.#slots.push(slot);
+    const ordinal = this.#slots.indexOf(slot);
+    const signatures = ordinal === 0 ? ['sig-a', 'sig-b'] : ['sig-b', 'sig-c'];
+    const responseID = randomBytes(16).toString('hex');
+    this.runs.unshift({
+      responseID,
+      url: String(input.fields['url']),
+      slot,
+      startedAt: Date.now(),
+      status: ordinal < 2 ? 'done' : 'running',
+      errors: ordinal < 2 ? signatures.length : null,
+      warnings: 0,
+      issues: signatures.map((signature) => ({
+        signature,
+        errorTitle: `Problem ${signature}`,
+        xpath: '/html/body/img',
+      })),
+    });
+    this.#waiters = this.#waiters.filter((w) => (this.#slots.length >= w.n ? void w.resolve() : true));
+    return { responseID };
+  }
+
+  /** Resolves once `n` slots have enqueued runs. */
+  slots(n: number): Promise<void> {
+    if (this.#slots.length >= n) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ n, resolve }));
+  }
+
+  async recentRuns(): Promise<MonitorRun[]> {
+    return this.runs;
+  }
+}
+
+describe('site monitor pages in Chromium', () => {
+  const tmp = createTempSqliteDir();
+  const adminKey = `hk_test_${randomBytes(16).toString('hex')}`;
+  const fake = new FakeTestRuns();
+  let app: App;
+  let base = '';
+  let browser: TestBrowser;
+  let page: Page;
+  let projectID = '';
+  let siteKey = '';
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  before(async () => {
+    const config = loadConfig(
+      {},
+      {
+        ...WEB_ENV,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        HERALD_DATA_DIR: tmp.dir,
+        HERALD_ADMIN_KEY: adminKey,
+        HERALD_LOG_LEVEL: 'silent',
+        HERALD_SQLITE_SYNCHRONOUS: 'NORMAL',
+        HERALD_MONITOR_MIN_INTERVAL_SEC: '1',
+        HERALD_MONITOR_TICK_MS: '50',
+      },
+    );
+    app = await startApp(config, createLogger('silent'), undefined, { testRuns: fake, siteRuns: fake });
+    base = app.url!;
+    projectID = String((await api('POST', '/api/projects', { name: 'Shop' })).body['projectID']);
+    browser = await launchBrowser();
+    page = (await browser.newPage()).page;
+    await signIn(page, base);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    tmp.cleanup();
+  });
+
+  test('a monitor added with the form gets its schedule and pages; a bad path is refused at its field', async () => {
+    await page.goto(`${base}/sites/new?project=${projectID}`);
+    await assertAccessible(page, 'add a site monitor');
+    await fillByLabel(page, 'Name', 'Shop front');
+    await fillByLabel(page, 'Site URL', 'http://127.0.0.1:9/');
+    await page.select('#site-schedule', '300');
+    await fillByLabel(page, 'More pages to test', 'cart');
+    await page.select('#site-level', 'AA');
+    await follow(page, 'button', 'Save site monitor');
+    assert.match(await textOf(page, '#site-paths-error'), /starting with a single \//);
+    await assertAccessible(page, 'add a site monitor, with an error');
+    await fillByLabel(page, 'More pages to test', '/cart');
+    await follow(page, 'button', 'Save site monitor');
+    await follow(page, 'a', 'Shop front');
+    siteKey = page.url().split('/').pop() ?? '';
+    assert.match(await textOf(page, 'dl.summary'), /every 5 minutes/);
+    assert.match(await textOf(page, 'dl.summary'), /http:\/\/127\.0\.0\.1:9\/cart/);
+    assert.match(await textOf(page, 'dl.summary'), /AA, certainty at least 0/);
+  });
+
+  test('a monitor every second shows its runs, a chart of errors, and what is new and fixed', async () => {
+    const patched = await api('PATCH', `/api/sites/${siteKey}`, { intervalSec: 1 });
+    assert.equal(patched.status, 200);
+    assert.equal(patched.body['intervalSec'], 1);
+    await fake.slots(3);
+    await page.goto(`${base}/sites/${siteKey}`);
+    assert.match(await textOf(page, 'dl.summary'), /every second/);
+    assert.match(await textOf(page, '.chart-summary'), /^2 runs: 4 errors in the oldest, 4 in the latest/);
+    assert.match(await textOf(page, '#new-title'), /New issues \(2\)/);
+    assert.match(await textOf(page, '#fixed-title'), /Fixed issues \(2\)/);
+    const changes = await textOf(page, '[aria-labelledby=changes-title]');
+    assert.match(changes, /Problem sig-c on http:\/\/127\.0\.0\.1:9\/ /);
+    assert.match(changes, /Problem sig-a on http:\/\/127\.0\.0\.1:9\/cart/);
+    assert.doesNotMatch(changes, /sig-b/);
+    const runs = await page.$$eval('[aria-labelledby=runs-title] tbody tr', (rows) => rows.length);
+    assert.ok(runs >= 3, `${runs} runs listed`);
+    await assertAccessible(page, 'monitor page with runs');
+  });
+
+  test('pausing and resuming are buttons, announced as site.updated', async () => {
+    await follow(page, 'button', 'Pause');
+    assert.match(await textOf(page, 'dl.summary'), /Paused/);
+    assert.match(await textOf(page, 'dl.summary'), /Next run\s*none/);
+    await assertAccessible(page, 'paused monitor');
+    await follow(page, 'button', 'Resume');
+    assert.match(await textOf(page, 'dl.summary'), /Active/);
+    const events = await api('GET', '/api/events?event=site.updated');
+    const updated = events.body['data'] as unknown[];
+    // The PATCH to every second, the pause and the resume.
+    assert.equal(updated.length, 3);
+    await page.goto(`${base}/sites`);
+    assert.match(await textOf(page, 'table.data'), /every second/);
+    await assertAccessible(page, 'site monitors list');
+  });
+});
