@@ -33,11 +33,20 @@ export function clientConfig(connectionString: string): pg.ClientConfig {
   return { connectionString, types: TYPES, application_name: 'herald' };
 }
 
+// A client that loses its connection emits 'error'; the query in flight rejects with it anyway,
+// so the event itself must not end the process.
+const ignore = (): void => {};
+
 export function createPool(opts: PoolOptions): pg.Pool {
   const pool = new pg.Pool({ ...clientConfig(opts.connectionString), max: opts.max ?? 10 });
   // Idle pooled connections that drop (a database restart) are removed by the pool; without a
   // listener their 'error' would end the process.
   pool.on('error', (err) => opts.onError?.(err));
+  // Every client keeps a listener for its whole life. pg-pool listens only while a client is idle
+  // or inside pool.query (with `once`), so an error that arrives just after a failed query
+  // released the client (a restart sends FATAL 57P01, then the socket closes) would otherwise be
+  // an unhandled 'error' event and end the process. Queries in flight still reject with it.
+  pool.on('connect', (client) => client.on('error', ignore));
   return pool;
 }
 
@@ -57,10 +66,6 @@ export function query(
   });
 }
 
-// A checked-out client that loses its connection emits 'error'; the query in flight rejects
-// with it anyway, so the event itself must not end the process.
-const ignore = (): void => {};
-
 // Deadlocks and serialization failures are safe to retry: the transaction rolled back whole.
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_TRIES = 5;
@@ -74,7 +79,6 @@ export async function withTx<T>(pool: pg.Pool, fn: (client: PoolClient) => Promi
     const client = await pool.connect().catch((err: unknown) => {
       throw translateFault(err, 'postgres transaction');
     });
-    client.on('error', ignore);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -91,7 +95,6 @@ export async function withTx<T>(pool: pg.Pool, fn: (client: PoolClient) => Promi
       if (attempt < MAX_TRIES && code !== undefined && RETRYABLE.has(code)) continue;
       throw translateFault(err, 'postgres transaction');
     } finally {
-      client.off('error', ignore);
       // A connection that cannot even roll back is destroyed rather than reused.
       client.release(broken);
     }
