@@ -49,6 +49,9 @@ export class BuildQueue {
     this.#pool = new BrowserPool({
       paths: { chrome: deps.config.chromiumPath, firefox: deps.config.firefoxPath },
       launchTimeoutMs: 30_000,
+      allowlist: deps.config.targetAllowlist,
+      onRefused: (target, reason) =>
+        deps.log.info({ target, reason }, 'browser request refused by the network policy'),
     });
   }
 
