@@ -211,16 +211,18 @@ export class FilteringProxy {
       headers: forwardedHeaders(req.headers),
       lookup: this.#lookup,
       agent: false,
-      timeout: this.#timeoutMs,
     });
-    upstream.on('socket', (sock: net.Socket) =>
+    // A connect timeout only: once connected, a slow answer (long polling, a stream) is the
+    // page's business, and the browser closing its side ends the upstream request too.
+    upstream.on('socket', (sock: net.Socket) => {
+      sock.setTimeout(this.#timeoutMs, () =>
+        upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
+      );
       sock.once('connect', () => {
+        sock.setTimeout(0);
         if (this.#isProtected(t.port, sock)) upstream.destroy(ownPortError());
-      }),
-    );
-    upstream.on('timeout', () =>
-      upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
-    );
+      });
+    });
     upstream.on('response', (up) => {
       res.writeHead(up.statusCode ?? 502, forwardedHeaders(up.headers));
       up.pipe(res);

@@ -77,6 +77,8 @@ describe('browsers behind the network policy (allowlist 127.0.0.1/32)', () => {
     };
     site = await listen('127.0.0.1', (req, res) => {
       if (req.url === '/redirect') return void res.writeHead(302, { location: secretUrl }).end();
+      if (req.url === '/redirect-https')
+        return void res.writeHead(302, { location: `https://127.0.0.2:${secret.port}/secret` }).end();
       const body = pages[req.url ?? ''];
       if (body === undefined) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'text/html' }).end(body);
@@ -89,6 +91,7 @@ describe('browsers behind the network policy (allowlist 127.0.0.1/32)', () => {
     const { projectID } = await createProject(h, { baseUrl: `http://127.0.0.1:${site.port}` });
     const traces = [
       { name: 'redirect', steps: [{ action: 'open', url: '/redirect' }] },
+      { name: 'to https', steps: [{ action: 'open', url: '/redirect-https' }] },
       { name: 'direct', steps: [{ action: 'open', url: secretUrl }] },
       {
         name: 'frame',
@@ -136,12 +139,12 @@ describe('browsers behind the network policy (allowlist 127.0.0.1/32)', () => {
   };
 
   test('the listener on 127.0.0.2 receives nothing, in either browser', () => {
-    assert.equal(results.testCase.length, 10);
+    assert.equal(results.testCase.length, 12);
     assert.equal(secret.connections(), 0);
   });
 
-  test('a redirect to it and opening it directly fail with "blocked by the network policy"', () => {
-    for (const t of [...cases('redirect'), ...cases('direct')]) {
+  test('a redirect to it (http, or https through CONNECT) and opening it directly fail with "blocked by the network policy"', () => {
+    for (const t of [...cases('redirect'), ...cases('direct'), ...cases('to https')]) {
       assert.equal(t.error?.type, 'error', t.name);
       assert.match(
         t.error!.message,
