@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { ConformanceTarget } from './fixtures.ts';
-import { finishedBuild, makeBuild, makeRuns, seedTenant, storeTest, T0 } from './fixtures.ts';
+import { finishedBuild, makeBuild, makeRuns, passed, seedTenant, storeTest, T0 } from './fixtures.ts';
 
 const LEASE = 60_000;
 const claim = (store: Parameters<Parameters<typeof storeTest>[2]>[0]['store'], limit: number, now = T0) =>
@@ -55,6 +55,25 @@ export function fairnessAndRetentionTests(target: ConformanceTarget): void {
         assert.equal(after!.run.tenantId, a);
       },
     );
+
+    storeTest(target, 'one slot at a time, tenants still alternate', async ({ store }) => {
+      const a = await seedTenant(store, 'a');
+      const b = await seedTenant(store, 'b');
+      const long = makeBuild(a);
+      await store.builds.createBuild(long, makeRuns(long, 4));
+      const [a0] = await claim(store, 1);
+      const other = makeBuild(b);
+      await store.builds.createBuild(other, makeRuns(other, 2));
+      // a's first run is done (its build still runs): b has had nothing yet, so b goes next.
+      await store.builds.finishRun('w', a0!.run.id, passed(T0 + 10));
+      const order: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const [c] = await claim(store, 1, T0 + 20 + i);
+        order.push(c!.run.tenantId === a ? 'a' : 'b');
+        await store.builds.finishRun('w', c!.run.id, passed(T0 + 30 + i));
+      }
+      assert.deepEqual(order, ['b', 'a', 'b', 'a', 'a']);
+    });
   });
 
   describe('build retention', () => {

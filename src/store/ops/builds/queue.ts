@@ -11,11 +11,12 @@ const OPEN = `status IN ('queued', 'running')`;
  * anyway), and leases them, in one transaction.
  *
  * Fairness: a tenant's claimable runs are numbered oldest first, starting after the runs it
- * already has under a live lease; runs are taken by that turn, then by age. So the first
- * build of a tenant that has nothing running goes before the tenth run of a tenant that
- * already holds the workers (whose steps may wait for seconds each), and tenants with
- * queued work take turns round-robin instead of one build's runs filling every slot until
- * others' deadlines pass. Within one tenant the order stays oldest first.
+ * has already had in its builds still running (finished, or under a live lease); runs are
+ * taken by that turn, then by age. So the first run of a tenant that has had nothing goes
+ * before the third run of a tenant whose build holds the workers (whose steps may wait for
+ * seconds each), and tenants with queued work take turns round-robin, also one slot at a
+ * time, instead of one build's runs filling every slot until others' deadlines pass. Within
+ * one tenant the order stays oldest first.
  */
 export function claimRuns(
   sql: Sql,
@@ -31,8 +32,11 @@ export function claimRuns(
                       ROW_NUMBER() OVER (PARTITION BY c.tenant_id ORDER BY c.id)
                         + COALESCE(busy.n, 0) AS turn
                  FROM build_runs c
-                 LEFT JOIN (SELECT l.tenant_id, COUNT(*) AS n FROM build_runs l
-                             WHERE l.status = 'running' AND NOT ${takeable('l', '$1', '$3')}
+                 LEFT JOIN (SELECT l.tenant_id, COUNT(*) AS n
+                              FROM build_runs l JOIN builds b ON b.id = l.build_id
+                             WHERE b.status = 'RUNNING'
+                               AND (l.status IN ('passed', 'failed')
+                                    OR (l.status = 'running' AND NOT ${takeable('l', '$1', '$3')}))
                              GROUP BY l.tenant_id) busy ON busy.tenant_id = c.tenant_id
                 WHERE c.${OPEN} AND (c.status = 'queued' OR ${takeable('c', '$1', '$3')})) t
            ON t.id = r.id
