@@ -10,8 +10,8 @@
  * (certainty ≥ 60) on them is a false error; warnings ("needs review") are listed apart.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import puppeteer from 'puppeteer-core';
-import { launchOptions } from '../../src/builds/runner/browsers.ts';
+import { BrowserPool } from '../../src/builds/runner/browsers.ts';
+import { parseAllowlist } from '../../src/network/policy.ts';
 import { testPage } from '../../src/tenon/engine.ts';
 import { isWarning } from '../../src/tenon/mapping.ts';
 import { parseTenonRequest } from '../../src/tenon/request.ts';
@@ -20,9 +20,16 @@ import { CORPUS_DIR, barriersOf, foundBarriers, serveCorpus } from './serve.ts';
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
 
-const browser = await puppeteer.launch(
-  launchOptions('chrome', process.env['HERALD_CHROMIUM_PATH'] ?? '/usr/bin/chromium', 30_000),
-);
+// Chromium behind Herald's filtering proxy, as builds and test runs use it, opened to loopback.
+const pool = new BrowserPool({
+  paths: {
+    chrome: process.env['HERALD_CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    firefox: '/usr/bin/firefox-esr',
+  },
+  launchTimeoutMs: 30_000,
+  allowlist: parseAllowlist('127.0.0.0/8'),
+});
+const browser = await pool.acquire('chrome');
 const server = await serveCorpus();
 try {
   const files = (await readdir(CORPUS_DIR)).filter((f) => f.endsWith('.html')).sort();
@@ -91,5 +98,5 @@ try {
   console.log(`throughput: 2 runs at a time, ${(60_000 / perRun2).toFixed(0)} runs/minute (browser warm)`);
 } finally {
   await server.close();
-  await browser.close();
+  await pool.close();
 }

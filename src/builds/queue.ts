@@ -4,9 +4,10 @@
  * dies loses nothing (its leases run out and another worker, or the restarted one, runs the
  * test case again), and one that stops gracefully hands its runs back at once.
  *
- * At most HERALD_BUILD_CONCURRENCY test cases run at once per worker. A sweep fails the open
- * test cases of builds past their deadline and announces finished builds that were never
- * announced (their worker died in between).
+ * At most HERALD_BUILD_CONCURRENCY test cases run at once per worker, claimed fairly across
+ * tenants (see claimRuns). A sweep fails the open test cases of builds past their deadline,
+ * announces finished builds that were never announced (their worker died in between), and
+ * now and then deletes builds past HERALD_RETENTION_DAYS with their runs and screenshots.
  */
 import { hostname } from 'node:os';
 import type { ServiceDeps } from '../services/deps.ts';
@@ -22,6 +23,8 @@ export const MAX_RUN_ATTEMPTS = 5;
 const SWEEP_INTERVAL_MS = 1000;
 /** A finished build not announced after this long lost its worker: the sweep announces it. */
 const ANNOUNCE_GRACE_MS = 10_000;
+/** Retention is coarse (days): a purge now and then is plenty, and every worker may run it. */
+const PURGE_INTERVAL_MS = 10 * 60_000;
 
 interface InFlight {
   claimed: ClaimedRun;
@@ -41,6 +44,7 @@ export class BuildQueue {
   #wakePending = false;
   #heartbeat: NodeJS.Timeout | null = null;
   #nextSweep = 0;
+  #nextPurge = 0;
   #idleWaiters: Array<() => void> = [];
 
   constructor(deps: ServiceDeps) {
@@ -49,6 +53,9 @@ export class BuildQueue {
     this.#pool = new BrowserPool({
       paths: { chrome: deps.config.chromiumPath, firefox: deps.config.firefoxPath },
       launchTimeoutMs: 30_000,
+      allowlist: deps.config.targetAllowlist,
+      onRefused: (target, reason) =>
+        deps.log.info({ target, reason }, 'browser request refused by the network policy'),
     });
   }
 
@@ -138,6 +145,11 @@ export class BuildQueue {
     for (const b of expired) await this.#announce(b.tenantId, b.buildId);
     for (const b of await store.builds.listUnreportedBuilds(now - ANNOUNCE_GRACE_MS, 20))
       await this.#announce(b.tenantId, b.id);
+    if (now >= this.#nextPurge) {
+      this.#nextPurge = now + PURGE_INTERVAL_MS;
+      const purged = await store.builds.purgeBuilds(now - config.retentionDays * 86_400_000);
+      if (purged.builds > 0) this.#deps.log.info(purged, 'build retention purge');
+    }
   }
 
   #start(claimed: ClaimedRun): void {

@@ -104,6 +104,11 @@ export interface BuildStore {
   /** FINISHED builds not yet announced that finished at or before `finishedBefore`, oldest first. */
   listUnreportedBuilds(finishedBefore: number, limit: number): Promise<Build[]>;
   markReported(tenantId: string, buildId: string, now: number): Promise<void>;
+  /**
+   * Retention (HERALD_RETENTION_DAYS): deletes FINISHED builds that finished before `before`,
+   * with their runs and screenshots. Running builds stay, however old.
+   */
+  purgeBuilds(before: number): Promise<{ builds: number; runs: number; screenshots: number }>;
   /** A failure screenshot by its unguessable token. */
   getScreenshot(token: string): Promise<{ tenantId: string; buildId: string; png: Buffer } | null>;
 }

@@ -1,5 +1,6 @@
 import { projectTests, siteTests, traceTests } from './store-conformance/catalog.ts';
 import type { ConformanceTarget } from './store-conformance/fixtures.ts';
+import { fairnessAndRetentionTests } from './store-conformance/fairness.ts';
 import { buildTests, runQueueTests } from './store-conformance/queue.ts';
 
 /**
@@ -12,4 +13,5 @@ export function runBuildStoreConformance(target: ConformanceTarget): void {
   traceTests(target);
   buildTests(target);
   runQueueTests(target);
+  fairnessAndRetentionTests(target);
 }

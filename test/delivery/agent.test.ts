@@ -142,8 +142,8 @@ interface Target {
 
 function loopbackTargets(r: Receiver): Target[] {
   const p = r.port;
-  const lb = /^blocked address 127\.0\.0\.1 \(loopback\)$/;
-  const mapped = /^blocked address ::ffff:7f00:1 \(ipv4Mapped\)$/;
+  const lb = /^blocked by the network policy: address 127\.0\.0\.1 \(loopback\)$/;
+  const mapped = /^blocked by the network policy: address ::ffff:7f00:1 \(ipv4Mapped\)$/;
   const targets: Target[] = [
     { name: 'dotted quad', origin: `http://127.0.0.1:${p}`, message: lb, v4: true },
     { name: 'short form 127.1', origin: `http://127.1:${p}`, message: lb, v4: true },
@@ -159,14 +159,14 @@ function loopbackTargets(r: Receiver): Target[] {
     {
       name: 'localhost (resolved at connect time)',
       origin: `http://localhost:${p}`,
-      message: /^blocked address 127\.0\.0\.1 \(loopback\) resolved from localhost$/,
+      message: /^blocked by the network policy: localhost resolves to a blocked address \(loopback\)$/,
       viaLookup: true,
       v4: true,
     },
     {
       name: 'LOCALHOST upper case',
       origin: `http://LOCALHOST:${p}`,
-      message: /resolved from localhost$/,
+      message: /: localhost resolves to a blocked address \(loopback\)$/,
       viaLookup: true,
       v4: true,
     },
@@ -177,7 +177,7 @@ function loopbackTargets(r: Receiver): Target[] {
     {
       name: 'https to localhost (TLS connect path uses the lookup too)',
       origin: `https://localhost:${p}`,
-      message: /resolved from localhost$/,
+      message: /: localhost resolves to a blocked address \(loopback\)$/,
       viaLookup: true,
       https: true,
     },
@@ -186,17 +186,21 @@ function loopbackTargets(r: Receiver): Target[] {
     targets.push({
       name: '127.0.0.2',
       origin: `http://127.0.0.2:${r.port2}`,
-      message: /^blocked address 127\.0\.0\.2 \(loopback\)$/,
+      message: /^blocked by the network policy: address 127\.0\.0\.2 \(loopback\)$/,
       v4: true,
     });
   }
   if (r.port6 !== null) {
     targets.push(
-      { name: '[::1]', origin: `http://[::1]:${r.port6}`, message: /^blocked address ::1 \(loopback\)$/ },
+      {
+        name: '[::1]',
+        origin: `http://[::1]:${r.port6}`,
+        message: /^blocked by the network policy: address ::1 \(loopback\)$/,
+      },
       {
         name: '[0:0:0:0:0:0:0:1]',
         origin: `http://[0:0:0:0:0:0:0:1]:${r.port6}`,
-        message: /::1 \(loopback\)/,
+        message: /address ::1 \(loopback\)$/,
       },
     );
   }
@@ -340,7 +344,7 @@ describe('connect-time DNS checks (mocked resolver answering loopback only)', ()
     const err = await expectBlocked(
       agent,
       new URL(url).origin,
-      /^blocked address 127\.0\.0\.1 \(loopback\) resolved from/,
+      /^blocked by the network policy: \S+ resolves to a blocked address \(loopback\)$/,
     );
     assert.equal(err.hostname, NAME);
     assert.equal(err.address, '127.0.0.1');
@@ -356,7 +360,11 @@ describe('connect-time DNS checks (mocked resolver answering loopback only)', ()
       { address: '::1', family: 6 },
     ]);
     const agent = agentFor(t, '127.0.0.0/8'); // 127.0.0.1 allowed, ::1 not
-    await expectBlocked(agent, `http://${NAME}:${r.port}`, /^blocked address ::1 \(loopback\) resolved from/);
+    await expectBlocked(
+      agent,
+      `http://${NAME}:${r.port}`,
+      /^blocked by the network policy: \S+ resolves to a blocked address \(loopback\)$/,
+    );
     assert.equal(r.connections, 0);
   });
 
@@ -379,7 +387,11 @@ describe('connect-time DNS checks (mocked resolver answering loopback only)', ()
     assert.deepEqual(await post(agent, origin, '/close'), { status: 200, body: 'hello' });
     // The name now "rebinds" to an address outside the allowlist.
     answer = [{ address: '::1', family: 6 }];
-    await expectBlocked(agent, origin, /^blocked address ::1 \(loopback\) resolved from/);
+    await expectBlocked(
+      agent,
+      origin,
+      /^blocked by the network policy: \S+ resolves to a blocked address \(loopback\)$/,
+    );
     assert.equal(mock.mock.callCount(), 2);
     assert.equal(r.requests.length, 1);
   });
@@ -443,7 +455,7 @@ describe('createGuardedLookup (unit)', () => {
     assert.equal(res.err.code, 'HERALD_TARGET_BLOCKED');
     assert.equal(
       res.err.message,
-      'blocked address 169.254.169.254 (linkLocal) resolved from svc.herald.invalid',
+      'blocked by the network policy: svc.herald.invalid resolves to a blocked address (linkLocal)',
     );
   });
 

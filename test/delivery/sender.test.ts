@@ -75,7 +75,7 @@ for (const [kind, make] of kinds) {
       try {
         const outcome = await sender.send(claimed(`${rx.url}/blocked-${kind}`, generateSecret()));
         assert.equal(outcome.ok, false);
-        assert.match(String(outcome.attempt.error), /blocked address 127\.0\.0\.1/);
+        assert.match(String(outcome.attempt.error), /blocked by the network policy: address 127\.0\.0\.1/);
         assert.equal(rx.requests.filter((r) => r.path === `/blocked-${kind}`).length, 0);
       } finally {
         await sender.close();

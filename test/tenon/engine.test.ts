@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import puppeteer from 'puppeteer-core';
 import type { Browser } from 'puppeteer-core';
 import { barriersOf, foundBarriers, serveCorpus } from '../../bench/tenon/serve.ts';
 import type { CorpusServer } from '../../bench/tenon/serve.ts';
-import { launchOptions } from '../../src/builds/runner/browsers.ts';
+import { BrowserPool } from '../../src/builds/runner/browsers.ts';
+import { parseAllowlist } from '../../src/network/policy.ts';
 import { runTest, testPage } from '../../src/tenon/engine.ts';
 import type { TenonErrorBody } from '../../src/tenon/errors.ts';
 import { parseTenonRequest } from '../../src/tenon/request.ts';
@@ -17,13 +17,21 @@ import { REFERENCE, shapeDiff } from './shape.ts';
 let browser: Browser;
 let server: CorpusServer;
 
+// The pool that builds use: Chromium behind Herald's filtering proxy, here opened to loopback,
+// where the fixture pages are served.
+const pool = new BrowserPool({
+  paths: { chrome: '/usr/bin/chromium', firefox: '/usr/bin/firefox-esr' },
+  launchTimeoutMs: 30_000,
+  allowlist: parseAllowlist('127.0.0.0/8'),
+});
+
 before(async () => {
-  browser = await puppeteer.launch(launchOptions('chrome', '/usr/bin/chromium', 30_000));
+  browser = await pool.acquire('chrome');
   server = await serveCorpus();
 });
 after(async () => {
   await server?.close();
-  await browser?.close();
+  await pool.close();
 });
 
 function ok(res: TenonResponse | TenonErrorBody): TenonResponse {

@@ -6,12 +6,23 @@
  * context (fresh cookies and storage), which is far cheaper than a process per run (Firefox
  * takes seconds to start). A browser that disconnects is relaunched on next use, and one left
  * idle is closed.
+ *
+ * The network boundary: both browsers send every request through the pool's FilteringProxy
+ * (src/network/proxy.ts), which applies the deliveries' connect-time policy; the flags and
+ * prefs below close the ways around it (loopback bypass, QUIC, WebRTC's UDP, DNS prefetch,
+ * background services). Chromium is driven over a pipe (no debugging port at all). Firefox
+ * cannot be: puppeteer-core refuses `pipe` with WebDriver BiDi ("Pipe connections are not
+ * supported with Firefox and WebDriver BiDi"), so its Remote Agent listens on an ephemeral
+ * port on loopback; that port is protected in the proxy (a page cannot reach it) and the
+ * Remote Agent itself refuses WebSocket handshakes that carry an Origin, as every page's does.
  */
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import puppeteer from 'puppeteer-core';
 import type { Browser, LaunchOptions } from 'puppeteer-core';
 import type { BrowserName } from '../../domain/builds.ts';
+import type { Cidr } from '../../network/policy.ts';
+import { FilteringProxy } from '../../network/proxy.ts';
 
 /** A clear reason a test case could not get its browser; the run fails with it as an error. */
 export class BrowserUnavailableError extends Error {}
@@ -51,7 +62,46 @@ const CHROME_ARGS = [
       'CertificateTransparencyComponentUpdater',
     ].join(','),
   '--metrics-recording-only',
+  // Nothing may leave but through the proxy (see chromeProxyArgs).
+  '--disable-quic',
+  '--dns-prefetch-disable',
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
 ];
+
+/**
+ * Chromium bypasses a proxy for loopback unless told `<-loopback>`; `--host-resolver-rules`
+ * makes its own resolver answer nothing (only the proxy resolves names), so even a path we do
+ * not know of cannot look up an internal name.
+ */
+export function chromeProxyArgs(proxyPort: number): string[] {
+  return [
+    `--proxy-server=http://127.0.0.1:${proxyPort}`,
+    '--proxy-bypass-list=<-loopback>',
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+  ];
+}
+
+/** Firefox's proxy prefs: everything, loopback too, over the proxy; no WebRTC; no own DNS. */
+export function firefoxProxyPrefs(proxyPort: number): Record<string, unknown> {
+  return {
+    'network.proxy.type': 1,
+    'network.proxy.http': '127.0.0.1',
+    'network.proxy.http_port': proxyPort,
+    'network.proxy.ssl': '127.0.0.1',
+    'network.proxy.ssl_port': proxyPort,
+    'network.proxy.share_proxy_settings': true,
+    'network.proxy.allow_hijacking_localhost': true,
+    'network.proxy.no_proxies_on': '',
+    'network.proxy.socks_remote_dns': true,
+    'network.proxy.failover_direct': false,
+    'network.http.http3.enable': false,
+    'media.peerconnection.enabled': false,
+    'media.peerconnection.ice.proxy_only': true,
+    'network.dns.disablePrefetch': true,
+    'network.dns.disablePrefetchFromHTTPS': true,
+  };
+}
 
 /**
  * Preferences that keep Firefox from talking to anything but the pages under test: updates,
@@ -118,7 +168,12 @@ export const FIREFOX_PREFS: Record<string, unknown> = {
   'signon.management.page.breach-alerts.enabled': false,
 };
 
-export function launchOptions(name: BrowserName, executablePath: string, timeoutMs: number): LaunchOptions {
+export function launchOptions(
+  name: BrowserName,
+  executablePath: string,
+  timeoutMs: number,
+  proxyPort: number,
+): LaunchOptions {
   const common: LaunchOptions = {
     executablePath,
     headless: true,
@@ -128,11 +183,17 @@ export function launchOptions(name: BrowserName, executablePath: string, timeout
     handleSIGTERM: false,
     handleSIGHUP: false,
   };
-  if (name === 'chrome') return { ...common, browser: 'chrome', args: CHROME_ARGS };
+  if (name === 'chrome')
+    return {
+      ...common,
+      browser: 'chrome',
+      pipe: true,
+      args: [...CHROME_ARGS, ...chromeProxyArgs(proxyPort)],
+    };
   return {
     ...common,
     browser: 'firefox',
-    extraPrefsFirefox: FIREFOX_PREFS,
+    extraPrefsFirefox: { ...FIREFOX_PREFS, ...firefoxProxyPrefs(proxyPort) },
     // Release builds ignore services.settings.server unless this is set: without it Firefox
     // syncs Remote Settings from firefox.settings.services.mozilla.com at start.
     env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
@@ -164,10 +225,21 @@ export class BrowserPool {
   readonly #launchTimeoutMs: number;
   readonly #idleMs: number;
   readonly #slots = new Map<BrowserName, Slot>();
+  readonly #allowlist: readonly Cidr[];
+  readonly #onRefused: ((target: string, reason: string) => void) | undefined;
+  #proxy: Promise<FilteringProxy> | null = null;
   #closed = false;
 
-  constructor(opts: { paths: BrowserPaths; launchTimeoutMs: number; idleMs?: number }) {
+  constructor(opts: {
+    paths: BrowserPaths;
+    launchTimeoutMs: number;
+    allowlist: readonly Cidr[];
+    idleMs?: number;
+    onRefused?: (target: string, reason: string) => void;
+  }) {
     this.#paths = opts.paths;
+    this.#allowlist = opts.allowlist;
+    this.#onRefused = opts.onRefused;
     this.#launchTimeoutMs = opts.launchTimeoutMs;
     this.#idleMs = opts.idleMs ?? 60_000;
   }
@@ -216,11 +288,31 @@ export class BrowserPool {
     slot.idleTimer.unref();
   }
 
+  /** The proxy the browsers go through, started with the first browser. */
+  proxy(): Promise<FilteringProxy> {
+    this.#proxy ??= FilteringProxy.start({
+      allowlist: this.#allowlist,
+      ...(this.#onRefused ? { onRefused: this.#onRefused } : {}),
+    });
+    return this.#proxy;
+  }
+
   async #launch(name: BrowserName): Promise<Browser> {
     const path = this.#paths[name];
     await checkInstalled(name, path);
+    const proxy = await this.proxy();
     try {
-      return await puppeteer.launch(launchOptions(name, path, this.#launchTimeoutMs));
+      const browser = await puppeteer.launch(launchOptions(name, path, this.#launchTimeoutMs, proxy.port));
+      // Firefox's Remote Agent port (Chromium has none: it is driven over a pipe).
+      let endpoint = '';
+      try {
+        endpoint = browser.wsEndpoint();
+      } catch {
+        // A pipe has no endpoint.
+      }
+      const port = URL.parse(endpoint)?.port;
+      if (port) proxy.protect(Number(port));
+      return browser;
     } catch (err) {
       const reason = ((err as Error).message ?? String(err)).split('\n')[0];
       throw new BrowserUnavailableError(`Browser "${name}" (${path}) could not be started: ${reason}`);
@@ -238,6 +330,9 @@ export class BrowserPool {
         if (b) await closeBrowser(b);
       }),
     );
+    const proxy = await this.#proxy?.catch(() => null);
+    this.#proxy = null;
+    await proxy?.close();
   }
 }
 

@@ -4,7 +4,9 @@
  * within 5000 ms"), typed `failure` for an assertion that did not hold and `error` otherwise.
  */
 import type { ElementHandle, Page } from 'puppeteer-core';
+import { BLOCKED_BY_POLICY } from '../../network/lookup.ts';
 import { checkTargetUrl, type Cidr } from '../../network/policy.ts';
+import { BLOCKED_HEADER } from '../../network/proxy.ts';
 import type { Step } from '../../domain/steps.ts';
 
 export class StepFailure extends Error {
@@ -20,6 +22,8 @@ export interface StepContext {
   baseUrl: string;
   timeoutMs: number;
   allowlist: readonly Cidr[];
+  /** How many requests the browsers' proxy has refused so far. */
+  refusals: () => number;
 }
 
 const POLL_MS = 100;
@@ -40,7 +44,8 @@ export function resolveUrl(url: string, baseUrl: string, allowlist: readonly Cid
   if (!resolved || (resolved.protocol !== 'http:' && resolved.protocol !== 'https:'))
     throw new StepFailure('error', `${q(url)} is not an http(s) URL once resolved against ${q(baseUrl)}`);
   const check = checkTargetUrl(resolved.href, allowlist);
-  if (!check.ok) throw new StepFailure('error', `cannot open ${resolved.href}: ${check.message}`);
+  if (!check.ok)
+    throw new StepFailure('error', `cannot open ${resolved.href}: ${BLOCKED_BY_POLICY} (${check.message})`);
   return resolved.href;
 }
 
@@ -91,12 +96,19 @@ export async function executeStep(page: Page, step: Step, ctx: StepContext): Pro
   switch (step.action) {
     case 'open': {
       const url = resolveUrl(step.url, ctx.baseUrl, ctx.allowlist);
+      const refusedBefore = ctx.refusals();
+      const blocked = () => new StepFailure('error', `cannot open ${url}: ${BLOCKED_BY_POLICY}`);
+      let response;
       try {
-        await page.goto(url, { waitUntil: 'load', timeout: t });
+        response = await page.goto(url, { waitUntil: 'load', timeout: t });
       } catch (err) {
+        // A refused CONNECT (https) shows as a tunnel or proxy error, with no page to look at.
+        if (ctx.refusals() > refusedBefore && /TUNNEL|PROXY/i.test(reason(err))) throw blocked();
         if (isTimeout(err)) throw new StepFailure('error', `${url} did not load within ${t} ms`);
         throw new StepFailure('error', `cannot open ${url}: ${reason(err)}`);
       }
+      // The page (after any redirects) is the proxy's refusal, not the site's.
+      if (response?.headers()[BLOCKED_HEADER] !== undefined) throw blocked();
       return;
     }
     case 'click': {

@@ -116,11 +116,14 @@ export async function runTestCase(run: BuildRun, build: Build, o: RunOptions): P
 
   let context: BrowserContext | null = null;
   let page: Page;
+  let refusals: () => number;
   try {
     try {
       context = await bounded(browser.createBrowserContext(), SETUP_TIMEOUT_MS, o.signal, 'the browser');
       page = await bounded(context.newPage(), SETUP_TIMEOUT_MS, o.signal, 'the browser');
       await bounded(page.setViewport(build.viewport), SETUP_TIMEOUT_MS, o.signal, 'the browser');
+      const proxy = await o.pool.proxy();
+      refusals = () => proxy.refusals;
       started = performance.now();
     } catch (err) {
       if (o.signal.aborted) return await aborted('before the first step', null, null);
@@ -141,7 +144,12 @@ export async function runTestCase(run: BuildRun, build: Build, o: RunOptions): P
         raw.action === 'waitFor' && raw.timeoutMs !== undefined ? raw.timeoutMs : o.stepTimeoutMs;
       try {
         await bounded(
-          executeStep(page, sub.step, { baseUrl: build.baseUrl, timeoutMs, allowlist: o.allowlist }),
+          executeStep(page, sub.step, {
+            baseUrl: build.baseUrl,
+            timeoutMs,
+            allowlist: o.allowlist,
+            refusals,
+          }),
           timeoutMs + GRACE_MS,
           o.signal,
           run.browser,

@@ -6,9 +6,17 @@ import { takeable } from '../workers.ts';
 const OPEN = `status IN ('queued', 'running')`;
 
 /**
- * Picks the oldest open runs whose lease may be taken (see `takeable`), skipping rows another
- * worker is claiming right now on Postgres (SQLite's single writer is exclusive anyway), and
- * leases them, in one transaction.
+ * Picks open runs whose lease may be taken (see `takeable`), fairly across tenants, skipping
+ * rows another worker is claiming right now on Postgres (SQLite's single writer is exclusive
+ * anyway), and leases them, in one transaction.
+ *
+ * Fairness: a tenant's claimable runs are numbered oldest first, starting after the runs it
+ * has already had in its builds still running (finished, or under a live lease); runs are
+ * taken by that turn, then by age. So the first run of a tenant that has had nothing goes
+ * before the third run of a tenant whose build holds the workers (whose steps may wait for
+ * seconds each), and tenants with queued work take turns round-robin, also one slot at a
+ * time, instead of one build's runs filling every slot until others' deadlines pass. Within
+ * one tenant the order stays oldest first.
  */
 export function claimRuns(
   sql: Sql,
@@ -17,12 +25,27 @@ export function claimRuns(
 ): Promise<ClaimedRun[]> {
   if (opts.limit <= 0) return Promise.resolve([]);
   return sql.tx(async (tx) => {
+    // The window is ranked in a subquery: Postgres allows no FOR UPDATE beside a window function.
     const due = await tx.query(
       `SELECT r.id FROM build_runs r
+         JOIN (SELECT c.id,
+                      ROW_NUMBER() OVER (PARTITION BY c.tenant_id ORDER BY c.id)
+                        + COALESCE(busy.n, 0) AS turn
+                 FROM build_runs c
+                 LEFT JOIN (SELECT l.tenant_id, COUNT(*) AS n
+                              FROM build_runs l JOIN builds b ON b.id = l.build_id
+                             WHERE b.status = 'RUNNING'
+                               AND (l.status IN ('passed', 'failed')
+                                    OR (l.status = 'running' AND NOT ${takeable('l', '$1', '$3')}))
+                             GROUP BY l.tenant_id) busy ON busy.tenant_id = c.tenant_id
+                WHERE c.${OPEN} AND (c.status = 'queued' OR ${takeable('c', '$1', '$3', '$4')})) t
+           ON t.id = r.id
+        -- Again on r: under READ COMMITTED, Postgres re-checks a row it waited to lock against
+        -- this outer WHERE only, so a run another worker took meanwhile drops out here.
         WHERE r.${OPEN} AND (r.status = 'queued' OR ${takeable('r', '$1', '$3', '$4')})
-        ORDER BY r.id LIMIT $2${tx.forUpdate('SKIP LOCKED')}`,
+        ORDER BY t.turn, r.id LIMIT $2${tx.forUpdate('OF r SKIP LOCKED')}`,
       [opts.now, opts.limit, opts.now - deadAfterMs, opts.owner],
-      'herald_claimable_runs',
+      'herald_claimable_runs_fair',
     );
     if (due.length === 0) return [];
     const leased = await tx.query(
