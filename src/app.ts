@@ -13,6 +13,7 @@ import { buildServer } from './http/server.ts';
 import type { AppContext } from './context.ts';
 import { createServices, type EngineSignals } from './services/index.ts';
 import { startBuildServices, type BuildServices } from './builds/index.ts';
+import { startTestRunQueue } from './tenon/queue.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 
@@ -106,6 +107,7 @@ export async function startApp(
   const deps = { config, store, publisher, log, metrics, engine };
   const ctx: AppContext = { ...deps, keys: new KeyCache(store), services: createServices(deps) };
   const builds: BuildServices | null = roles.worker ? await startBuildServices(ctx) : null;
+  const testRunQueue = roles.worker ? startTestRunQueue(ctx) : null;
 
   let server: FastifyInstance | null = null;
   let url: string | null = null;
@@ -122,6 +124,7 @@ export async function startApp(
       // Stop taking requests first, so nothing is accepted that the worker will not see.
       await server?.close();
       await builds?.stop();
+      await testRunQueue?.stop();
       await housekeeping?.stop();
       publisher.attachSink(null);
       await worker?.stop();

@@ -10,8 +10,10 @@ import type {
 } from '../domain/types.ts';
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
+import type { TestRunStore } from './testruns.ts';
 import { createBuildStore } from './ops/builds/index.ts';
 import { createConsoleStore } from './ops/console/index.ts';
+import { createTestRunStore } from './ops/testruns/index.ts';
 import * as deliveries from './ops/deliveries.ts';
 import * as events from './ops/events.ts';
 import * as hooks from './ops/hooks.ts';
@@ -53,6 +55,7 @@ export class SqlStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly builds: BuildStore;
   readonly console: ConsoleStore;
+  readonly testRuns: TestRunStore;
   readonly #b: Backend;
   readonly #sql: Sql;
   readonly #deadAfterMs: number;
@@ -64,6 +67,7 @@ export class SqlStore implements Store {
     this.dialect = backend.sql.dialect;
     this.builds = createBuildStore(this.#sql, deadAfterMs);
     this.console = createConsoleStore(this.#sql);
+    this.testRuns = createTestRunStore(this.#sql, deadAfterMs);
   }
 
   migrate = (): Promise<void> => this.#b.migrate();

@@ -11,6 +11,7 @@ import type {
 } from '../domain/types.ts';
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
+import type { TestRunStore } from './testruns.ts';
 
 /**
  * The one seam between Herald and its database. SQLite (`node:sqlite`) and PostgreSQL (`pg`)
@@ -25,6 +26,8 @@ export interface Store {
   readonly builds: BuildStore;
   /** Users and sessions of the web console. */
   readonly console: ConsoleStore;
+  /** Tenon test runs and their durable run queue. */
+  readonly testRuns: TestRunStore;
   /** Applies pending numbered migrations, each in a transaction that records its version. */
   migrate(): Promise<void>;
   close(): Promise<void>;
