@@ -138,6 +138,26 @@ describe('Tenon test API at the API root', () => {
     assert.ok(res.body.resultSet.every((i: { certainty: number }) => i.certainty >= 40));
   });
 
+  test('the requested user agent and viewport reach the page; a fragment skips page-level rules', async () => {
+    const ua = await tenonForm({
+      url: `${pages.base}/echo-ua`,
+      uaString: 'HeraldTenonClient/2.0',
+      viewPortWidth: '640',
+      viewPortHeight: '480',
+    });
+    assert.equal(ua.status, 200, JSON.stringify(ua.body));
+    const run = await h.api('GET', `/api/test-runs/${ua.body.request.responseID}`);
+    assert.equal(run.body.apiLog.pageTitle, 'HeraldTenonClient/2.0');
+    assert.equal(run.body.apiLog.viewPortWidth, 640);
+    const fragment = await tenonForm({ src: '<img src="a.png">', fragment: '1' });
+    assert.equal(fragment.status, 200, JSON.stringify(fragment.body));
+    assert.equal(fragment.body.request.fragment, 1);
+    assert.ok(!fragment.body.resultSet.some((i: { xpath: string }) => i.xpath === '/html'));
+    assert.ok(
+      fragment.body.resultSet.some((i: { errorSnippet: string }) => i.errorSnippet.startsWith('<img')),
+    );
+  });
+
   test('every kind of bad input is a Tenon-shaped error with nothing stored or announced', async () => {
     const runs = await countRuns();
     const events = await countEvents();
