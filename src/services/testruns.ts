@@ -6,7 +6,7 @@ import type { TestRun, TestRunFilter } from '../store/testruns.ts';
 import { TenonError } from '../tenon/errors.ts';
 import { finishedOrAfter } from '../tenon/finished.ts';
 import { testRunQueueOf } from '../tenon/queue.ts';
-import { parseTenonRequest } from '../tenon/request.ts';
+import { parseTenonRequest, type RequestDefaults } from '../tenon/request.ts';
 import { toStored } from '../tenon/stored.ts';
 import type { TenonRequest } from '../tenon/types.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -58,7 +58,9 @@ export class TestRunService {
    */
   async start(input: StartTestRun): Promise<{ run: TestRun; request: TenonRequest }> {
     const isAsync = input.source.kind === 'monitor' ? true : asyncFlag(input.fields);
-    const request = parseTenonRequest(input.fields);
+    const request = parseTenonRequest(input.fields, {
+      defaults: await this.#projectDefaults(input.tenantId, input.fields),
+    });
     this.#checkPolicy(request);
     const now = Date.now();
     const monitor = input.source.kind === 'monitor' ? input.source : null;
@@ -99,6 +101,34 @@ export class TestRunService {
 
   list(tenantId: string, filter: TestRunFilter): Promise<TestRun[]> {
     return this.deps.store.testRuns.listRuns(tenantId, filter);
+  }
+
+  /**
+   * Tenon fills unset options from the project's API defaults: the named project's, or the
+   * tenant's default project when none is named. A projectID Herald does not know is kept as
+   * given (clients label runs with their own ids), with Tenon's defaults.
+   */
+  async #projectDefaults(
+    tenantId: string,
+    fields: Record<string, unknown>,
+  ): Promise<Partial<RequestDefaults>> {
+    const named = fields['projectID'];
+    const projects = this.deps.store.builds;
+    const project =
+      typeof named === 'string' && named !== ''
+        ? await projects.getProject(tenantId, named)
+        : ((await projects.listProjects(tenantId, { limit: 100 })).find((p) => p.defaultItem === 1) ?? null);
+    if (!project) return {};
+    return {
+      level: project.apiDefaultLevel,
+      certainty: project.apiDefaultCertainty,
+      priority: project.apiDefaultPriority,
+      store: project.apiDefaultStore,
+      ...(project.apiDefaultUAString ? { uaString: project.apiDefaultUAString } : {}),
+      viewPortHeight: project.apiDefaultViewportHeight,
+      viewPortWidth: project.apiDefaultViewportWidth,
+      projectID: project.projectID,
+    };
   }
 
   /**

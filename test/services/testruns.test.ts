@@ -78,6 +78,34 @@ describe('TestRunService', () => {
     assert.equal((await waiting).status, 'queued');
   });
 
+  test("unset options come from the project's API defaults, the default project's when none is named", async () => {
+    const f = fixture();
+    const project = await f.services.projects.create(f.tenantId, {
+      name: 'Defaults',
+      apiDefaultLevel: 'A',
+      apiDefaultCertainty: 20,
+      apiDefaultViewportWidth: 1280,
+    });
+    const mirrorOf = async (fields: Record<string, unknown>) => {
+      const { run } = await f.services.testRuns.start({
+        tenantId: f.tenantId,
+        fields,
+        source: { kind: 'api' },
+      });
+      return (
+        run.request as { mirror: { level: string; certainty: number; projectID: string; viewport: object } }
+      ).mirror;
+    };
+    const named = await mirrorOf({ src: '<p>x', projectID: project.projectID, certainty: '50' });
+    assert.deepEqual([named.level, named.certainty, named.projectID], ['A', 50, project.projectID]);
+    assert.equal((named.viewport as { width: number }).width, 1280);
+    assert.equal(project.defaultItem, 1, "the tenant's first project is its default");
+    const byDefault = await mirrorOf({ src: '<p>x' });
+    assert.deepEqual([byDefault.level, byDefault.projectID], ['A', project.projectID]);
+    const unknown = await mirrorOf({ src: '<p>x', projectID: 'client-label' });
+    assert.deepEqual([unknown.level, unknown.projectID], ['AAA', 'client-label']);
+  });
+
   test('an unknown responseID, or one of another tenant, is NOT_FOUND', async () => {
     const f = fixture();
     const { responseID } = await f.services.testRuns.enqueue({
