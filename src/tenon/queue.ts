@@ -30,6 +30,11 @@ const SWEEP_INTERVAL_MS = 1000;
 const PURGE_INTERVAL_MS = 10 * 60_000;
 /** A finished run not announced after this long lost its worker: the sweep announces it. */
 const ANNOUNCE_GRACE_MS = 10_000;
+/**
+ * The idle poll, at least this long: runs queued in this process wake the queue at once, so
+ * polling only finds those of other processes, and an idle worker should not load the database.
+ */
+const MIN_IDLE_POLL_MS = 250;
 
 function failed(error: TenonErrorBody, finishedAt = Date.now()): TestRunOutcome {
   return {
@@ -133,7 +138,7 @@ export class TestRunQueue {
       }
       if (full || this.#wakePending || !this.#running) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, config.pollIntervalMs);
+        const timer = setTimeout(done, Math.max(MIN_IDLE_POLL_MS, config.pollIntervalMs));
         this.#wakeUp = done;
         function done() {
           clearTimeout(timer);
