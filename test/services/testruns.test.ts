@@ -53,6 +53,7 @@ describe('TestRunService', () => {
       { level: 'AA' },
       { url: 'http://10.1.2.3/' },
       { src: '<p>x', callback: { url: 'http://169.254.169.254/latest' } },
+      { src: '<p>x', callback: { url: 'http://127.0.0.1:9/cb', method: 'PUT' } },
     ]) {
       await assert.rejects(
         start(fields),
