@@ -15,6 +15,7 @@ import { createServices, type EngineSignals, type Services } from './services/in
 import { startBuildServices, type BuildServices } from './builds/index.ts';
 import { MonitorScheduler, type RunEnqueuer } from './monitors/scheduler.ts';
 import { SiteService, type SiteRunReader } from './services/sites.ts';
+import { startTestRunQueue } from './tenon/queue.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 
@@ -24,8 +25,8 @@ export interface AppRoles {
 }
 
 /**
- * The seam between the site monitors and the Tenon test runs (issue 10): until the test-run
- * store and service are merged, tests put recording stand-ins here. Leave unset in production.
+ * The seam between the site monitors and the Tenon test runs: tests put recording stand-ins
+ * here. Leave unset in production (the test-run service and store are used).
  */
 export interface MonitorSeams {
   testRuns?: RunEnqueuer;
@@ -133,6 +134,7 @@ export async function startApp(
       })
     : null;
   monitors?.start();
+  const testRunQueue = roles.worker ? startTestRunQueue(ctx) : null;
 
   let server: FastifyInstance | null = null;
   let url: string | null = null;
@@ -150,6 +152,7 @@ export async function startApp(
       await server?.close();
       await monitors?.stop();
       await builds?.stop();
+      await testRunQueue?.stop();
       await housekeeping?.stop();
       publisher.attachSink(null);
       await worker?.stop();

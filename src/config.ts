@@ -41,6 +41,10 @@ export interface Config {
   buildTimeoutMs: number;
   chromiumPath: string;
   firefoxPath: string;
+  tenonConcurrency: number;
+  tenonSyncWaitMs: number;
+  tenonQueueTimeoutMs: number;
+  tenonCallbackSecret: string | null;
   adminEmail: string | null;
   adminPassword: string | null;
   trustProxy: boolean;
@@ -318,6 +322,34 @@ export const CONFIG_FIELDS = [
     default: '/usr/bin/firefox-esr',
     doc: 'The browser that runs `firefox` test cases (Debian package firefox-esr).',
     parse: str,
+  }),
+  field({
+    key: 'tenonConcurrency',
+    env: 'HERALD_TENON_CONCURRENCY',
+    default: '2',
+    doc: 'Tenon test runs (one page in Chromium) at once per worker.',
+    parse: int(1, 64),
+  }),
+  field({
+    key: 'tenonSyncWaitMs',
+    env: 'HERALD_TENON_SYNC_WAIT_MS',
+    default: '90000',
+    doc: 'How long a synchronous POST /api/ waits for its run; past it the answer is a 522 and the run goes on (poll GET /api/test-runs/:responseID).',
+    parse: int(1000, 600_000),
+  }),
+  field({
+    key: 'tenonQueueTimeoutMs',
+    env: 'HERALD_TENON_QUEUE_TIMEOUT_MS',
+    default: '600000',
+    doc: 'A test run not finished this long after it was queued fails with a 522 (no worker took it, or each one died running it).',
+    parse: int(10_000, 86_400_000),
+  }),
+  field({
+    key: 'tenonCallbackSecret',
+    env: 'HERALD_TENON_CALLBACK_SECRET',
+    default: '',
+    doc: 'Standard Webhooks secret (whsec_…) that signs Tenon async callbacks; unsigned when empty.',
+    parse: optional,
   }),
   field({
     key: 'adminEmail',

@@ -13,6 +13,7 @@ import { eventRoutes } from '../api/events.ts';
 import { hookRoutes } from '../api/hooks.ts';
 import { opsRoutes } from '../api/ops.ts';
 import { hostGuard, normalisePath, serverTimeouts } from './guards.ts';
+import { tenonRoutes } from '../api/tenon.ts';
 
 /** Reads the API key from `Authorization: Bearer …` or from `?key=` (what Usetrace CI clients send). */
 export function keyFrom(headers: Record<string, unknown>, query: unknown): string | null {
@@ -68,7 +69,7 @@ export async function buildServer(ctx: AppContext, state: { draining: boolean })
   if (checkHost) app.addHook('onRequest', async (req) => checkHost(req));
 
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/')) return;
+    if (!req.url.startsWith('/api/') || req.routeOptions.config.ownAuth) return;
     const raw = keyFrom(req.headers, req.query);
     if (raw === null)
       throw new HeraldError('UNAUTHORIZED', 'Send an API key as "Authorization: Bearer <key>" or ?key=<key>');
@@ -84,6 +85,7 @@ export async function buildServer(ctx: AppContext, state: { draining: boolean })
   await eventRoutes(app, ctx);
   await deliveryRoutes(app, ctx);
   await adminRoutes(app, ctx);
+  await tenonRoutes(app, ctx);
   await buildRoutes(app, ctx);
   await webRoutes(app, ctx);
   return app;

@@ -14,7 +14,7 @@ import { OpsService } from './ops.ts';
 import { ProjectService } from './projects.ts';
 import { SiteService } from './sites.ts';
 import { TenantService } from './tenants.ts';
-import { TestRunService } from './testruns.ts';
+import { monitorRunReader, TestRunService } from './testruns.ts';
 import { TraceService } from './traces.ts';
 import { UserService } from './users.ts';
 
@@ -44,7 +44,7 @@ export function createServices(deps: ServiceDeps): Services {
     users: new UserService(deps),
     tenants: new TenantService(deps),
     projects: new ProjectService(deps),
-    sites: new SiteService(deps),
+    sites: new SiteService(deps, monitorRunReader(deps.store)),
     traces: new TraceService(deps),
     builds: new BuildService(deps),
     ops: new OpsService(deps),

@@ -39,7 +39,7 @@ export interface SiteRunReader {
   recentRuns(tenantId: string, siteKey: string, limit: number): Promise<MonitorRun[]>;
 }
 
-// TODO(issue 10): replaced by the test-run store's reader once it exists (see the D2 report).
+/** No runs: for a SiteService without a test-run store behind it (tests). */
 export const NO_RUNS: SiteRunReader = { recentRuns: async () => [] };
 
 /** Everything the console's monitor page shows. */

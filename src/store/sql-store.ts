@@ -14,6 +14,8 @@ import type { MonitorStore } from './monitors.ts';
 import { createBuildStore } from './ops/builds/index.ts';
 import { createConsoleStore } from './ops/console/index.ts';
 import { createMonitorStore } from './ops/monitors/index.ts';
+import type { TestRunStore } from './testruns.ts';
+import { createTestRunStore } from './ops/testruns/index.ts';
 import * as deliveries from './ops/deliveries.ts';
 import * as events from './ops/events.ts';
 import * as hooks from './ops/hooks.ts';
@@ -56,6 +58,7 @@ export class SqlStore implements Store {
   readonly builds: BuildStore;
   readonly console: ConsoleStore;
   readonly monitors: MonitorStore;
+  readonly testRuns: TestRunStore;
   readonly #b: Backend;
   readonly #sql: Sql;
   readonly #deadAfterMs: number;
@@ -68,6 +71,7 @@ export class SqlStore implements Store {
     this.builds = createBuildStore(this.#sql, deadAfterMs);
     this.console = createConsoleStore(this.#sql);
     this.monitors = createMonitorStore(this.#sql);
+    this.testRuns = createTestRunStore(this.#sql, deadAfterMs);
   }
 
   migrate = (): Promise<void> => this.#b.migrate();

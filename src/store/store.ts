@@ -12,6 +12,7 @@ import type {
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
 import type { MonitorStore } from './monitors.ts';
+import type { TestRunStore } from './testruns.ts';
 
 /**
  * The one seam between Herald and its database. SQLite (`node:sqlite`) and PostgreSQL (`pg`)
@@ -28,6 +29,8 @@ export interface Store {
   readonly console: ConsoleStore;
   /** Site monitors' schedules and their claimed slots. */
   readonly monitors: MonitorStore;
+  /** Tenon test runs and their durable run queue. */
+  readonly testRuns: TestRunStore;
   /** Applies pending numbered migrations, each in a transaction that records its version. */
   migrate(): Promise<void>;
   close(): Promise<void>;
