@@ -57,7 +57,7 @@ export class TestRunService {
 
   /**
    * Validates (TenonError 400 for any bad input, before anything is stored), stores the run
-   * queued and wakes the local queue. A monitor slot that already has its run answers that run.
+   * queued and wakes the local queue. A monitor slot's page that already has its run answers that run.
    */
   async start(input: StartTestRun): Promise<{ run: TestRun; request: TenonRequest }> {
     const isAsync = input.source.kind === 'monitor' ? true : asyncFlag(input.fields);

@@ -56,7 +56,7 @@ export function runTestRunStoreConformance(target: ConformanceTarget): void {
       assert.equal(await f.store.testRuns.getRun('ten_b', r.responseID), null);
     });
 
-    storeTest(target, 'a monitor slot has one run however often it is enqueued', async (f) => {
+    storeTest(target, 'each page of a monitor slot has one run however often it is enqueued', async (f) => {
       const first = makeRun('ten_a', { siteKey: 'site1', slot: 42 });
       const again = makeRun('ten_a', { siteKey: 'site1', slot: 42 });
       await f.store.testRuns.createRun(first);
@@ -65,6 +65,12 @@ export function runTestRunStoreConformance(target: ConformanceTarget): void {
       assert.equal(second.run.responseID, first.responseID);
       const other = await f.store.testRuns.createRun(makeRun('ten_a', { siteKey: 'site1', slot: 43 }));
       assert.equal(other.created, true);
+      // The slot's other pages are runs of their own.
+      const page2 = await f.store.testRuns.createRun(
+        makeRun('ten_a', { siteKey: 'site1', slot: 42, url: 'http://127.0.0.1/b.html' }),
+      );
+      assert.equal(page2.created, true);
+      assert.notEqual(page2.run.responseID, first.responseID);
     });
 
     storeTest(target, 'lists are newest first, filtered by project, site and URL, paged', async (f) => {

@@ -28,8 +28,8 @@ CREATE TABLE test_runs (
   announced_at INTEGER
 ) STRICT;
 CREATE UNIQUE INDEX test_runs_response_id_idx ON test_runs (tenant_id, response_id);
--- A monitor slot runs once, however many schedulers see it due.
-CREATE UNIQUE INDEX test_runs_slot_idx ON test_runs (tenant_id, site_key, slot) WHERE site_key IS NOT NULL;
+-- Each page of a monitor slot runs once, however many schedulers see it due.
+CREATE UNIQUE INDEX test_runs_slot_idx ON test_runs (tenant_id, site_key, slot, url) WHERE site_key IS NOT NULL;
 CREATE INDEX test_runs_tenant_idx ON test_runs (tenant_id, id);
 -- The queue: open runs, oldest first.
 CREATE INDEX test_runs_open_idx ON test_runs (id) WHERE status IN ('queued', 'running');

@@ -14,11 +14,11 @@ export async function createRun(sql: Sql, run: NewTestRun): Promise<{ created: b
           run.tenantId,
           run.responseID,
         ])
-      : await one(sql, 'SELECT * FROM test_runs WHERE tenant_id = $1 AND site_key = $2 AND slot = $3', [
-          run.tenantId,
-          run.siteKey,
-          run.slot,
-        ]);
+      : await one(
+          sql,
+          'SELECT * FROM test_runs WHERE tenant_id = $1 AND site_key = $2 AND slot = $3 AND url = $4',
+          [run.tenantId, run.siteKey, run.slot, run.url],
+        );
   if (!row) throw new Error(`test run ${run.responseID} was neither inserted nor found`);
   return { created: inserted > 0, run: runFromRow(row) };
 }
