@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { serveCorpus, type CorpusServer } from '../../bench/tenon/serve.ts';
 import type { TenonResponse } from '../../src/tenon/types.ts';
@@ -33,7 +34,12 @@ describe('test run pages in Chromium', () => {
 
   before(async () => {
     corpus = await serveCorpus();
-    h = await startHerald('sqlite', { ...WEB_ENV, HERALD_TENON_SYNC_WAIT_MS: '60000' });
+    h = await startHerald('sqlite', {
+      ...WEB_ENV,
+      HERALD_TENON_SYNC_WAIT_MS: '60000',
+      HERALD_MONITOR_MIN_INTERVAL_SEC: '1',
+      HERALD_MONITOR_TICK_MS: '50',
+    });
     const forms = await tenon({ url: `${corpus.base}/forms.html`, projectID: 'p-forms' });
     assert.equal(forms.status, 200, JSON.stringify(forms.body));
     const res = await tenon({ url: `${corpus.base}/images.html`, projectID: 'p-images' });
@@ -82,6 +88,10 @@ describe('test run pages in Chromium', () => {
     assert.equal(await page.$$eval('main tbody tr', (trs) => trs.length), 1);
     await page.goto(`${h.url}/test-runs?project=p-images`);
     assert.equal(await page.$$eval('main tbody tr', (trs) => trs.length), 2);
+    assert.equal(
+      await page.$eval('#runs-project', (el) => (el as unknown as { value: string }).value),
+      'p-images',
+    );
     await page.goto(`${h.url}/test-runs?url=${encodeURIComponent('http://127.0.0.1:9/none')}`);
     assert.match(await textOf(page, 'main'), /No test runs match/);
     await assertAccessible(page, 'test run list, nothing matches');
@@ -178,6 +188,43 @@ describe('test run pages in Chromium', () => {
     assert.equal(
       await page.$eval('nav.main-nav [aria-current=page]', (el) => el.textContent?.trim()),
       'Test runs',
+    );
+  });
+
+  test('a site monitor’s last runs link to their test run pages, and the list filters by monitor', async () => {
+    const project = await h.api('POST', '/api/projects', { name: 'Monitored' });
+    const site = await h.api('POST', '/api/sites', {
+      name: 'Corpus',
+      projectID: project.body.projectID,
+      siteUrl: `${corpus.base}/clean-form.html`,
+      intervalSec: 1,
+    });
+    assert.equal(site.status, 201, site.text);
+    const siteKey = site.body.siteKey as string;
+    // The scheduler and the run queue work in the background: ask the API, bounded, until a run is done.
+    let responseID = '';
+    for (let i = 0; i < 600 && !responseID; i++) {
+      const runs = await h.api('GET', `/api/test-runs?siteKey=${siteKey}`);
+      responseID = runs.body.data.find((r: { status: string }) => r.status === 'done')?.responseID ?? '';
+      if (!responseID) await sleep(50);
+    }
+    assert.ok(responseID, 'the monitor made a finished run');
+    assert.equal((await h.api('PATCH', `/api/sites/${siteKey}`, { paused: true })).status, 200);
+
+    await page.goto(`${h.url}/sites/${siteKey}`);
+    await follow(page, 'a', responseID);
+    assert.equal(new URL(page.url()).pathname, `/test-runs/${responseID}`);
+    assert.match(await textOf(page, 'main dl.summary'), new RegExp(`Site monitor\\s*${siteKey}`));
+    await assertAccessible(page, 'a monitor’s test run');
+
+    await page.goto(`${h.url}/test-runs`);
+    await page.select('#runs-site', siteKey);
+    await follow(page, 'button', 'Show test runs');
+    const urls = await page.$$eval('main tbody td code', (els) => els.map((el) => el.textContent));
+    assert.ok(urls.length > 0);
+    assert.ok(
+      urls.every((u) => u === `${corpus.base}/clean-form.html`),
+      urls.join(' '),
     );
   });
 });

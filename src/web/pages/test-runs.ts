@@ -86,6 +86,10 @@ async function listPage(ctx: AppContext, req: ListReq): Promise<SafeHtml> {
     ctx.services.sites.list(tenantId, { limit: 100 }),
   ]);
   const runs = rows.slice(0, PAGE_SIZE);
+  // Clients label runs with their own projectIDs: a filter on one Herald does not know stays selectable.
+  const projectOptions = projects.map((p) => ({ value: p.projectID, label: p.name }));
+  if (projectID && !projects.some((p) => p.projectID === projectID))
+    projectOptions.push({ value: projectID, label: projectID });
   const filtered = Boolean(projectID || siteKey || url);
   const older = query({ project: projectID, site: siteKey, url, after: runs[runs.length - 1]?.id });
   return html`<h1>Test runs</h1>
@@ -93,7 +97,7 @@ async function listPage(ctx: AppContext, req: ListReq): Promise<SafeHtml> {
       Each accessibility test of a page, requested through the Tenon-compatible API or by a site monitor.
     </p>
     <form method="get" action="/test-runs" class="filter-form">
-      ${selectField({ id: 'runs-project', name: 'project', label: 'Project', value: projectID ?? '', options: [{ value: '', label: 'All projects' }, ...projects.map((p) => ({ value: p.projectID, label: p.name }))] })}
+      ${selectField({ id: 'runs-project', name: 'project', label: 'Project', value: projectID ?? '', options: [{ value: '', label: 'All projects' }, ...projectOptions] })}
       ${selectField({ id: 'runs-site', name: 'site', label: 'Site monitor', value: siteKey ?? '', options: [{ value: '', label: 'Any or none' }, ...sites.map((s) => ({ value: s.siteKey, label: s.name }))] })}
       ${textField({ id: 'runs-url', name: 'url', label: 'URL', type: 'url', value: url ?? '', required: false, hint: 'The exact address of the tested page.' })}
       <button type="submit" class="button secondary">Show test runs</button>
