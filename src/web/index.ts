@@ -10,6 +10,7 @@ import { accountPages } from './pages/account.ts';
 import { buildPages } from './pages/builds.ts';
 import { projectPages } from './pages/projects.ts';
 import { sitePages } from './pages/sites.ts';
+import { testRunPages } from './pages/test-runs.ts';
 import { tracePages } from './pages/traces.ts';
 import { deliveryPages } from './pages/deliveries.ts';
 import { eventPages } from './pages/events.ts';
@@ -77,6 +78,7 @@ async function consolePlugin(web: FastifyInstance, ctx: AppContext): Promise<voi
   accountPages(web, ctx);
   projectPages(web, ctx);
   sitePages(web, ctx);
+  testRunPages(web, ctx);
   tracePages(web, ctx);
   buildPages(web, ctx);
 
@@ -88,6 +90,7 @@ async function consolePlugin(web: FastifyInstance, ctx: AppContext): Promise<voi
     '/deliveries/*',
     '/projects/*',
     '/sites/*',
+    '/test-runs/*',
     '/traces/*',
     '/builds/*',
   ])

@@ -16,7 +16,7 @@ export interface View {
   flash: Flash | null;
 }
 
-export type Section = 'projects' | 'sites' | 'builds' | 'events' | 'settings' | null;
+export type Section = 'projects' | 'sites' | 'test-runs' | 'builds' | 'events' | 'settings' | null;
 
 export interface PageOptions {
   title: string;
@@ -31,6 +31,7 @@ export interface PageOptions {
 const NAV: Array<{ section: Exclude<Section, null>; label: string; href: string }> = [
   { section: 'projects', label: 'Projects', href: '/projects' },
   { section: 'sites', label: 'Site monitors', href: '/sites' },
+  { section: 'test-runs', label: 'Test runs', href: '/test-runs' },
   { section: 'builds', label: 'Builds', href: '/builds' },
   { section: 'events', label: 'Events', href: '/events' },
   { section: 'settings', label: 'Settings', href: '/settings' },

@@ -185,6 +185,7 @@ describe('console pages in Chromium', () => {
       'Herald',
       'Projects',
       'Site monitors',
+      'Test runs',
       'Builds',
       'Events',
       'Settings',

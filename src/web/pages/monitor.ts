@@ -174,7 +174,7 @@ function slotsTable(slots: MonitorSlot[], results: Map<number, SlotResult>, now:
         return html`<tr>
           <td>${time(s.claimedAt)}</td>
           <td>
-            ${s.responseIDs.map((id) => html`<code>${id}</code> `)}${s.error ? html`<p class="muted">${s.error}</p>` : ''}
+            ${s.responseIDs.map((id) => html`<a href="/test-runs/${id}"><code>${id}</code></a> `)}${s.error ? html`<p class="muted">${s.error}</p>` : ''}
           </td>
           <td>${r?.done ? String(r.errors) : '–'}</td>
           <td>${state}</td>
