@@ -5,7 +5,6 @@ import type { Metrics } from '../metrics.ts';
 import type { AttemptResult, Store } from '../store/store.ts';
 import { nextRetry } from '../domain/retry.ts';
 import { Breaker, type AttemptKind, type BreakerOptions } from './breaker.ts';
-import { hookChangeFeedOf, livenessOf, type WorkerLiveness } from './liveness.ts';
 import { FairScheduler, type Picked } from './scheduler.ts';
 import { ResultWriter } from './results.ts';
 import type { Sender } from './sender.ts';
@@ -31,7 +30,7 @@ export interface WorkerOptions {
   /** How long stop() waits for requests in flight; default deliveryTimeoutMs + 2 s. */
   stopTimeoutMs?: number;
   breaker?: Partial<Omit<BreakerOptions, 'max'>>;
-  /** Liveness heartbeat period (when the store has worker liveness). */
+  /** Owner liveness heartbeat period (Store.heartbeatWorker); default 5 s. */
   livenessIntervalMs?: number;
 }
 
@@ -63,7 +62,6 @@ export class Worker implements LocalSink {
   /** Hook id → when hookChanged last saw it, to catch a claim that read the old row. */
   private readonly changedAt = new Map<string, number>();
   private allChangedAt = -Infinity;
-  private readonly liveness: WorkerLiveness | null;
   /** Ids of every delivery this worker holds (waiting or in flight), for lease heartbeats. */
   private readonly heldIds = new Set<string>();
   private heartbeat: NodeJS.Timeout | null = null;
@@ -96,7 +94,6 @@ export class Worker implements LocalSink {
       tenantCap,
       keyCap: (key) => Math.min(o.hookMaxInFlight, this.breakers.get(key)?.cap(Date.now()) ?? Infinity),
     });
-    this.liveness = livenessOf(o.store);
     this.writer = new ResultWriter({
       store: o.store,
       owner: o.owner,
@@ -177,29 +174,27 @@ export class Worker implements LocalSink {
   async start(): Promise<void> {
     this.running = true;
     this.abandoned = false;
-    await this.liveness?.registerWorker(this.owner, Date.now());
+    // Owner liveness: claimDue takes over a dead owner's leases within the store's deadAfterMs,
+    // while a slow but living one keeps them.
+    await this.o.store.registerWorker(this.owner, Date.now());
     this.unsubscribers.push(await this.o.store.subscribeWake(() => this.wake()));
-    const feed = hookChangeFeedOf(this.o.store);
-    if (feed)
-      this.unsubscribers.push(
-        await feed.subscribeHookChanges((t, h) =>
-          h === null ? this.allHooksChanged() : this.hookChanged(t ?? '', h),
-        ),
-      );
+    // Changes committed by other processes (PostgreSQL); null: any hook may have changed.
+    this.unsubscribers.push(
+      await this.o.store.subscribeHookChanges((t, h) =>
+        h === null ? this.allHooksChanged() : this.hookChanged(t ?? '', h),
+      ),
+    );
     this.heartbeat = setInterval(
       () => void this.extendLeases(),
       Math.max(250, Math.floor(this.o.leaseMs / 3)),
     );
     this.heartbeat.unref();
-    if (this.liveness) {
-      const liveness = this.liveness;
-      this.livenessTimer = setInterval(() => {
-        liveness.heartbeatWorker(this.owner, Date.now()).catch((err: unknown) => {
-          this.o.log.error({ err }, 'worker heartbeat failed; will retry');
-        });
-      }, this.o.livenessIntervalMs ?? 5000);
-      this.livenessTimer.unref();
-    }
+    this.livenessTimer = setInterval(() => {
+      this.o.store.heartbeatWorker(this.owner, Date.now()).catch((err: unknown) => {
+        this.o.log.error({ err }, 'worker heartbeat failed; will retry');
+      });
+    }, this.o.livenessIntervalMs ?? 5000);
+    this.livenessTimer.unref();
     this.loopPromise = this.loop();
   }
 
@@ -247,7 +242,7 @@ export class Worker implements LocalSink {
       await within(this.releaseNow(ids), Date.now() + 2000);
     }
     await within(
-      (this.liveness?.unregisterWorker(this.owner) ?? Promise.resolve()).catch((err: unknown) => {
+      this.o.store.unregisterWorker(this.owner).catch((err: unknown) => {
         this.o.log.error({ err }, 'unregistering the worker failed');
       }),
       Date.now() + 2000,
