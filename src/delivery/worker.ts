@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.ts';
 import type { AttemptResult, Store } from '../store/store.ts';
 import { nextRetry } from '../domain/retry.ts';
 import { Breaker, type AttemptKind, type BreakerOptions } from './breaker.ts';
+import { HeldWork } from './held.ts';
 import { FairScheduler, type Picked } from './scheduler.ts';
 import { ResultWriter } from './results.ts';
 import type { Sender } from './sender.ts';
@@ -30,6 +31,11 @@ export interface WorkerOptions {
   /** How long stop() waits for requests in flight; default deliveryTimeoutMs + 2 s. */
   stopTimeoutMs?: number;
   breaker?: Partial<Omit<BreakerOptions, 'max'>>;
+  /**
+   * Payload bytes the worker holds at most (each event once, see held.ts); default 64 MiB.
+   * One event always gets through when nothing is held, whatever its size.
+   */
+  maxHeldBytes?: number;
   /** Owner liveness heartbeat period (Store.heartbeatWorker); default 5 s. */
   livenessIntervalMs?: number;
 }
@@ -38,6 +44,7 @@ export interface WorkerOptions {
 const OVER_SHARE_DEFER_MS = 5000;
 /** accept() does not know when the publisher loaded its batch: changes this recent are suspect. */
 const ACCEPT_CHANGE_WINDOW_MS = 5000;
+export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BREAKER = { openAfter: 10, baseBackoffMs: 2000, maxBackoffMs: 60_000 };
 
 interface Held {
@@ -62,8 +69,10 @@ export class Worker implements LocalSink {
   /** Hook id → when hookChanged last saw it, to catch a claim that read the old row. */
   private readonly changedAt = new Map<string, number>();
   private allChangedAt = -Infinity;
-  /** Ids of every delivery this worker holds (waiting or in flight), for lease heartbeats. */
-  private readonly heldIds = new Set<string>();
+  /** Every delivery this worker holds (waiting or in flight): lease heartbeats, held bytes. */
+  private readonly heldWork = new HeldWork();
+  /** Payload bytes per claimed delivery in the last claim: sizes the next claim under the byte cap. */
+  private bytesPerClaimed = 0;
   private heartbeat: NodeJS.Timeout | null = null;
   private livenessTimer: NodeJS.Timeout | null = null;
   /**
@@ -113,7 +122,16 @@ export class Worker implements LocalSink {
 
   /** Deliveries held: waiting for a slot or in flight. */
   get held(): number {
-    return this.heldIds.size;
+    return this.heldWork.size;
+  }
+
+  /** Payload bytes held, each event counted once (bounded by maxHeldBytes). */
+  get heldBytes(): number {
+    return this.heldWork.bytes;
+  }
+
+  get maxHeldBytes(): number {
+    return this.o.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
   }
 
   /** The breaker state of a hook (or reporter origin), for tests and diagnostics. */
@@ -125,8 +143,12 @@ export class Worker implements LocalSink {
     return this.scheduler.inFlight;
   }
 
-  hasRoom(n: number): boolean {
-    return this.running && this.held + n <= this.maxHeld;
+  /**
+   * A handover over the byte cap is refused: the deliveries are committed unleased and come
+   * back through claimDue, which lets at least one event through when nothing is held.
+   */
+  hasRoom(n: number, bytes = 0): boolean {
+    return this.running && this.held + n <= this.maxHeld && this.heldBytes + bytes <= this.maxHeldBytes;
   }
 
   accept(claimed: ClaimedDelivery[]): boolean {
@@ -200,9 +222,9 @@ export class Worker implements LocalSink {
 
   /** Work can wait here longer than a lease (a slow hook's queue): keep its leases alive. */
   private async extendLeases(): Promise<void> {
-    if (this.heldIds.size === 0) return;
+    if (this.heldWork.size === 0) return;
     try {
-      await this.o.store.extendLeases(this.owner, [...this.heldIds], Date.now() + this.o.leaseMs);
+      await this.o.store.extendLeases(this.owner, this.heldWork.ids(), Date.now() + this.o.leaseMs);
     } catch (err) {
       this.o.log.error({ err }, 'extending leases failed; will retry');
     }
@@ -227,7 +249,7 @@ export class Worker implements LocalSink {
     await within(Promise.all(unsubscribers.map((u) => u())), deadline);
     await within(this.loopPromise, deadline);
     const unstarted = this.scheduler.removeAll().map((h) => h.c);
-    for (const c of unstarted) this.heldIds.delete(c.delivery.id);
+    for (const c of unstarted) this.heldWork.delete(c);
     await within(this.releaseNow(unstarted.map((c) => c.delivery.id)), deadline);
     const finished = await within(
       this.idle().then(() => this.writer.flush()),
@@ -236,8 +258,7 @@ export class Worker implements LocalSink {
     if (!finished) {
       this.abandoned = true;
       this.writer.drop();
-      const ids = [...this.heldIds];
-      this.heldIds.clear();
+      const ids = this.heldWork.clear();
       this.o.log.warn({ inFlight: ids.length }, 'stop: requests still in flight; releasing their leases');
       await within(this.releaseNow(ids), Date.now() + 2000);
     }
@@ -258,10 +279,9 @@ export class Worker implements LocalSink {
   private async loop(): Promise<void> {
     while (this.running) {
       this.wakePending = false;
-      const room = this.maxHeld - this.held;
-      const limit = Math.min(room, this.o.batchSize);
+      const limit = Math.min(this.maxHeld - this.held, this.o.batchSize, this.claimLimitByBytes());
       let full = false;
-      if (room > 0) {
+      if (limit > 0) {
         try {
           const claimStartedAt = Date.now();
           const batch = await this.o.store.claimDue({
@@ -272,13 +292,14 @@ export class Worker implements LocalSink {
           });
           full = batch.length === limit;
           this.mayHaveDue = full;
-          if (batch.length > 0) this.enqueue(batch, claimStartedAt);
+          // Over the byte cap, the rest went back: claim again only once bytes are freed.
+          if (batch.length > 0 && this.enqueue(batch, claimStartedAt) > 0) full = false;
         } catch (err) {
           this.o.log.error({ err }, 'claiming deliveries failed; will retry');
         }
       }
       // A full claim may have parked part of itself (a tenant over its share): claim on.
-      if (full && this.held < this.maxHeld) continue;
+      if (full && this.held < this.maxHeld && this.heldBytes < this.maxHeldBytes) continue;
       if (!this.running || this.wakePending) continue;
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
@@ -287,6 +308,20 @@ export class Worker implements LocalSink {
       this.wakeUp = null;
       if (this.timer) clearTimeout(this.timer);
     }
+  }
+
+  /**
+   * How many rows to claim so their payloads likely fit under the byte cap, judged by the last
+   * claim; enqueue holds the cap exactly. Nothing held: a full batch (at least one event fits).
+   */
+  private claimLimitByBytes(): number {
+    if (this.heldBytes === 0 || this.bytesPerClaimed === 0) return Infinity;
+    return Math.floor((this.maxHeldBytes - this.heldBytes) / this.bytesPerClaimed);
+  }
+
+  private overByteCap(c: ClaimedDelivery): boolean {
+    const cost = this.heldWork.costOf(c);
+    return cost > 0 && this.heldBytes > 0 && this.heldBytes + cost > this.maxHeldBytes;
   }
 
   private keyOf(c: ClaimedDelivery): string {
@@ -298,10 +333,18 @@ export class Worker implements LocalSink {
   /**
    * Takes claimed deliveries in. `readAfter`: when the rows were read at the latest; a hook
    * changed since may have been read with its old settings, so its deliveries go back.
+   * Deliveries whose event would take the held bytes over the cap go back too (unless nothing
+   * is held: one event always fits); returns how many.
    */
-  private enqueue(batch: ClaimedDelivery[], readAfter: number): void {
+  private enqueue(batch: ClaimedDelivery[], readAfter: number): number {
     const now = Date.now();
     const stale: ClaimedDelivery[] = [];
+    const overCap: ClaimedDelivery[] = [];
+    const events = new Map<string, number>();
+    for (const c of batch) events.set(c.delivery.eventRowId, c.payload.length);
+    let bytes = 0;
+    for (const b of events.values()) bytes += b;
+    this.bytesPerClaimed = bytes / batch.length;
     const parked = new Map<number, ClaimedDelivery[]>();
     const park = (c: ClaimedDelivery, until: number): void => {
       const list = parked.get(until);
@@ -311,7 +354,7 @@ export class Worker implements LocalSink {
     const probeWindow = this.o.deliveryTimeoutMs + 1000;
     for (const c of batch) {
       // Already held: its lease lapsed (e.g. a stalled event loop) and this worker re-claimed it.
-      if (this.heldIds.has(c.delivery.id)) continue;
+      if (this.heldWork.has(c.delivery.id)) continue;
       const hookId = c.delivery.hookId;
       // A hook changed since these rows were read: they may carry its old URL or credentials.
       const changed = hookId === null ? -Infinity : (this.changedAt.get(hookId) ?? -Infinity);
@@ -324,20 +367,36 @@ export class Worker implements LocalSink {
       if (until != null) park(c, until);
       else if (this.scheduler.heldBy(c.delivery.tenantId) >= this.tenantMaxHeld)
         park(c, now + OVER_SHARE_DEFER_MS);
+      else if (this.overByteCap(c)) overCap.push(c);
       else {
-        this.heldIds.add(c.delivery.id);
+        this.heldWork.add(c);
         this.scheduler.add(c.delivery.tenantId, key, { c, startedAt: 0 });
       }
     }
     if (stale.length > 0) this.release(stale);
+    if (overCap.length > 0) this.releaseOverCap(overCap);
     for (const [until, list] of parked) this.park(list, until);
     this.pump();
+    return overCap.length;
   }
 
   /** Gives leases back so the deliveries are claimed again at once (with current hook settings). */
   private release(items: ClaimedDelivery[]): void {
-    for (const c of items) this.heldIds.delete(c.delivery.id);
+    for (const c of items) this.heldWork.delete(c);
     void this.releaseNow(items.map((c) => c.delivery.id)).then(() => this.wake());
+  }
+
+  /**
+   * Gives back what did not fit under the byte cap. A finished delivery frees bytes and claims
+   * again (see deliver); the release wakes the loop itself only if the smallest one now fits,
+   * so a claim does not spin on rows that cannot be taken.
+   */
+  private releaseOverCap(items: ClaimedDelivery[]): void {
+    this.mayHaveDue = true;
+    const smallest = Math.min(...items.map((c) => c.payload.length));
+    void this.releaseNow(items.map((c) => c.delivery.id)).then(() => {
+      if (this.heldBytes === 0 || this.heldBytes + smallest <= this.maxHeldBytes) this.wake();
+    });
   }
 
   private async releaseNow(ids: string[]): Promise<void> {
@@ -357,7 +416,7 @@ export class Worker implements LocalSink {
    * plainly; this is the one place to switch to it.)
    */
   private park(items: ClaimedDelivery[], until: number): void {
-    for (const c of items) this.heldIds.delete(c.delivery.id);
+    for (const c of items) this.heldWork.delete(c);
     const ids = items.map((c) => c.delivery.id);
     this.o.store.extendLeases(this.owner, ids, until).catch((err: unknown) => {
       this.o.log.error({ err, count: ids.length }, 'parking deliveries failed; their leases run out');
@@ -381,11 +440,12 @@ export class Worker implements LocalSink {
     const outcome = await this.o.sender.send(c);
     this.scheduler.finished(p.tenant, p.key);
     if (this.abandoned) return;
-    this.heldIds.delete(c.delivery.id);
+    this.heldWork.delete(c);
     this.writer.push(this.resultOf(c, outcome));
     this.onBreaker(p.key, kindOf(outcome), startedAt);
     this.pump();
-    if (this.running && this.mayHaveDue && this.held < this.o.batchSize) this.wakeLoop();
+    if (this.running && this.mayHaveDue && this.held < this.o.batchSize && this.heldBytes < this.maxHeldBytes)
+      this.wakeLoop();
   }
 
   private resultOf(c: ClaimedDelivery, { attempt, ok, retryAfterMs }: SendOutcome): AttemptResult {
