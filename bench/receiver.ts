@@ -2,9 +2,11 @@
  * The trivial receiver every scenario delivers to, run as its own child process (forked, with an
  * IPC channel) so it never shares an event loop with the system under test.
  *
- * It answers 204 to every POST once the body is read, and for the current phase (identified by a
- * tag in `data.projectID`) counts distinct events (by `eventID`, else `webhook-id`) and the
- * latency `arrival - sentAt` of each first arrival. When told to expect N, it reports `done` the
+ * It answers 204 to every POST once the body is read (a path with `/slow` in it: after 1 s, a slow
+ * hook of the slow-hook mix, and not counted), and for the current phase (identified by a tag in
+ * `data.projectID`) counts distinct deliveries (path and `eventID`, else `webhook-id`: one event
+ * sent to several hooks counts once per hook) and the latency `arrival - sentAt` of each first
+ * arrival. When told to expect N, it reports `done` the
  * moment the N-th distinct event arrives; no polling, no sleeps.
  *
  * Parent -> child: {type:'expect', tag, n, secret?}  {type:'stats'}
@@ -41,6 +43,8 @@ export interface ReceiverStats {
 }
 
 const VERIFY_FIRST = 20;
+/** How long a slow hook of the slow-hook mix takes to answer. */
+export const SLOW_ANSWER_MS = 1000;
 
 interface Phase {
   tag: string;
@@ -121,7 +125,7 @@ function record(req: IncomingMessage, raw: string, now: number): void {
     return;
   }
   p.total++;
-  const id = typeof body.eventID === 'string' ? body.eventID : String(req.headers['webhook-id'] ?? '');
+  const id = `${req.url ?? ''} ${typeof body.eventID === 'string' ? body.eventID : String(req.headers['webhook-id'] ?? '')}`;
   if (p.seen.has(id)) return;
   const sentAt = Number(body.data?.sentAt ?? body.sentAt);
   const idx = p.seen.size;
@@ -151,6 +155,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
+    if (req.url?.includes('/slow')) {
+      setTimeout(() => res.writeHead(204).end(), SLOW_ANSWER_MS);
+      return;
+    }
     const now = wallNow();
     res.writeHead(204).end();
     const raw = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
