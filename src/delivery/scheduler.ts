@@ -93,13 +93,6 @@ export class FairScheduler<T> {
     return t ? t.waiting + t.inFlight : 0;
   }
 
-  /** Held for a key: waiting plus in flight. */
-  heldByKey(key: string): number {
-    const tenant = this.tenantOfKey.get(key);
-    const waiting = tenant === undefined ? 0 : (this.tenants.get(tenant)?.keys.get(key)?.length ?? 0);
-    return waiting + this.inFlightOf(key);
-  }
-
   inFlightOf(key: string): number {
     return this.inFlightByKey.get(key) ?? 0;
   }

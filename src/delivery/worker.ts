@@ -42,14 +42,6 @@ export interface WorkerOptions {
 
 /** A tenant over its share of held work: its extra deliveries wait this long in the database. */
 const OVER_SHARE_DEFER_MS = 5000;
-/**
- * A hook holds at most this many times its in-flight cap (waiting plus in flight): enough to keep
- * its requests going between claims, while a slow hook's backlog waits in the database instead
- * of filling its tenant's share and deferring the tenant's fast hooks.
- */
-const HOOK_HELD_FACTOR = 4;
-/** …but never fewer than this, so a hook with a tiny in-flight cap still queues a burst. */
-const HOOK_HELD_MIN = 64;
 /** accept() does not know when the publisher loaded its batch: changes this recent are suspect. */
 const ACCEPT_CHANGE_WINDOW_MS = 5000;
 export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
@@ -126,10 +118,6 @@ export class Worker implements LocalSink {
   /** One tenant holds at most ¾ of maxHeld, so claims still reach other tenants' due work. */
   private get tenantMaxHeld(): number {
     return Math.max(1, this.maxHeld - Math.floor(this.maxHeld / 4));
-  }
-
-  private get hookMaxHeld(): number {
-    return Math.max(HOOK_HELD_MIN, this.o.hookMaxInFlight * HOOK_HELD_FACTOR);
   }
 
   /** Deliveries held: waiting for a slot or in flight. */
@@ -379,7 +367,6 @@ export class Worker implements LocalSink {
       if (until != null) park(c, until);
       else if (this.scheduler.heldBy(c.delivery.tenantId) >= this.tenantMaxHeld)
         park(c, now + OVER_SHARE_DEFER_MS);
-      else if (this.scheduler.heldByKey(key) >= this.hookMaxHeld) park(c, now + OVER_SHARE_DEFER_MS);
       else if (this.overByteCap(c)) overCap.push(c);
       else {
         this.heldWork.add(c);

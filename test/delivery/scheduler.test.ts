@@ -148,15 +148,3 @@ describe('FairScheduler', () => {
     assert.ok(order.every((v, i) => v === i));
   });
 });
-
-test('heldByKey counts a key’s waiting and in-flight items, not its tenant’s other keys', () => {
-  const s = scheduler({ keyCaps: { a1: 2 } });
-  for (let i = 0; i < 5; i++) s.add('A', 'a1', i);
-  s.add('A', 'a2', 9);
-  assert.equal(s.heldByKey('a1'), 5);
-  startAll(s);
-  assert.deepEqual([s.heldByKey('a1'), s.inFlightOf('a1'), s.heldByKey('a2')], [5, 2, 1]);
-  s.finished('A', 'a1');
-  assert.equal(s.heldByKey('a1'), 4);
-  assert.equal(s.heldByKey('nobody'), 0);
-});
