@@ -71,6 +71,11 @@ export class Worker implements LocalSink {
   private allChangedAt = -Infinity;
   /** Every delivery this worker holds (waiting or in flight): lease heartbeats, held bytes. */
   private readonly heldWork = new HeldWork();
+  /**
+   * Tenant → deliveries parked because the tenant was over its share of held work. They come
+   * back as soon as the tenant is down to half its share (see unparkShare), not a defer later.
+   */
+  private readonly overShare = new Map<string, Set<string>>();
   /** Payload bytes per claimed delivery in the last claim: sizes the next claim under the byte cap. */
   private bytesPerClaimed = 0;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -250,7 +255,9 @@ export class Worker implements LocalSink {
     await within(this.loopPromise, deadline);
     const unstarted = this.scheduler.removeAll().map((h) => h.c);
     for (const c of unstarted) this.heldWork.delete(c);
-    await within(this.releaseNow(unstarted.map((c) => c.delivery.id)), deadline);
+    const parked = [...this.overShare.values()].flatMap((set) => [...set]);
+    this.overShare.clear();
+    await within(this.releaseNow([...unstarted.map((c) => c.delivery.id), ...parked]), deadline);
     const finished = await within(
       this.idle().then(() => this.writer.flush()),
       deadline,
@@ -319,6 +326,25 @@ export class Worker implements LocalSink {
     return Math.floor((this.maxHeldBytes - this.heldBytes) / this.bytesPerClaimed);
   }
 
+  private parkedOverShare(c: ClaimedDelivery): void {
+    const set = this.overShare.get(c.delivery.tenantId);
+    if (set) set.add(c.delivery.id);
+    else this.overShare.set(c.delivery.tenantId, new Set([c.delivery.id]));
+  }
+
+  /**
+   * A tenant down to half its share gets its over-share deliveries back at once: their leases
+   * are released so the next claim takes them. (A single busy tenant would otherwise idle for
+   * the whole defer whenever it outran its share.)
+   */
+  private unparkShare(tenant: string): void {
+    const set = this.overShare.get(tenant);
+    if (!set || !this.running || this.scheduler.heldBy(tenant) > this.tenantMaxHeld / 2) return;
+    this.overShare.delete(tenant);
+    if (set.size === 0) return;
+    void this.releaseNow([...set]).then(() => this.wake());
+  }
+
   private overByteCap(c: ClaimedDelivery): boolean {
     const cost = this.heldWork.costOf(c);
     return cost > 0 && this.heldBytes > 0 && this.heldBytes + cost > this.maxHeldBytes;
@@ -355,6 +381,7 @@ export class Worker implements LocalSink {
     for (const c of batch) {
       // Already held: its lease lapsed (e.g. a stalled event loop) and this worker re-claimed it.
       if (this.heldWork.has(c.delivery.id)) continue;
+      this.overShare.get(c.delivery.tenantId)?.delete(c.delivery.id);
       const hookId = c.delivery.hookId;
       // A hook changed since these rows were read: they may carry its old URL or credentials.
       const changed = hookId === null ? -Infinity : (this.changedAt.get(hookId) ?? -Infinity);
@@ -365,9 +392,10 @@ export class Worker implements LocalSink {
       const key = this.keyOf(c);
       const until = this.breakers.get(key)?.parkUntil(now, probeWindow);
       if (until != null) park(c, until);
-      else if (this.scheduler.heldBy(c.delivery.tenantId) >= this.tenantMaxHeld)
+      else if (this.scheduler.heldBy(c.delivery.tenantId) >= this.tenantMaxHeld) {
         park(c, now + OVER_SHARE_DEFER_MS);
-      else if (this.overByteCap(c)) overCap.push(c);
+        this.parkedOverShare(c);
+      } else if (this.overByteCap(c)) overCap.push(c);
       else {
         this.heldWork.add(c);
         this.scheduler.add(c.delivery.tenantId, key, { c, startedAt: 0 });
@@ -441,6 +469,7 @@ export class Worker implements LocalSink {
     this.scheduler.finished(p.tenant, p.key);
     if (this.abandoned) return;
     this.heldWork.delete(c);
+    this.unparkShare(c.delivery.tenantId);
     this.writer.push(this.resultOf(c, outcome));
     this.onBreaker(p.key, kindOf(outcome), startedAt);
     this.pump();
