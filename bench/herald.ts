@@ -43,9 +43,10 @@ export interface HeraldOptions {
   env?: Record<string, string>;
   /**
    * Hooks to create (default one fast hook at the receiver URL). Fast hook i gets
-   * `<receiver>/fast<i>`, slow hook i `<receiver>/slow<i>` (the receiver answers those after 1 s).
+   * `<receiverUrl>/fast<i>`, slow hook i `<slowReceiverUrl>/<i>` (answered after 1 s).
    */
   hooks?: { fast: number; slow: number };
+  slowReceiverUrl?: string;
 }
 
 /** Why Herald cannot be benchmarked yet, or null when its entry point exists. */
@@ -129,7 +130,10 @@ export async function startHerald(opts: HeraldOptions): Promise<Sut> {
     const urls = opts.hooks
       ? [
           ...Array.from({ length: opts.hooks.fast }, (_, i) => `${opts.receiverUrl}/fast${i}`),
-          ...Array.from({ length: opts.hooks.slow }, (_, i) => `${opts.receiverUrl}/slow${i}`),
+          ...Array.from(
+            { length: opts.hooks.slow },
+            (_, i) => `${opts.slowReceiverUrl ?? opts.receiverUrl}/${i}`,
+          ),
         ]
       : [opts.receiverUrl];
     let secret: string | null = null;

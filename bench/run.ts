@@ -177,7 +177,7 @@ interface RoundResult {
   seconds: number;
 }
 
-async function startSut(s: Scenario, receiverUrl: string): Promise<Sut> {
+async function startSut(s: Scenario, receiverUrl: string, slowReceiverUrl: string): Promise<Sut> {
   const produceMs = TIMEOUT_MS;
   switch (s) {
     case 'raw':
@@ -190,7 +190,7 @@ async function startSut(s: Scenario, receiverUrl: string): Promise<Sut> {
     case 'postgres':
       return startHerald({
         backend: s === 'postgres' ? 'postgres' : 'sqlite',
-        ...(MIX_HOOKS[s] ? { hooks: MIX_HOOKS[s] } : {}),
+        ...(MIX_HOOKS[s] ? { hooks: MIX_HOOKS[s], slowReceiverUrl } : {}),
         receiverUrl,
         batchSize: BATCH,
         batchesInFlight: IN_FLIGHT,
@@ -240,7 +240,7 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
   const receiver = await startReceiver();
   let sut: Sut | null = null;
   try {
-    sut = await startSut(s, receiver.url);
+    sut = await startSut(s, receiver.url, receiver.slowUrl);
     const warm = sizeOf(s, WARMUP);
     if (WARMUP > 0) await phase(receiver, sut, `warm-${s}-${round}`, warm.events, 0, warm.deliveries);
     const size = sizeOf(s, EVENTS);
