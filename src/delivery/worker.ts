@@ -42,6 +42,8 @@ export interface WorkerOptions {
 
 /** A tenant over its share of held work: its extra deliveries wait this long in the database. */
 const OVER_SHARE_DEFER_MS = 5000;
+/** A release the database refused is tried again this often (see releaseSoon). */
+const RELEASE_RETRY_MS = 1000;
 /** accept() does not know when the publisher loaded its batch: changes this recent are suspect. */
 const ACCEPT_CHANGE_WINDOW_MS = 5000;
 export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
@@ -342,7 +344,7 @@ export class Worker implements LocalSink {
     if (!set || !this.running || this.scheduler.heldBy(tenant) > this.tenantMaxHeld / 2) return;
     this.overShare.delete(tenant);
     if (set.size === 0) return;
-    void this.releaseNow([...set]).then(() => this.wake());
+    this.releaseSoon([...set]);
   }
 
   private overByteCap(c: ClaimedDelivery): boolean {
@@ -411,7 +413,19 @@ export class Worker implements LocalSink {
   /** Gives leases back so the deliveries are claimed again at once (with current hook settings). */
   private release(items: ClaimedDelivery[]): void {
     for (const c of items) this.heldWork.delete(c);
-    void this.releaseNow(items.map((c) => c.delivery.id)).then(() => this.wake());
+    this.releaseSoon(items.map((c) => c.delivery.id));
+  }
+
+  /**
+   * Releases in the background, then wakes the loop. A failed release (the database away) is
+   * tried again every second while the worker runs: a living owner's leases never lapse by
+   * themselves (its heartbeat is fresh), so without this the rows would wait a whole lease.
+   */
+  private releaseSoon(ids: string[], then: () => void = () => this.wake()): void {
+    void this.releaseNow(ids).then((ok) => {
+      if (ok) then();
+      else if (this.running) setTimeout(() => this.releaseSoon(ids, then), RELEASE_RETRY_MS).unref();
+    });
   }
 
   /**
@@ -422,18 +436,23 @@ export class Worker implements LocalSink {
   private releaseOverCap(items: ClaimedDelivery[]): void {
     this.mayHaveDue = true;
     const smallest = Math.min(...items.map((c) => c.payload.length));
-    void this.releaseNow(items.map((c) => c.delivery.id)).then(() => {
-      if (this.heldBytes === 0 || this.heldBytes + smallest <= this.maxHeldBytes) this.wake();
-    });
+    this.releaseSoon(
+      items.map((c) => c.delivery.id),
+      () => {
+        if (this.heldBytes === 0 || this.heldBytes + smallest <= this.maxHeldBytes) this.wake();
+      },
+    );
   }
 
-  private async releaseNow(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+  /** True when the leases were released (or there were none). */
+  private async releaseNow(ids: string[]): Promise<boolean> {
+    if (ids.length === 0) return true;
     try {
       await this.o.store.releaseLeases(this.owner, ids);
+      return true;
     } catch (err) {
-      // The leases then lapse by themselves (or when this worker's heartbeat stops).
       this.o.log.error({ err, count: ids.length }, 'releasing leases failed');
+      return false;
     }
   }
 
@@ -447,7 +466,9 @@ export class Worker implements LocalSink {
     for (const c of items) this.heldWork.delete(c);
     const ids = items.map((c) => c.delivery.id);
     this.o.store.extendLeases(this.owner, ids, until).catch((err: unknown) => {
-      this.o.log.error({ err, count: ids.length }, 'parking deliveries failed; their leases run out');
+      // Their leases would otherwise hold for a whole lease (this owner is alive): give them back.
+      this.o.log.error({ err, count: ids.length }, 'parking deliveries failed; releasing them');
+      this.releaseSoon(ids);
     });
     // A little after `until`, so the claim sees the lease as expired.
     this.scheduleWakeAt(until + 50);
