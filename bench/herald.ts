@@ -41,6 +41,12 @@ export interface HeraldOptions {
   readyMs: number;
   /** Extra environment for the server (e.g. tuning knobs). */
   env?: Record<string, string>;
+  /**
+   * Hooks to create (default one fast hook at the receiver URL). Fast hook i gets
+   * `<receiverUrl>/fast<i>`, slow hook i `<slowReceiverUrl>/<i>` (answered after 1 s).
+   */
+  hooks?: { fast: number; slow: number };
+  slowReceiverUrl?: string;
 }
 
 /** Why Herald cannot be benchmarked yet, or null when its entry point exists. */
@@ -121,18 +127,34 @@ export async function startHerald(opts: HeraldOptions): Promise<Sut> {
     }
 
     const auth = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
-    const hookRes = await api.request({
-      path: '/api/hooks',
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ name: 'bench', url: opts.receiverUrl, objects: ['site'] }),
-      headersTimeout: 10_000,
-    });
-    const hookText = await hookRes.body.text();
-    if (hookRes.statusCode !== 201) throw fail(`POST /api/hooks answered ${hookRes.statusCode}: ${hookText}`);
-    const hook = JSON.parse(hookText) as { secret?: unknown; data?: { secret?: unknown } };
-    const secretField = hook.secret ?? hook.data?.secret;
-    const secret = typeof secretField === 'string' && secretField.startsWith('whsec_') ? secretField : null;
+    const urls = opts.hooks
+      ? [
+          ...Array.from({ length: opts.hooks.fast }, (_, i) => `${opts.receiverUrl}/fast${i}`),
+          ...Array.from(
+            { length: opts.hooks.slow },
+            (_, i) => `${opts.slowReceiverUrl ?? opts.receiverUrl}/${i}`,
+          ),
+        ]
+      : [opts.receiverUrl];
+    let secret: string | null = null;
+    for (const [i, url] of urls.entries()) {
+      const hookRes = await api.request({
+        path: '/api/hooks',
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: `bench-${i}`, url, objects: ['site'] }),
+        headersTimeout: 10_000,
+      });
+      const hookText = await hookRes.body.text();
+      if (hookRes.statusCode !== 201)
+        throw fail(`POST /api/hooks answered ${hookRes.statusCode}: ${hookText}`);
+      const hook = JSON.parse(hookText) as { secret?: unknown; data?: { secret?: unknown } };
+      const secretField = hook.secret ?? hook.data?.secret;
+      // The receiver verifies a sample of signatures with one secret: the first hook's, when all
+      // deliveries share it; with several hooks, none.
+      if (i === 0 && urls.length === 1 && typeof secretField === 'string' && secretField.startsWith('whsec_'))
+        secret = secretField;
+    }
 
     let stopped = false;
     return {

@@ -2,9 +2,12 @@
  * The trivial receiver every scenario delivers to, run as its own child process (forked, with an
  * IPC channel) so it never shares an event loop with the system under test.
  *
- * It answers 204 to every POST once the body is read, and for the current phase (identified by a
- * tag in `data.projectID`) counts distinct events (by `eventID`, else `webhook-id`) and the
- * latency `arrival - sentAt` of each first arrival. When told to expect N, it reports `done` the
+ * It answers 204 to every POST once the body is read, and for the current phase (identified by a tag in
+ * `data.projectID`) counts distinct deliveries (path and `eventID`, else `webhook-id`: one event
+ * sent to several hooks counts once per hook) and the latency `arrival - sentAt` of each first
+ * arrival. A second port (`slowUrl`) answers every request after 1 s and counts nothing: the slow
+ * hooks of the slow-hook mix, on their own origin as a slow receiver elsewhere would be (hooks of
+ * one origin share its connection pool). When told to expect N, it reports `done` the
  * moment the N-th distinct event arrives; no polling, no sleeps.
  *
  * Parent -> child: {type:'expect', tag, n, secret?}  {type:'stats'}
@@ -41,6 +44,8 @@ export interface ReceiverStats {
 }
 
 const VERIFY_FIRST = 20;
+/** How long a slow hook of the slow-hook mix takes to answer. */
+export const SLOW_ANSWER_MS = 1000;
 
 interface Phase {
   tag: string;
@@ -121,7 +126,7 @@ function record(req: IncomingMessage, raw: string, now: number): void {
     return;
   }
   p.total++;
-  const id = typeof body.eventID === 'string' ? body.eventID : String(req.headers['webhook-id'] ?? '');
+  const id = `${req.url ?? ''} ${typeof body.eventID === 'string' ? body.eventID : String(req.headers['webhook-id'] ?? '')}`;
   if (p.seen.has(id)) return;
   const sentAt = Number(body.data?.sentAt ?? body.sentAt);
   const idx = p.seen.size;
@@ -164,13 +169,13 @@ export async function startReceiver(): Promise<Receiver> {
     fork(fileURLToPath(import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
   try {
-    const { port } = await nextMessage<{ type: 'ready'; port: number }>(
+    const { port, slowPort } = await nextMessage<{ type: 'ready'; port: number; slowPort: number }>(
       child,
       'ready',
       10_000,
       'receiver to listen',
     );
-    return new Receiver(child, `http://127.0.0.1:${port}/hook`);
+    return new Receiver(child, `http://127.0.0.1:${port}/hook`, `http://127.0.0.1:${slowPort}/slow`);
   } catch (err) {
     await terminate(child);
     throw err;
@@ -180,9 +185,12 @@ export async function startReceiver(): Promise<Receiver> {
 export class Receiver {
   readonly child: ChildProcess;
   readonly url: string;
-  constructor(child: ChildProcess, url: string) {
+  /** Answers after SLOW_ANSWER_MS; requests there are not counted. */
+  readonly slowUrl: string;
+  constructor(child: ChildProcess, url: string, slowUrl: string) {
     this.child = child;
     this.url = url;
+    this.slowUrl = slowUrl;
   }
 
   /** Starts a phase once the receiver acknowledged it; `done` resolves when N distinct events of `tag` arrived. */
@@ -240,9 +248,19 @@ if (import.meta.main) {
   // The parent owns this process: when it goes away, so do we.
   process.on('disconnect', () => process.exit(0));
 
+  const slow = createServer({ keepAliveTimeout: 120_000, requestTimeout: 60_000 }, (req, res) => {
+    req.resume();
+    req.on('end', () => setTimeout(() => res.writeHead(204).end(), SLOW_ANSWER_MS));
+  });
+  const portOf = (s: typeof server): number => {
+    const addr = s.address();
+    return addr && typeof addr === 'object' ? addr.port : 0;
+  };
   server.on('error', reportFatal);
-  server.listen(0, '127.0.0.1', () => {
-    const addr = server.address();
-    process.send?.({ type: 'ready', port: addr && typeof addr === 'object' ? addr.port : 0 });
+  slow.on('error', reportFatal);
+  slow.listen(0, '127.0.0.1', () => {
+    server.listen(0, '127.0.0.1', () => {
+      process.send?.({ type: 'ready', port: portOf(server), slowPort: portOf(slow) });
+    });
   });
 }

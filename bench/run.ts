@@ -3,7 +3,14 @@
  * peak RSS, for the raw ceiling, Herald on SQLite, Herald on PostgreSQL and a pg-boss peer, in
  * interleaved rounds on this machine. Prints a markdown report and writes bench/results/latest.md.
  *
- *   node bench/run.ts [--events 20000] [--rounds 5] [--warmup 1000] [--only raw,sqlite,postgres,pgboss]
+ * The slow-hook mix: Herald on SQLite with 10 hooks, all fast (`fastmix`) or one of them answering
+ * in 1 s (`slowmix`); it reports the fast hooks' deliveries/s of the mix against the all-fast
+ * figure of the same run (the target: within 10 %). Each mix round publishes events/10 events.
+ *
+ * `--smoke`: a short check that every scenario runs (2,000 events, 1 round, no quiet waits or
+ * repeats, report to bench/results/smoke.md); CI runs it. Its figures are not comparable.
+ *
+ *   node bench/run.ts [--smoke] [--events 20000] [--rounds 5] [--warmup 1000] [--only raw,sqlite,postgres,pgboss,fastmix,slowmix]
  *                     [--rate 0] [--concurrency 64] [--batch 200] [--batches-in-flight 4] [--timeout 120] [--budget 570]
  *                     [--pgboss-tuning '{"batchSize":200}'] [--herald-env KEY=VALUE]... [--out bench/results/latest.md]
  */
@@ -31,7 +38,7 @@ import { startRaw } from './raw.ts';
 import { startReceiver } from './receiver.ts';
 import type { Receiver, ReceiverStats } from './receiver.ts';
 
-const SCENARIOS = ['raw', 'sqlite', 'postgres', 'pgboss'] as const;
+const SCENARIOS = ['raw', 'sqlite', 'postgres', 'pgboss', 'fastmix', 'slowmix'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const LABELS: Record<Scenario, string> = {
@@ -39,7 +46,16 @@ const LABELS: Record<Scenario, string> = {
   sqlite: 'Herald on SQLite',
   postgres: 'Herald on PostgreSQL',
   pgboss: 'pg-boss peer',
+  fastmix: 'Herald on SQLite, 10 fast hooks',
+  slowmix: 'Herald on SQLite, 9 fast + 1 slow (1 s) hooks',
 };
+
+/** The slow-hook mix: hooks per Herald, and the share of events per round (each goes to every hook). */
+const MIX_HOOKS: Partial<Record<Scenario, { fast: number; slow: number }>> = {
+  fastmix: { fast: 10, slow: 0 },
+  slowmix: { fast: 9, slow: 1 },
+};
+const MIX_EVENT_SHARE = 10;
 
 const { values: args } = parseArgs({
   options: {
@@ -59,14 +75,16 @@ const { values: args } = parseArgs({
     retries: { type: 'string', default: '2' },
     'pgboss-tuning': { type: 'string', default: '{}' },
     'herald-env': { type: 'string', multiple: true, default: [] },
-    out: { type: 'string', default: join(REPO_ROOT, 'bench', 'results', 'latest.md') },
+    out: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
+const SMOKE = args.smoke ?? false;
 
 if (args.help) {
   console.log(
-    'node bench/run.ts [--events N] [--rounds R] [--warmup W] [--only raw,sqlite,postgres,pgboss]\n' +
+    'node bench/run.ts [--smoke] [--events N] [--rounds R] [--warmup W] [--only raw,sqlite,postgres,pgboss]\n' +
       '                  [--rate EVENTS_PER_SEC] [--concurrency C] [--batch B] [--batches-in-flight F]\n' +
       '                  [--timeout SECONDS_PER_PHASE] [--budget SECONDS_IN_ALL] [--quiet-pct 25] [--quiet-wait 10]\n' +
       '                  [--max-foreign 15] [--retries 2]\n' +
@@ -85,9 +103,9 @@ function intArg(name: string, v: string | undefined, min: number): number {
   return n;
 }
 
-const EVENTS = intArg('events', args.events, 1);
-const ROUNDS = intArg('rounds', args.rounds, 1);
-const WARMUP = intArg('warmup', args.warmup, 0);
+const EVENTS = SMOKE ? 2000 : intArg('events', args.events, 1);
+const ROUNDS = SMOKE ? 1 : intArg('rounds', args.rounds, 1);
+const WARMUP = SMOKE ? 200 : intArg('warmup', args.warmup, 0);
 const CONCURRENCY = intArg('concurrency', args.concurrency, 1);
 const BATCH = intArg('batch', args.batch, 1);
 const IN_FLIGHT = intArg('batches-in-flight', args['batches-in-flight'], 1);
@@ -96,10 +114,10 @@ const TIMEOUT_MS = intArg('timeout', args.timeout, 1) * 1000;
 const RATE = intArg('rate', args.rate, 0);
 /** Before each run, wait up to QUIET_WAIT_MS for the machine to be less than QUIET_PCT % busy. */
 const QUIET_PCT = intArg('quiet-pct', args['quiet-pct'], 1);
-const QUIET_WAIT_MS = intArg('quiet-wait', args['quiet-wait'], 0) * 1000;
+const QUIET_WAIT_MS = SMOKE ? 0 : intArg('quiet-wait', args['quiet-wait'], 0) * 1000;
 /** A run where other work took more than MAX_FOREIGN % of the machine is repeated, up to RETRIES times. */
 const MAX_FOREIGN = intArg('max-foreign', args['max-foreign'], 0);
-const RETRIES = intArg('retries', args.retries, 0);
+const RETRIES = SMOKE ? 0 : intArg('retries', args.retries, 0);
 /** No new scenario run starts once the whole benchmark has run this long (seconds). */
 const BUDGET_MS = intArg('budget', args.budget, 1) * 1000;
 const selected = (args.only ?? '').split(',').map((s) => s.trim()) as Scenario[];
@@ -159,17 +177,20 @@ interface RoundResult {
   seconds: number;
 }
 
-async function startSut(s: Scenario, receiverUrl: string): Promise<Sut> {
+async function startSut(s: Scenario, receiverUrl: string, slowReceiverUrl: string): Promise<Sut> {
   const produceMs = TIMEOUT_MS;
   switch (s) {
     case 'raw':
       return startRaw({ receiverUrl, concurrency: CONCURRENCY, produceMs });
     case 'pgboss':
       return startPgBoss({ receiverUrl, produceMs, tuning: PGBOSS_EFFECTIVE });
+    case 'fastmix':
+    case 'slowmix':
     case 'sqlite':
     case 'postgres':
       return startHerald({
-        backend: s,
+        backend: s === 'postgres' ? 'postgres' : 'sqlite',
+        ...(MIX_HOOKS[s] ? { hooks: MIX_HOOKS[s], slowReceiverUrl } : {}),
         receiverUrl,
         batchSize: BATCH,
         batchesInFlight: IN_FLIGHT,
@@ -180,15 +201,24 @@ async function startSut(s: Scenario, receiverUrl: string): Promise<Sut> {
   }
 }
 
-/** Publishes `n` events and waits for the receiver to have them all; fails loudly on timeout. */
+/** Events a round of `s` publishes, and the (fast-hook) deliveries the receiver waits for. */
+function sizeOf(s: Scenario, events: number): { events: number; deliveries: number } {
+  const mix = MIX_HOOKS[s];
+  if (!mix) return { events, deliveries: events };
+  const n = Math.max(1, Math.ceil(events / MIX_EVENT_SHARE));
+  return { events: n, deliveries: n * mix.fast };
+}
+
+/** Publishes `n` events and waits for the receiver to have `expected` deliveries; fails loudly on timeout. */
 async function phase(
   receiver: Receiver,
   sut: Sut,
   tag: string,
   n: number,
   rate = 0,
+  expected = n,
 ): Promise<{ stats: ReceiverStats; t0: number; acceptedAt: number }> {
-  const { done } = await receiver.expect(tag, n, sut.secret, TIMEOUT_MS);
+  const { done } = await receiver.expect(tag, expected, sut.secret, TIMEOUT_MS);
   const produced = await sut.produce(tag, n, rate);
   try {
     const stats = await done;
@@ -196,7 +226,7 @@ async function phase(
   } catch (err) {
     const s = await receiver.stats().catch(() => null);
     throw new Error(
-      `${sut.name}: ${(err as Error).message}; receiver had ${s?.unique ?? '?'} of ${n} distinct ` +
+      `${sut.name}: ${(err as Error).message}; receiver had ${s?.unique ?? '?'} of ${expected} distinct ` +
         `(${s?.total ?? '?'} requests, ${s?.foreign ?? '?'} foreign)`,
       { cause: err },
     );
@@ -210,8 +240,10 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
   const receiver = await startReceiver();
   let sut: Sut | null = null;
   try {
-    sut = await startSut(s, receiver.url);
-    if (WARMUP > 0) await phase(receiver, sut, `warm-${s}-${round}`, WARMUP);
+    sut = await startSut(s, receiver.url, receiver.slowUrl);
+    const warm = sizeOf(s, WARMUP);
+    if (WARMUP > 0) await phase(receiver, sut, `warm-${s}-${round}`, warm.events, 0, warm.deliveries);
+    const size = sizeOf(s, EVENTS);
     const usesPg = s === 'postgres' || s === 'pgboss';
     const pg0 = usesPg ? cpuSecondsByComm('postgres') : new Map<number, number>();
     const h0 = process.cpuUsage();
@@ -219,7 +251,14 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
     const rcpu0 = cpuSeconds(receiver.pid);
     const m0 = machineCpu();
     const w0 = wallNow();
-    const { stats, t0, acceptedAt } = await phase(receiver, sut, `run-${s}-${round}`, EVENTS, RATE);
+    const { stats, t0, acceptedAt } = await phase(
+      receiver,
+      sut,
+      `run-${s}-${round}`,
+      size.events,
+      RATE,
+      size.deliveries,
+    );
     const cpu1 = cpuSeconds(sut.pid);
     const rcpu1 = cpuSeconds(receiver.pid);
     const m1 = machineCpu();
@@ -233,13 +272,13 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
     return {
       scenario: s,
       round,
-      deliveriesPerSec: (EVENTS / (stats.doneAt - t0)) * 1000,
-      acceptedPerSec: (EVENTS / (acceptedAt - t0)) * 1000,
+      deliveriesPerSec: (size.deliveries / (stats.doneAt - t0)) * 1000,
+      acceptedPerSec: (size.events / (acceptedAt - t0)) * 1000,
       p50: stats.p50,
       p99: stats.p99,
       peakRssMb: rss / 1024 / 1024,
-      cpuMsPer1k: ((cpu1 - cpu0) * 1000 * 1000) / EVENTS,
-      receiverCpuMsPer1k: ((rcpu1 - rcpu0) * 1000 * 1000) / EVENTS,
+      cpuMsPer1k: ((cpu1 - cpu0) * 1000 * 1000) / size.deliveries,
+      receiverCpuMsPer1k: ((rcpu1 - rcpu0) * 1000 * 1000) / size.deliveries,
       machineBusyPct: ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100,
       foreignPct: Math.max(0, ((machineSeconds - ours) / capacity) * 100),
       duplicates: stats.total - stats.unique,
@@ -369,6 +408,7 @@ function report(
       `| ${LABELS[s]} | ${fmt(tput)} | ${pct(s === 'raw' ? 1 : tput / rawAllMedian)} | ${fmt(median(all.map((r) => r.p50)), 1)} | ${fmt(median(all.map((r) => r.p99)), 1)} | ${all.length} of ${ROUNDS} |`,
     );
   }
+  lines.push(...slowMixReport(of('fastmix'), of('slowmix'), usable));
   if (problems.length > 0) lines.push('', 'Some rounds failed or were skipped: see Problems at the end.');
   lines.push(
     '',
@@ -421,6 +461,37 @@ function report(
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The slow-hook mix: the fast hooks' deliveries/s with one hook in ten answering in 1 s, against
+ * ten fast hooks in the same run. One slow receiver should not slow the others (target ≥ 90 %).
+ */
+function slowMixReport(
+  fast: RoundResult[],
+  slow: RoundResult[],
+  usable: (rs: RoundResult[]) => RoundResult[],
+): string[] {
+  if (fast.length === 0 || slow.length === 0) return [];
+  const f = median(usable(fast).map((r) => r.deliveriesPerSec));
+  const sl = median(usable(slow).map((r) => r.deliveriesPerSec));
+  const byRound = new Map(fast.map((r) => [r.round, r.deliveriesPerSec]));
+  const perRound = slow.flatMap((r) => {
+    const base = byRound.get(r.round);
+    return base ? [r.deliveriesPerSec / base] : [];
+  });
+  const pct = (v: number): string => (Number.isFinite(v) ? `${fmt(v * 100, 1)} %` : '–');
+  return [
+    '',
+    '## Slow-hook mix',
+    '',
+    `Herald on SQLite, ${Math.ceil(EVENTS / MIX_EVENT_SHARE)} events per round to 10 hooks; in the mix one hook answers`,
+    `in 1 s. Fast-hook deliveries/s of the mix against the all-fast figure (target: at least 90 %):`,
+    '',
+    '| all fast: deliveries/s | mix: fast-hook deliveries/s | ratio (medians) | ratio per round (median) |',
+    '| ---: | ---: | ---: | ---: |',
+    `| ${fmt(f)} | ${fmt(sl)} | ${pct(sl / f)} | ${pct(median(perRound))} |`,
+  ];
 }
 
 /** Formats with the repo's prettier config (so `npm run format:check` passes); as is without prettier. */
@@ -514,7 +585,7 @@ async function main(): Promise<number> {
 
   const md = report(results, problems, startedAt, (wallNow() - t0) / 1000, pgVersion ?? 'not available');
   console.log('\n' + md);
-  const out = args.out!;
+  const out = args.out ?? join(REPO_ROOT, 'bench', 'results', SMOKE ? 'smoke.md' : 'latest.md');
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, await prettyMarkdown(md, out));
   console.error(`wrote ${relative(process.cwd(), out) || out}`);

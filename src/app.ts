@@ -97,6 +97,7 @@ export async function startApp(
       retryAfterMaxMs: config.retryAfterMaxSec * 1000,
       hookMaxInFlight: config.hookMaxInFlight,
       batchSize: config.workerBatchSize,
+      maxHeldBytes: config.workerMaxHeldBytes,
       pollIntervalMs: config.pollIntervalMs,
       leaseMs: config.leaseMs,
       deliveryTimeoutMs: config.deliveryTimeoutMs,

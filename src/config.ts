@@ -25,6 +25,7 @@ export interface Config {
   connectionsPerOrigin: number;
   senderThread: boolean;
   workerBatchSize: number;
+  workerMaxHeldBytes: number;
   pollIntervalMs: number;
   leaseMs: number;
   retryAfterMaxSec: number;
@@ -200,6 +201,13 @@ export const CONFIG_FIELDS = [
     default: '512',
     doc: 'Deliveries a worker holds in flight and claims per query.',
     parse: int(1, 10_000),
+  }),
+  field({
+    key: 'workerMaxHeldBytes',
+    env: 'HERALD_WORKER_MAX_HELD_BYTES',
+    default: String(64 * 1024 * 1024),
+    doc: 'Payload bytes a worker holds at most (each event counted once); past it, work waits in the database.',
+    parse: int(1024, 64 * 1024 * 1024 * 1024),
   }),
   field({
     key: 'pollIntervalMs',

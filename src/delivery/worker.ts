@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics.ts';
 import type { AttemptResult, Store } from '../store/store.ts';
 import { nextRetry } from '../domain/retry.ts';
 import { Breaker, type AttemptKind, type BreakerOptions } from './breaker.ts';
-import { hookChangeFeedOf, livenessOf, type WorkerLiveness } from './liveness.ts';
+import { HeldWork } from './held.ts';
 import { FairScheduler, type Picked } from './scheduler.ts';
 import { ResultWriter } from './results.ts';
 import type { Sender } from './sender.ts';
@@ -31,14 +31,22 @@ export interface WorkerOptions {
   /** How long stop() waits for requests in flight; default deliveryTimeoutMs + 2 s. */
   stopTimeoutMs?: number;
   breaker?: Partial<Omit<BreakerOptions, 'max'>>;
-  /** Liveness heartbeat period (when the store has worker liveness). */
+  /**
+   * Payload bytes the worker holds at most (each event once, see held.ts); default 64 MiB.
+   * One event always gets through when nothing is held, whatever its size.
+   */
+  maxHeldBytes?: number;
+  /** Owner liveness heartbeat period (Store.heartbeatWorker); default 5 s. */
   livenessIntervalMs?: number;
 }
 
 /** A tenant over its share of held work: its extra deliveries wait this long in the database. */
 const OVER_SHARE_DEFER_MS = 5000;
+/** A release the database refused is tried again this often (see releaseSoon). */
+const RELEASE_RETRY_MS = 1000;
 /** accept() does not know when the publisher loaded its batch: changes this recent are suspect. */
 const ACCEPT_CHANGE_WINDOW_MS = 5000;
+export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BREAKER = { openAfter: 10, baseBackoffMs: 2000, maxBackoffMs: 60_000 };
 
 interface Held {
@@ -63,9 +71,15 @@ export class Worker implements LocalSink {
   /** Hook id → when hookChanged last saw it, to catch a claim that read the old row. */
   private readonly changedAt = new Map<string, number>();
   private allChangedAt = -Infinity;
-  private readonly liveness: WorkerLiveness | null;
-  /** Ids of every delivery this worker holds (waiting or in flight), for lease heartbeats. */
-  private readonly heldIds = new Set<string>();
+  /** Every delivery this worker holds (waiting or in flight): lease heartbeats, held bytes. */
+  private readonly heldWork = new HeldWork();
+  /**
+   * Tenant → deliveries parked because the tenant was over its share of held work. They come
+   * back as soon as the tenant is down to half its share (see unparkShare), not a defer later.
+   */
+  private readonly overShare = new Map<string, Set<string>>();
+  /** Payload bytes per claimed delivery in the last claim: sizes the next claim under the byte cap. */
+  private bytesPerClaimed = 0;
   private heartbeat: NodeJS.Timeout | null = null;
   private livenessTimer: NodeJS.Timeout | null = null;
   /**
@@ -96,7 +110,6 @@ export class Worker implements LocalSink {
       tenantCap,
       keyCap: (key) => Math.min(o.hookMaxInFlight, this.breakers.get(key)?.cap(Date.now()) ?? Infinity),
     });
-    this.liveness = livenessOf(o.store);
     this.writer = new ResultWriter({
       store: o.store,
       owner: o.owner,
@@ -116,7 +129,16 @@ export class Worker implements LocalSink {
 
   /** Deliveries held: waiting for a slot or in flight. */
   get held(): number {
-    return this.heldIds.size;
+    return this.heldWork.size;
+  }
+
+  /** Payload bytes held, each event counted once (bounded by maxHeldBytes). */
+  get heldBytes(): number {
+    return this.heldWork.bytes;
+  }
+
+  get maxHeldBytes(): number {
+    return this.o.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
   }
 
   /** The breaker state of a hook (or reporter origin), for tests and diagnostics. */
@@ -128,8 +150,12 @@ export class Worker implements LocalSink {
     return this.scheduler.inFlight;
   }
 
-  hasRoom(n: number): boolean {
-    return this.running && this.held + n <= this.maxHeld;
+  /**
+   * A handover over the byte cap is refused: the deliveries are committed unleased and come
+   * back through claimDue, which lets at least one event through when nothing is held.
+   */
+  hasRoom(n: number, bytes = 0): boolean {
+    return this.running && this.held + n <= this.maxHeld && this.heldBytes + bytes <= this.maxHeldBytes;
   }
 
   accept(claimed: ClaimedDelivery[]): boolean {
@@ -177,37 +203,35 @@ export class Worker implements LocalSink {
   async start(): Promise<void> {
     this.running = true;
     this.abandoned = false;
-    await this.liveness?.registerWorker(this.owner, Date.now());
+    // Owner liveness: claimDue takes over a dead owner's leases within the store's deadAfterMs,
+    // while a slow but living one keeps them.
+    await this.o.store.registerWorker(this.owner, Date.now());
     this.unsubscribers.push(await this.o.store.subscribeWake(() => this.wake()));
-    const feed = hookChangeFeedOf(this.o.store);
-    if (feed)
-      this.unsubscribers.push(
-        await feed.subscribeHookChanges((t, h) =>
-          h === null ? this.allHooksChanged() : this.hookChanged(t ?? '', h),
-        ),
-      );
+    // Changes committed by other processes (PostgreSQL); null: any hook may have changed.
+    this.unsubscribers.push(
+      await this.o.store.subscribeHookChanges((t, h) =>
+        h === null ? this.allHooksChanged() : this.hookChanged(t ?? '', h),
+      ),
+    );
     this.heartbeat = setInterval(
       () => void this.extendLeases(),
       Math.max(250, Math.floor(this.o.leaseMs / 3)),
     );
     this.heartbeat.unref();
-    if (this.liveness) {
-      const liveness = this.liveness;
-      this.livenessTimer = setInterval(() => {
-        liveness.heartbeatWorker(this.owner, Date.now()).catch((err: unknown) => {
-          this.o.log.error({ err }, 'worker heartbeat failed; will retry');
-        });
-      }, this.o.livenessIntervalMs ?? 5000);
-      this.livenessTimer.unref();
-    }
+    this.livenessTimer = setInterval(() => {
+      this.o.store.heartbeatWorker(this.owner, Date.now()).catch((err: unknown) => {
+        this.o.log.error({ err }, 'worker heartbeat failed; will retry');
+      });
+    }, this.o.livenessIntervalMs ?? 5000);
+    this.livenessTimer.unref();
     this.loopPromise = this.loop();
   }
 
   /** Work can wait here longer than a lease (a slow hook's queue): keep its leases alive. */
   private async extendLeases(): Promise<void> {
-    if (this.heldIds.size === 0) return;
+    if (this.heldWork.size === 0) return;
     try {
-      await this.o.store.extendLeases(this.owner, [...this.heldIds], Date.now() + this.o.leaseMs);
+      await this.o.store.extendLeases(this.owner, this.heldWork.ids(), Date.now() + this.o.leaseMs);
     } catch (err) {
       this.o.log.error({ err }, 'extending leases failed; will retry');
     }
@@ -232,8 +256,10 @@ export class Worker implements LocalSink {
     await within(Promise.all(unsubscribers.map((u) => u())), deadline);
     await within(this.loopPromise, deadline);
     const unstarted = this.scheduler.removeAll().map((h) => h.c);
-    for (const c of unstarted) this.heldIds.delete(c.delivery.id);
-    await within(this.releaseNow(unstarted.map((c) => c.delivery.id)), deadline);
+    for (const c of unstarted) this.heldWork.delete(c);
+    const parked = [...this.overShare.values()].flatMap((set) => [...set]);
+    this.overShare.clear();
+    await within(this.releaseNow([...unstarted.map((c) => c.delivery.id), ...parked]), deadline);
     const finished = await within(
       this.idle().then(() => this.writer.flush()),
       deadline,
@@ -241,13 +267,12 @@ export class Worker implements LocalSink {
     if (!finished) {
       this.abandoned = true;
       this.writer.drop();
-      const ids = [...this.heldIds];
-      this.heldIds.clear();
+      const ids = this.heldWork.clear();
       this.o.log.warn({ inFlight: ids.length }, 'stop: requests still in flight; releasing their leases');
       await within(this.releaseNow(ids), Date.now() + 2000);
     }
     await within(
-      (this.liveness?.unregisterWorker(this.owner) ?? Promise.resolve()).catch((err: unknown) => {
+      this.o.store.unregisterWorker(this.owner).catch((err: unknown) => {
         this.o.log.error({ err }, 'unregistering the worker failed');
       }),
       Date.now() + 2000,
@@ -263,10 +288,9 @@ export class Worker implements LocalSink {
   private async loop(): Promise<void> {
     while (this.running) {
       this.wakePending = false;
-      const room = this.maxHeld - this.held;
-      const limit = Math.min(room, this.o.batchSize);
+      const limit = Math.min(this.maxHeld - this.held, this.o.batchSize, this.claimLimitByBytes());
       let full = false;
-      if (room > 0) {
+      if (limit > 0) {
         try {
           const claimStartedAt = Date.now();
           const batch = await this.o.store.claimDue({
@@ -277,13 +301,14 @@ export class Worker implements LocalSink {
           });
           full = batch.length === limit;
           this.mayHaveDue = full;
-          if (batch.length > 0) this.enqueue(batch, claimStartedAt);
+          // Over the byte cap, the rest went back: claim again only once bytes are freed.
+          if (batch.length > 0 && this.enqueue(batch, claimStartedAt) > 0) full = false;
         } catch (err) {
           this.o.log.error({ err }, 'claiming deliveries failed; will retry');
         }
       }
       // A full claim may have parked part of itself (a tenant over its share): claim on.
-      if (full && this.held < this.maxHeld) continue;
+      if (full && this.held < this.maxHeld && this.heldBytes < this.maxHeldBytes) continue;
       if (!this.running || this.wakePending) continue;
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
@@ -292,6 +317,39 @@ export class Worker implements LocalSink {
       this.wakeUp = null;
       if (this.timer) clearTimeout(this.timer);
     }
+  }
+
+  /**
+   * How many rows to claim so their payloads likely fit under the byte cap, judged by the last
+   * claim; enqueue holds the cap exactly. Nothing held: a full batch (at least one event fits).
+   */
+  private claimLimitByBytes(): number {
+    if (this.heldBytes === 0 || this.bytesPerClaimed === 0) return Infinity;
+    return Math.floor((this.maxHeldBytes - this.heldBytes) / this.bytesPerClaimed);
+  }
+
+  private parkedOverShare(c: ClaimedDelivery): void {
+    const set = this.overShare.get(c.delivery.tenantId);
+    if (set) set.add(c.delivery.id);
+    else this.overShare.set(c.delivery.tenantId, new Set([c.delivery.id]));
+  }
+
+  /**
+   * A tenant down to half its share gets its over-share deliveries back at once: their leases
+   * are released so the next claim takes them. (A single busy tenant would otherwise idle for
+   * the whole defer whenever it outran its share.)
+   */
+  private unparkShare(tenant: string): void {
+    const set = this.overShare.get(tenant);
+    if (!set || !this.running || this.scheduler.heldBy(tenant) > this.tenantMaxHeld / 2) return;
+    this.overShare.delete(tenant);
+    if (set.size === 0) return;
+    this.releaseSoon([...set]);
+  }
+
+  private overByteCap(c: ClaimedDelivery): boolean {
+    const cost = this.heldWork.costOf(c);
+    return cost > 0 && this.heldBytes > 0 && this.heldBytes + cost > this.maxHeldBytes;
   }
 
   private keyOf(c: ClaimedDelivery): string {
@@ -303,10 +361,18 @@ export class Worker implements LocalSink {
   /**
    * Takes claimed deliveries in. `readAfter`: when the rows were read at the latest; a hook
    * changed since may have been read with its old settings, so its deliveries go back.
+   * Deliveries whose event would take the held bytes over the cap go back too (unless nothing
+   * is held: one event always fits); returns how many.
    */
-  private enqueue(batch: ClaimedDelivery[], readAfter: number): void {
+  private enqueue(batch: ClaimedDelivery[], readAfter: number): number {
     const now = Date.now();
     const stale: ClaimedDelivery[] = [];
+    const overCap: ClaimedDelivery[] = [];
+    const events = new Map<string, number>();
+    for (const c of batch) events.set(c.delivery.eventRowId, c.payload.length);
+    let bytes = 0;
+    for (const b of events.values()) bytes += b;
+    this.bytesPerClaimed = bytes / batch.length;
     const parked = new Map<number, ClaimedDelivery[]>();
     const park = (c: ClaimedDelivery, until: number): void => {
       const list = parked.get(until);
@@ -316,7 +382,8 @@ export class Worker implements LocalSink {
     const probeWindow = this.o.deliveryTimeoutMs + 1000;
     for (const c of batch) {
       // Already held: its lease lapsed (e.g. a stalled event loop) and this worker re-claimed it.
-      if (this.heldIds.has(c.delivery.id)) continue;
+      if (this.heldWork.has(c.delivery.id)) continue;
+      this.overShare.get(c.delivery.tenantId)?.delete(c.delivery.id);
       const hookId = c.delivery.hookId;
       // A hook changed since these rows were read: they may carry its old URL or credentials.
       const changed = hookId === null ? -Infinity : (this.changedAt.get(hookId) ?? -Infinity);
@@ -327,31 +394,65 @@ export class Worker implements LocalSink {
       const key = this.keyOf(c);
       const until = this.breakers.get(key)?.parkUntil(now, probeWindow);
       if (until != null) park(c, until);
-      else if (this.scheduler.heldBy(c.delivery.tenantId) >= this.tenantMaxHeld)
+      else if (this.scheduler.heldBy(c.delivery.tenantId) >= this.tenantMaxHeld) {
         park(c, now + OVER_SHARE_DEFER_MS);
+        this.parkedOverShare(c);
+      } else if (this.overByteCap(c)) overCap.push(c);
       else {
-        this.heldIds.add(c.delivery.id);
+        this.heldWork.add(c);
         this.scheduler.add(c.delivery.tenantId, key, { c, startedAt: 0 });
       }
     }
     if (stale.length > 0) this.release(stale);
+    if (overCap.length > 0) this.releaseOverCap(overCap);
     for (const [until, list] of parked) this.park(list, until);
     this.pump();
+    return overCap.length;
   }
 
   /** Gives leases back so the deliveries are claimed again at once (with current hook settings). */
   private release(items: ClaimedDelivery[]): void {
-    for (const c of items) this.heldIds.delete(c.delivery.id);
-    void this.releaseNow(items.map((c) => c.delivery.id)).then(() => this.wake());
+    for (const c of items) this.heldWork.delete(c);
+    this.releaseSoon(items.map((c) => c.delivery.id));
   }
 
-  private async releaseNow(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+  /**
+   * Releases in the background, then wakes the loop. A failed release (the database away) is
+   * tried again every second while the worker runs: a living owner's leases never lapse by
+   * themselves (its heartbeat is fresh), so without this the rows would wait a whole lease.
+   */
+  private releaseSoon(ids: string[], then: () => void = () => this.wake()): void {
+    void this.releaseNow(ids).then((ok) => {
+      if (ok) then();
+      else if (this.running) setTimeout(() => this.releaseSoon(ids, then), RELEASE_RETRY_MS).unref();
+    });
+  }
+
+  /**
+   * Gives back what did not fit under the byte cap. A finished delivery frees bytes and claims
+   * again (see deliver); the release wakes the loop itself only if the smallest one now fits,
+   * so a claim does not spin on rows that cannot be taken.
+   */
+  private releaseOverCap(items: ClaimedDelivery[]): void {
+    this.mayHaveDue = true;
+    const smallest = Math.min(...items.map((c) => c.payload.length));
+    this.releaseSoon(
+      items.map((c) => c.delivery.id),
+      () => {
+        if (this.heldBytes === 0 || this.heldBytes + smallest <= this.maxHeldBytes) this.wake();
+      },
+    );
+  }
+
+  /** True when the leases were released (or there were none). */
+  private async releaseNow(ids: string[]): Promise<boolean> {
+    if (ids.length === 0) return true;
     try {
       await this.o.store.releaseLeases(this.owner, ids);
+      return true;
     } catch (err) {
-      // The leases then lapse by themselves (or when this worker's heartbeat stops).
       this.o.log.error({ err, count: ids.length }, 'releasing leases failed');
+      return false;
     }
   }
 
@@ -362,10 +463,12 @@ export class Worker implements LocalSink {
    * plainly; this is the one place to switch to it.)
    */
   private park(items: ClaimedDelivery[], until: number): void {
-    for (const c of items) this.heldIds.delete(c.delivery.id);
+    for (const c of items) this.heldWork.delete(c);
     const ids = items.map((c) => c.delivery.id);
     this.o.store.extendLeases(this.owner, ids, until).catch((err: unknown) => {
-      this.o.log.error({ err, count: ids.length }, 'parking deliveries failed; their leases run out');
+      // Their leases would otherwise hold for a whole lease (this owner is alive): give them back.
+      this.o.log.error({ err, count: ids.length }, 'parking deliveries failed; releasing them');
+      this.releaseSoon(ids);
     });
     // A little after `until`, so the claim sees the lease as expired.
     this.scheduleWakeAt(until + 50);
@@ -386,11 +489,13 @@ export class Worker implements LocalSink {
     const outcome = await this.o.sender.send(c);
     this.scheduler.finished(p.tenant, p.key);
     if (this.abandoned) return;
-    this.heldIds.delete(c.delivery.id);
+    this.heldWork.delete(c);
+    this.unparkShare(c.delivery.tenantId);
     this.writer.push(this.resultOf(c, outcome));
     this.onBreaker(p.key, kindOf(outcome), startedAt);
     this.pump();
-    if (this.running && this.mayHaveDue && this.held < this.o.batchSize) this.wakeLoop();
+    if (this.running && this.mayHaveDue && this.held < this.o.batchSize && this.heldBytes < this.maxHeldBytes)
+      this.wakeLoop();
   }
 
   private resultOf(c: ClaimedDelivery, { attempt, ok, retryAfterMs }: SendOutcome): AttemptResult {

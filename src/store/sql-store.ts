@@ -31,6 +31,7 @@ export const DEFAULT_DEAD_AFTER_MS = 15_000;
 
 export type ClaimOpts = { now: number; limit: number; leaseMs: number; owner: string };
 type QueueStats = { pending: number; due: number; oldestDueAt: number | null };
+type HookChangeHandler = Parameters<Store['subscribeHookChanges']>[0];
 type DeliveryListOpts = Parameters<Store['listDeliveries']>[1];
 
 /**
@@ -47,6 +48,7 @@ export interface Backend {
   insertEvents(batch: NewEventWithDeliveries[]): Promise<InsertEventResult[]>;
   recordAttempts(owner: string, results: AttemptResult[]): Promise<void>;
   subscribeWake(onWake: () => void): Promise<() => Promise<void>>;
+  subscribeHookChanges(onChange: HookChangeHandler): Promise<() => Promise<void>>;
 }
 
 /**
@@ -133,6 +135,8 @@ export class SqlStore implements Store {
   releaseLeases = (owner: string, ids?: string[]): Promise<void> =>
     deliveries.releaseLeases(this.#sql, owner, ids);
   subscribeWake = (onWake: () => void): Promise<() => Promise<void>> => this.#b.subscribeWake(onWake);
+  subscribeHookChanges = (onChange: HookChangeHandler): Promise<() => Promise<void>> =>
+    this.#b.subscribeHookChanges(onChange);
 
   registerWorker = (owner: string, now: number): Promise<void> =>
     workers.registerWorker(this.#sql, owner, now);

@@ -149,6 +149,16 @@ export interface Store {
    * SQLite: a no-op (one process owns the file). Returns an unsubscribe function.
    */
   subscribeWake(onWake: () => void): Promise<() => Promise<void>>;
+  /**
+   * Postgres: calls `onChange(tenantId, hookId)` when any process commits a change to a hook
+   * (updateHook, deleteHook, disableFailingHooks NOTIFY `herald_hook_changed` in their
+   * transaction), and `onChange(null, null)` after the LISTEN connection was re-established
+   * (changes may have been missed). Resolves once listening. SQLite: a no-op (one process
+   * owns the file; the in-process engine signal covers it). Returns an unsubscribe function.
+   */
+  subscribeHookChanges(
+    onChange: (tenantId: string | null, hookId: string | null) => void,
+  ): Promise<() => Promise<void>>;
 }
 
 export interface NewEventWithDeliveries {

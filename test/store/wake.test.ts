@@ -30,6 +30,8 @@ describe('PostgreSQL wake listener', { skip }, () => {
       wakes++;
       woken();
     });
+    const hookChanges: Array<string | null> = [];
+    const unsubscribeHooks = await store.subscribeHookChanges((_t, hookId) => hookChanges.push(hookId));
     try {
       const killed = await admin.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -39,6 +41,7 @@ describe('PostgreSQL wake listener', { skip }, () => {
       await new Promise<void>((resolve) => (woken = resolve));
       assert.equal(wakes, 1, 'one wake after the reconnect');
       assert.ok(errors.length >= 1, 'the lost connection was reported, not thrown');
+      assert.deepEqual(hookChanges, [null], 'hook subscribers hear "any hook may have changed"');
 
       // Subscribed again: a NOTIFY from another process wakes it.
       const next = new Promise<void>((resolve) => (woken = resolve));
@@ -47,6 +50,7 @@ describe('PostgreSQL wake listener', { skip }, () => {
       assert.equal(wakes, 2);
     } finally {
       await unsubscribe();
+      await unsubscribeHooks();
       await admin.end();
       await store.close();
     }

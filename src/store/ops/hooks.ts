@@ -4,6 +4,22 @@ import { insertSql, listPage, one, patchUpdate, type PatchColumn, type Sql } fro
 
 const INSERT_HOOK = insertSql('hooks', HOOK_COLUMNS);
 
+/** PostgreSQL NOTIFY channel of committed hook changes; payload `{"tenantId","hookId"}`. */
+export const HOOK_CHANGED_CHANNEL = 'herald_hook_changed';
+
+/**
+ * Tells workers in other processes that a hook changed (PostgreSQL; on SQLite one process owns
+ * the file and the in-process engine signal covers it). Sent inside the transaction of the
+ * change, so it is delivered on commit and never for a change that rolled back.
+ */
+async function notifyHookChanged(tx: Sql, tenantId: string, hookId: string): Promise<void> {
+  if (tx.dialect !== 'postgres') return;
+  await tx.query('SELECT pg_notify($1, $2) AS n', [
+    HOOK_CHANGED_CHANNEL,
+    JSON.stringify({ tenantId, hookId }),
+  ]);
+}
+
 const jsonOrNull = (v: unknown[] | null): string | null => (v === null ? null : JSON.stringify(v));
 
 /** Patchable fields and how each is stored. */
@@ -68,8 +84,12 @@ export async function updateHook(
     'tenant_id = $1 AND id = $2',
     [tenantId, id],
   );
-  const row = await one(sql, q.text, q.params);
-  return row ? hookFromRow(sql.d, row) : null;
+  return sql.tx(async (tx) => {
+    const row = await one(tx, q.text, q.params);
+    if (!row) return null;
+    await notifyHookChanged(tx, tenantId, id);
+    return hookFromRow(tx.d, row);
+  });
 }
 
 /** Deletes the hook and fails its pending deliveries; the delivery rows stay as history. */
@@ -82,6 +102,7 @@ export function deleteHook(sql: Sql, tenantId: string, id: string, now: number):
         WHERE tenant_id = $2 AND hook_id = $3 AND status = 'pending'`,
       [now, tenantId, id],
     );
+    await notifyHookChanged(tx, tenantId, id);
     return true;
   });
 }
@@ -92,11 +113,16 @@ export async function disableFailingHooks(
   reason: string,
   now: number,
 ): Promise<Hook[]> {
-  const rows = await sql.query(
-    `UPDATE hooks SET enabled = FALSE, disabled_reason = $1, updated_at = $2
-      WHERE enabled = TRUE AND failing_since IS NOT NULL AND failing_since <= $3
-      RETURNING *`,
-    [reason, now, failingBefore],
-  );
-  return rows.map((r) => hookFromRow(sql.d, r)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const hooks = await sql.tx(async (tx) => {
+    const rows = await tx.query(
+      `UPDATE hooks SET enabled = FALSE, disabled_reason = $1, updated_at = $2
+        WHERE enabled = TRUE AND failing_since IS NOT NULL AND failing_since <= $3
+        RETURNING *`,
+      [reason, now, failingBefore],
+    );
+    const disabled = rows.map((r) => hookFromRow(tx.d, r));
+    for (const h of disabled) await notifyHookChanged(tx, h.tenantId, h.id);
+    return disabled;
+  });
+  return hooks.sort((a, b) => (a.id < b.id ? -1 : 1));
 }

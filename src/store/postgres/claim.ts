@@ -2,6 +2,7 @@ import type { ClaimedDelivery } from '../../domain/types.ts';
 import { takeable } from '../ops/workers.ts';
 import { query } from './pool.ts';
 import type { Queryable } from './pool.ts';
+import { sharePayloads } from '../shared/claimed.ts';
 import { aliased, claimedFromRow, HOOK_COLUMNS, POSTGRES } from '../shared/rows.ts';
 
 /** Event payload and type and the hook's current row (`h_…`) next to a delivery `d`. */
@@ -43,5 +44,5 @@ export async function claimDue(
     [opts.now, opts.limit, opts.owner, opts.now + opts.leaseMs, opts.now - deadAfterMs],
     'herald_claim_due',
   );
-  return rows.map((r) => claimedFromRow(POSTGRES, r));
+  return sharePayloads(rows.map((r) => claimedFromRow(POSTGRES, r)));
 }

@@ -47,5 +47,6 @@ function postgresBackend(pool: pg.Pool, wake: WakeListener): Backend {
     insertEvents: (batch) => insertEvents(pool, batch),
     recordAttempts: (owner, results) => recordAttempts(pool, owner, results),
     subscribeWake: (onWake) => wake.subscribe(onWake),
+    subscribeHookChanges: (onChange) => wake.subscribeHookChanges(onChange),
   };
 }

@@ -1,5 +1,6 @@
 import type { ClaimedDelivery } from '../../domain/types.ts';
 import { takeable } from '../ops/workers.ts';
+import { sharePayloads } from '../shared/claimed.ts';
 import { aliased, claimedFromRow, HOOK_COLUMNS, SQLITE } from '../shared/rows.ts';
 import type { SqliteDb } from './db.ts';
 
@@ -34,12 +35,14 @@ export function claimDue(
     if (rows.length === 0) return [];
     const leaseUntil = opts.now + opts.leaseMs;
     db.run(LEASE, opts.owner, leaseUntil, JSON.stringify(rows.map((r) => r['id'])));
-    return rows.map((r) => {
-      const claimed = claimedFromRow(SQLITE, r);
-      claimed.delivery.leaseOwner = opts.owner;
-      claimed.delivery.leaseUntil = leaseUntil;
-      return claimed;
-    });
+    return sharePayloads(
+      rows.map((r) => {
+        const claimed = claimedFromRow(SQLITE, r);
+        claimed.delivery.leaseOwner = opts.owner;
+        claimed.delivery.leaseUntil = leaseUntil;
+        return claimed;
+      }),
+    );
   });
 }
 

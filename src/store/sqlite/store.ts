@@ -63,5 +63,6 @@ function sqliteBackend(db: SqliteDb, gate: ReturnType<typeof gateFor>, lock: Dat
     recordAttempts: (owner, results) => sql.run(() => recordAttempts(db, owner, results)),
     // One process owns the file and wakes its own workers; nothing to listen to.
     subscribeWake: async () => async () => {},
+    subscribeHookChanges: async () => async () => {},
   };
 }

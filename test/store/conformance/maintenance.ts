@@ -167,6 +167,53 @@ export function maintenanceTests(target: ConformanceTarget): void {
         }
         await unsubscribe();
       });
+
+      storeTest(
+        target,
+        'updateHook, deleteHook and disableFailingHooks in another store notify hook subscribers on commit',
+        async (f) => {
+          const { store } = f;
+          const other = await f.openAnother();
+          const t = makeTenant();
+          await store.createTenant(t);
+          const [a, b, c] = [makeHook(t.id), makeHook(t.id), makeHook(t.id, { failingSince: T0 - 1 })];
+          for (const h of [a, b, c]) await store.createHook(h);
+          const seen: Array<[string | null, string | null]> = [];
+          let waiter: (() => void) | null = null;
+          const unsubscribe = await store.subscribeHookChanges((tenantId, hookId) => {
+            seen.push([tenantId, hookId]);
+            waiter?.();
+          });
+          const until = async (n: number) => {
+            const deadline = Date.now() + 5000;
+            while (seen.length < n) {
+              assert.ok(Date.now() < deadline, `only ${seen.length} of ${n} notifications`);
+              await new Promise<void>((resolve) => {
+                waiter = resolve;
+                setTimeout(resolve, 200).unref();
+              });
+            }
+          };
+          try {
+            await other.updateHook(t.id, a.id, { url: 'http://127.0.0.1:1/new' }, T0 + 1);
+            await until(1);
+            await other.deleteHook(t.id, b.id, T0 + 2);
+            await until(2);
+            await other.disableFailingHooks(T0, 'failing', T0 + 3);
+            await until(3);
+            // A miss notifies no one: nothing changed.
+            await other.updateHook(t.id, 'hook_missing', { name: 'x' }, T0 + 4);
+            await other.deleteHook(t.id, 'hook_missing', T0 + 4);
+            assert.deepEqual(seen, [
+              [t.id, a.id],
+              [t.id, b.id],
+              [t.id, c.id],
+            ]);
+          } finally {
+            await unsubscribe();
+          }
+        },
+      );
     } else {
       storeTest(target, 'subscribeWake is a no-op that can be unsubscribed', async ({ store }) => {
         let woken = 0;
@@ -175,6 +222,16 @@ export function maintenanceTests(target: ConformanceTarget): void {
         await insertOne(store, makeEvent(tenant.id), (e) => [makeDelivery(e, hook)]);
         await unsubscribe();
         assert.equal(woken, 0);
+      });
+
+      storeTest(target, 'subscribeHookChanges is a no-op that can be unsubscribed', async ({ store }) => {
+        let changes = 0;
+        const unsubscribe = await store.subscribeHookChanges(() => changes++);
+        const { tenant, hook } = await seedTenant(store);
+        await store.updateHook(tenant.id, hook.id, { name: 'renamed' }, T0 + 1);
+        await store.deleteHook(tenant.id, hook.id, T0 + 2);
+        await unsubscribe();
+        assert.equal(changes, 0);
       });
     }
   });

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ClaimedDelivery } from '../../src/domain/types.ts';
+import { HeldWork } from '../../src/delivery/held.ts';
+
+const claimed = (id: string, eventRowId: string, payload: string): ClaimedDelivery =>
+  ({
+    delivery: { id, eventRowId },
+    payload,
+    eventType: 'site.created',
+    hook: null,
+  }) as unknown as ClaimedDelivery;
+
+test('held bytes count each event once while any of its deliveries is held', () => {
+  const held = new HeldWork();
+  const a1 = claimed('d1', 'e1', 'x'.repeat(100));
+  const a2 = claimed('d2', 'e1', 'x'.repeat(100));
+  const b1 = claimed('d3', 'e2', 'y'.repeat(10));
+  assert.equal(held.costOf(a1), 100);
+  held.add(a1);
+  assert.equal(held.costOf(a2), 0, 'a second delivery of a held event costs nothing');
+  held.add(a2);
+  held.add(a2);
+  held.add(b1);
+  assert.deepEqual([held.size, held.bytes], [3, 110]);
+  held.delete(a1);
+  assert.equal(held.bytes, 110, 'e1 is still held through d2');
+  held.delete(a2);
+  held.delete(a2);
+  assert.deepEqual([held.size, held.bytes], [1, 10]);
+  assert.deepEqual(held.clear(), ['d3']);
+  assert.deepEqual([held.size, held.bytes], [0, 0]);
+});
