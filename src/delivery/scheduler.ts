@@ -87,6 +87,12 @@ export class FairScheduler<T> {
     return this.waitingTotal;
   }
 
+  /** Every tenant holding work, with how much (waiting plus in flight). */
+  *holding(): IterableIterator<[string, number]> {
+    for (const [tenant, t] of this.tenants)
+      if (t.waiting + t.inFlight > 0) yield [tenant, t.waiting + t.inFlight];
+  }
+
   /** Held by a tenant: waiting plus in flight. */
   heldBy(tenant: string): number {
     const t = this.tenants.get(tenant);

@@ -154,8 +154,14 @@ export class Worker implements LocalSink {
    * A handover over the byte cap is refused: the deliveries are committed unleased and come
    * back through claimDue, which lets at least one event through when nothing is held.
    */
-  hasRoom(n: number, bytes = 0): boolean {
-    return this.running && this.held + n <= this.maxHeld && this.heldBytes + bytes <= this.maxHeldBytes;
+  hasRoom(n: number, bytes = 0, tenantId?: string): boolean {
+    return (
+      this.running &&
+      this.held + n <= this.maxHeld &&
+      this.heldBytes + bytes <= this.maxHeldBytes &&
+      // Past its share a tenant's new work waits in the database: parking it would cost writes.
+      (tenantId === undefined || this.scheduler.heldBy(tenantId) + n <= this.tenantMaxHeld)
+    );
   }
 
   accept(claimed: ClaimedDelivery[]): boolean {
@@ -293,14 +299,17 @@ export class Worker implements LocalSink {
       if (limit > 0) {
         try {
           const claimStartedAt = Date.now();
+          const excluded = this.tenantsWithoutRoom(limit);
           const batch = await this.o.store.claimDue({
             now: claimStartedAt,
             limit,
             leaseMs: this.o.leaseMs,
             owner: this.owner,
+            excludeTenants: excluded,
           });
           full = batch.length === limit;
-          this.mayHaveDue = full;
+          // Work of the tenants left out is still due: claim again once they have room.
+          this.mayHaveDue = full || excluded.length > 0;
           // Over the byte cap, the rest went back: claim again only once bytes are freed.
           if (batch.length > 0 && this.enqueue(batch, claimStartedAt) > 0) full = false;
         } catch (err) {
@@ -326,6 +335,18 @@ export class Worker implements LocalSink {
   private claimLimitByBytes(): number {
     if (this.heldBytes === 0 || this.bytesPerClaimed === 0) return Infinity;
     return Math.floor((this.maxHeldBytes - this.heldBytes) / this.bytesPerClaimed);
+  }
+
+  /**
+   * Tenants a claim of `limit` rows could take past their share: their due work is left in the
+   * database this time, so a single tenant's burst is not claimed only to be parked again, and
+   * the claim reaches other tenants' work.
+   */
+  private tenantsWithoutRoom(limit: number): string[] {
+    const full: string[] = [];
+    for (const [tenant, held] of this.scheduler.holding())
+      if (held + limit > this.tenantMaxHeld) full.push(tenant);
+    return full;
   }
 
   private parkedOverShare(c: ClaimedDelivery): void {

@@ -30,9 +30,10 @@ export interface LocalSink {
   readonly owner: string;
   /**
    * Whether the sink will take `n` more deliveries now, whose events' payloads are `bytes`
-   * long together (each event counted once: its deliveries share one payload string).
+   * long together (each event counted once: its deliveries share one payload string), all of
+   * `tenantId` when given (a tenant past its share of held work is refused).
    */
-  hasRoom(n: number, bytes: number): boolean;
+  hasRoom(n: number, bytes: number, tenantId?: string): boolean;
   /** Hands over deliveries leased to `owner`; false if the sink is stopping. */
   accept(claimed: ClaimedDelivery[]): boolean;
   /** Something became due in the database (a requeue, an unleased insert). */
@@ -173,7 +174,9 @@ export class Publisher {
     const sink = this.sink;
     const total = items.reduce((n, i) => n + i.deliveries.length, 0);
     const bytes = items.reduce((n, i) => n + (i.deliveries.length > 0 ? i.event.payload.length : 0), 0);
-    const leased = sink !== null && total > 0 && sink.hasRoom(total, bytes);
+    const tenants = new Set(items.map((i) => i.event.tenantId));
+    const tenantId = tenants.size === 1 ? [...tenants][0] : undefined;
+    const leased = sink !== null && total > 0 && sink.hasRoom(total, bytes, tenantId);
     if (leased) {
       for (const item of items)
         for (const d of item.deliveries) {

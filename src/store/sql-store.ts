@@ -29,7 +29,7 @@ import type { AttemptResult, InsertEventResult, NewEventWithDeliveries, Store } 
 /** How long after its last heartbeat a registered worker owner counts as dead. */
 export const DEFAULT_DEAD_AFTER_MS = 15_000;
 
-export type ClaimOpts = { now: number; limit: number; leaseMs: number; owner: string };
+export type ClaimOpts = Parameters<Store['claimDue']>[0];
 type QueueStats = { pending: number; due: number; oldestDueAt: number | null };
 type HookChangeHandler = Parameters<Store['subscribeHookChanges']>[0];
 type DeliveryListOpts = Parameters<Store['listDeliveries']>[1];

@@ -97,7 +97,14 @@ export interface Store {
    * concurrent workers (SKIP LOCKED on Postgres).
    * Deliveries of disabled or deleted hooks are not claimed.
    */
-  claimDue(opts: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedDelivery[]>;
+  claimDue(opts: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    owner: string;
+    /** Tenants whose due work is left alone this time (a worker's share of them is full). */
+    excludeTenants?: readonly string[];
+  }): Promise<ClaimedDelivery[]>;
   /**
    * Owner liveness. A worker owner registers once, heartbeats (say every few seconds, well
    * within the store's `deadAfterMs`, default 15 s) and unregisters on a graceful stop.

@@ -1,5 +1,6 @@
 import type { ClaimedDelivery } from '../../domain/types.ts';
 import { takeable } from '../ops/workers.ts';
+import type { ClaimOpts } from '../sql-store.ts';
 import { query } from './pool.ts';
 import type { Queryable } from './pool.ts';
 import { sharePayloads } from '../shared/claimed.ts';
@@ -18,6 +19,7 @@ const SENDABLE = `d.status = 'pending' AND (d.hook_id IS NULL OR h.enabled)`;
 const CLAIM = `WITH due AS (
     SELECT d.id FROM deliveries d LEFT JOIN hooks h ON h.id = d.hook_id
      WHERE ${SENDABLE} AND d.next_attempt_at <= $1 AND ${takeable('d', '$1', '$5', '$3')}
+       AND NOT (d.tenant_id = ANY($6::text[]))
      ORDER BY d.next_attempt_at, d.id
      LIMIT $2
      FOR UPDATE OF d SKIP LOCKED
@@ -34,14 +36,21 @@ const CLAIM = `WITH due AS (
 
 export async function claimDue(
   db: Queryable,
-  opts: { now: number; limit: number; leaseMs: number; owner: string },
+  opts: ClaimOpts,
   deadAfterMs: number,
 ): Promise<ClaimedDelivery[]> {
   if (opts.limit <= 0) return [];
   const { rows } = await query(
     db,
     CLAIM,
-    [opts.now, opts.limit, opts.owner, opts.now + opts.leaseMs, opts.now - deadAfterMs],
+    [
+      opts.now,
+      opts.limit,
+      opts.owner,
+      opts.now + opts.leaseMs,
+      opts.now - deadAfterMs,
+      opts.excludeTenants ?? [],
+    ],
     'herald_claim_due',
   );
   return sharePayloads(rows.map((r) => claimedFromRow(POSTGRES, r)));

@@ -1,5 +1,6 @@
 import type { ClaimedDelivery } from '../../domain/types.ts';
 import { takeable } from '../ops/workers.ts';
+import type { ClaimOpts } from '../sql-store.ts';
 import { sharePayloads } from '../shared/claimed.ts';
 import { aliased, claimedFromRow, HOOK_COLUMNS, SQLITE } from '../shared/rows.ts';
 import type { SqliteDb } from './db.ts';
@@ -14,6 +15,7 @@ const CLAIMED_SELECT = `SELECT d.*, e.payload AS e_payload, e.type AS e_type, ${
 const SELECT_DUE = `${CLAIMED_SELECT}
   WHERE d.status = 'pending' AND (d.hook_id IS NULL OR h.enabled = 1)
     AND d.next_attempt_at <= ?1 AND ${takeable('d', '?1', '?3', '?4')}
+    AND d.tenant_id NOT IN (SELECT value FROM json_each(?5))
   ORDER BY d.next_attempt_at, d.id
   LIMIT ?2`;
 
@@ -24,14 +26,17 @@ const LEASE = `UPDATE deliveries SET lease_owner = ?, lease_until = ?
  * SQLite has one writer at a time, so select-then-lease inside BEGIN IMMEDIATE is already
  * exclusive; two statements whatever the batch size.
  */
-export function claimDue(
-  db: SqliteDb,
-  opts: { now: number; limit: number; leaseMs: number; owner: string },
-  deadAfterMs: number,
-): ClaimedDelivery[] {
+export function claimDue(db: SqliteDb, opts: ClaimOpts, deadAfterMs: number): ClaimedDelivery[] {
   if (opts.limit <= 0) return [];
   return db.tx(() => {
-    const rows = db.all(SELECT_DUE, opts.now, opts.limit, opts.now - deadAfterMs, opts.owner);
+    const rows = db.all(
+      SELECT_DUE,
+      opts.now,
+      opts.limit,
+      opts.now - deadAfterMs,
+      opts.owner,
+      JSON.stringify(opts.excludeTenants ?? []),
+    );
     if (rows.length === 0) return [];
     const leaseUntil = opts.now + opts.leaseMs;
     db.run(LEASE, opts.owner, leaseUntil, JSON.stringify(rows.map((r) => r['id'])));

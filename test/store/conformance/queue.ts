@@ -149,6 +149,28 @@ export function claimTests(target: ConformanceTarget): void {
   });
 
   describe('leases', () => {
+    storeTest(target, "a claim can leave chosen tenants' due work alone", async ({ store }) => {
+      const a = await seedTenant(store);
+      const b = await seedTenant(store);
+      const { deliveries: da } = await insertOne(store, makeEvent(a.tenant.id), (e) => [
+        makeDelivery(e, a.hook),
+      ]);
+      const { deliveries: db } = await insertOne(store, makeEvent(b.tenant.id), (e) => [
+        makeDelivery(e, b.hook),
+      ]);
+      const opts = { now: T0, limit: 10, leaseMs: 1000, owner: 'w' };
+      const first = await store.claimDue({ ...opts, excludeTenants: [a.tenant.id] });
+      assert.deepEqual(
+        first.map((c) => c.delivery.id),
+        ids(db),
+      );
+      const rest = await store.claimDue({ ...opts, excludeTenants: [] });
+      assert.deepEqual(
+        rest.map((c) => c.delivery.id),
+        ids(da),
+      );
+    });
+
     storeTest(target, 'deliveries inserted already leased are not claimable', async ({ store }) => {
       const { tenant, hook } = await seedTenant(store);
       const lease = { leaseOwner: 'fast', leaseUntil: T0 + LEASE };
