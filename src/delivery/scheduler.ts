@@ -93,6 +93,34 @@ export class FairScheduler<T> {
       if (t.waiting + t.inFlight > 0) yield [tenant, t.waiting + t.inFlight];
   }
 
+  /** Every key (hook) holding work, with how much (waiting plus in flight). */
+  *holdingByKey(): IterableIterator<[string, number]> {
+    for (const t of this.tenants.values())
+      for (const [key, q] of t.keys) {
+        const held = q.length + this.inFlightOf(key);
+        if (held > 0) yield [key, held];
+      }
+    for (const [key, n] of this.inFlightByKey)
+      if (n > 0 && !this.tenants.get(this.tenantOfKey.get(key) ?? '')?.keys.has(key)) yield [key, n];
+  }
+
+  /** Whether another key of `key`'s tenant (or of `tenant`, for a key not held yet) holds work. */
+  othersHolding(key: string, tenant = this.tenantOfKey.get(key)): boolean {
+    if (tenant === undefined) return false;
+    const t = this.tenants.get(tenant);
+    if (t) for (const k of t.keys.keys()) if (k !== key) return true;
+    for (const [k, n] of this.inFlightByKey)
+      if (n > 0 && k !== key && this.tenantOfKey.get(k) === tenant) return true;
+    return false;
+  }
+
+  /** Held for one key (a hook): waiting plus in flight. */
+  heldByKey(key: string): number {
+    const tenant = this.tenantOfKey.get(key);
+    const waiting = tenant === undefined ? 0 : (this.tenants.get(tenant)?.keys.get(key)?.length ?? 0);
+    return waiting + this.inFlightOf(key);
+  }
+
   /** Held by a tenant: waiting plus in flight. */
   heldBy(tenant: string): number {
     const t = this.tenants.get(tenant);

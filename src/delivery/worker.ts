@@ -127,6 +127,16 @@ export class Worker implements LocalSink {
     return Math.max(1, this.maxHeld - Math.floor(this.maxHeld / 4));
   }
 
+  /**
+   * A hook alone in its tenant may hold the tenant's whole share; beside others, at most half of
+   * it, so a slow hook's backlog cannot fill the share and shut its tenant's other hooks out
+   * (still far more than a hook may have in flight).
+   */
+  private hookMaxHeld(key: string, tenant?: string, withOthers = false): number {
+    if (!withOthers && !this.scheduler.othersHolding(key, tenant)) return this.tenantMaxHeld;
+    return Math.max(this.o.hookMaxInFlight, Math.floor(this.tenantMaxHeld / 2));
+  }
+
   /** Deliveries held: waiting for a slot or in flight. */
   get held(): number {
     return this.heldWork.size;
@@ -154,14 +164,16 @@ export class Worker implements LocalSink {
    * A handover over the byte cap is refused: the deliveries are committed unleased and come
    * back through claimDue, which lets at least one event through when nothing is held.
    */
-  hasRoom(n: number, bytes = 0, tenantId?: string): boolean {
-    return (
-      this.running &&
-      this.held + n <= this.maxHeld &&
-      this.heldBytes + bytes <= this.maxHeldBytes &&
-      // Past its share a tenant's new work waits in the database: parking it would cost writes.
-      (tenantId === undefined || this.scheduler.heldBy(tenantId) + n <= this.tenantMaxHeld)
-    );
+  hasRoom(n: number, bytes = 0, tenantId?: string, perHook?: ReadonlyMap<string, number>): boolean {
+    if (!this.running || this.held + n > this.maxHeld || this.heldBytes + bytes > this.maxHeldBytes)
+      return false;
+    // Past its share a tenant's (or a hook's) new work waits in the database: taking it only to
+    // give it back would cost writes.
+    if (tenantId !== undefined && this.scheduler.heldBy(tenantId) + n > this.tenantMaxHeld) return false;
+    const several = (perHook?.size ?? 0) > 1;
+    for (const [hook, count] of perHook ?? [])
+      if (this.scheduler.heldByKey(hook) + count > this.hookMaxHeld(hook, tenantId, several)) return false;
+    return true;
   }
 
   accept(claimed: ClaimedDelivery[]): boolean {
@@ -300,16 +312,18 @@ export class Worker implements LocalSink {
         try {
           const claimStartedAt = Date.now();
           const excluded = this.tenantsWithoutRoom(limit);
+          const excludedHooks = this.hooksWithoutRoom(limit);
           const batch = await this.o.store.claimDue({
             now: claimStartedAt,
             limit,
             leaseMs: this.o.leaseMs,
             owner: this.owner,
             excludeTenants: excluded,
+            excludeHooks: excludedHooks,
           });
           full = batch.length === limit;
           // Work of the tenants left out is still due: claim again once they have room.
-          this.mayHaveDue = full || excluded.length > 0;
+          this.mayHaveDue = full || excluded.length > 0 || excludedHooks.length > 0;
           // Over the byte cap, the rest went back: claim again only once bytes are freed.
           if (batch.length > 0 && this.enqueue(batch, claimStartedAt) > 0) full = false;
         } catch (err) {
@@ -347,6 +361,28 @@ export class Worker implements LocalSink {
     for (const [tenant, held] of this.scheduler.holding())
       if (held + limit > this.tenantMaxHeld) full.push(tenant);
     return full;
+  }
+
+  /** Hooks a claim of `limit` rows could take past their share (see hookMaxHeld). */
+  private hooksWithoutRoom(limit: number): string[] {
+    const full: string[] = [];
+    for (const [key, held] of this.scheduler.holdingByKey())
+      if (key.startsWith('hook_') && held + limit > this.hookMaxHeld(key)) full.push(key);
+    return full;
+  }
+
+  /**
+   * Whether finishing work of `tenant`/`key` made room for a claim that will not leave them out
+   * (waking the loop for a claim that excludes them would only query in vain).
+   */
+  private roomToClaim(tenant: string, key: string): boolean {
+    if (this.held < this.o.batchSize) return true;
+    const limit = Math.min(this.maxHeld - this.held, this.o.batchSize);
+    return (
+      limit > 0 &&
+      this.scheduler.heldBy(tenant) + limit <= this.tenantMaxHeld &&
+      this.scheduler.heldByKey(key) + limit <= this.hookMaxHeld(key)
+    );
   }
 
   private parkedOverShare(c: ClaimedDelivery): void {
@@ -389,6 +425,7 @@ export class Worker implements LocalSink {
     const now = Date.now();
     const stale: ClaimedDelivery[] = [];
     const overCap: ClaimedDelivery[] = [];
+    const overHook: ClaimedDelivery[] = [];
     const events = new Map<string, number>();
     for (const c of batch) events.set(c.delivery.eventRowId, c.payload.length);
     let bytes = 0;
@@ -418,6 +455,12 @@ export class Worker implements LocalSink {
       else if (this.scheduler.heldBy(c.delivery.tenantId) >= this.tenantMaxHeld) {
         park(c, now + OVER_SHARE_DEFER_MS);
         this.parkedOverShare(c);
+      } else if (
+        hookId !== null &&
+        this.scheduler.heldByKey(key) >= this.hookMaxHeld(key, c.delivery.tenantId)
+      ) {
+        // The hook is full: back to the database, where claims leave it alone until it has room.
+        overHook.push(c);
       } else if (this.overByteCap(c)) overCap.push(c);
       else {
         this.heldWork.add(c);
@@ -426,6 +469,10 @@ export class Worker implements LocalSink {
     }
     if (stale.length > 0) this.release(stale);
     if (overCap.length > 0) this.releaseOverCap(overCap);
+    if (overHook.length > 0) {
+      this.mayHaveDue = true;
+      this.releaseSoon(overHook.map((c) => c.delivery.id));
+    }
     for (const [until, list] of parked) this.park(list, until);
     this.pump();
     return overCap.length;
@@ -515,7 +562,12 @@ export class Worker implements LocalSink {
     this.writer.push(this.resultOf(c, outcome));
     this.onBreaker(p.key, kindOf(outcome), startedAt);
     this.pump();
-    if (this.running && this.mayHaveDue && this.held < this.o.batchSize && this.heldBytes < this.maxHeldBytes)
+    if (
+      this.running &&
+      this.mayHaveDue &&
+      this.heldBytes < this.maxHeldBytes &&
+      this.roomToClaim(c.delivery.tenantId, p.key)
+    )
       this.wakeLoop();
   }
 

@@ -31,9 +31,10 @@ export interface LocalSink {
   /**
    * Whether the sink will take `n` more deliveries now, whose events' payloads are `bytes`
    * long together (each event counted once: its deliveries share one payload string), all of
-   * `tenantId` when given (a tenant past its share of held work is refused).
+   * `tenantId` when given, `perHook` of them to each hook (a tenant or hook past its share of
+   * held work is refused).
    */
-  hasRoom(n: number, bytes: number, tenantId?: string): boolean;
+  hasRoom(n: number, bytes: number, tenantId?: string, perHook?: ReadonlyMap<string, number>): boolean;
   /** Hands over deliveries leased to `owner`; false if the sink is stopping. */
   accept(claimed: ClaimedDelivery[]): boolean;
   /** Something became due in the database (a requeue, an unleased insert). */
@@ -176,7 +177,11 @@ export class Publisher {
     const bytes = items.reduce((n, i) => n + (i.deliveries.length > 0 ? i.event.payload.length : 0), 0);
     const tenants = new Set(items.map((i) => i.event.tenantId));
     const tenantId = tenants.size === 1 ? [...tenants][0] : undefined;
-    const leased = sink !== null && total > 0 && sink.hasRoom(total, bytes, tenantId);
+    const perHook = new Map<string, number>();
+    for (const i of items)
+      for (const d of i.deliveries)
+        if (d.hookId !== null) perHook.set(d.hookId, (perHook.get(d.hookId) ?? 0) + 1);
+    const leased = sink !== null && total > 0 && sink.hasRoom(total, bytes, tenantId, perHook);
     if (leased) {
       for (const item of items)
         for (const d of item.deliveries) {

@@ -104,6 +104,8 @@ export interface Store {
     owner: string;
     /** Tenants whose due work is left alone this time (a worker's share of them is full). */
     excludeTenants?: readonly string[];
+    /** Likewise for hooks (a worker holds as much of the hook's work as it may). */
+    excludeHooks?: readonly string[];
   }): Promise<ClaimedDelivery[]>;
   /**
    * Owner liveness. A worker owner registers once, heartbeats (say every few seconds, well

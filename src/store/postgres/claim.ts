@@ -20,6 +20,7 @@ const CLAIM = `WITH due AS (
     SELECT d.id FROM deliveries d LEFT JOIN hooks h ON h.id = d.hook_id
      WHERE ${SENDABLE} AND d.next_attempt_at <= $1 AND ${takeable('d', '$1', '$5', '$3')}
        AND NOT (d.tenant_id = ANY($6::text[]))
+       AND (d.hook_id IS NULL OR NOT (d.hook_id = ANY($7::text[])))
      ORDER BY d.next_attempt_at, d.id
      LIMIT $2
      FOR UPDATE OF d SKIP LOCKED
@@ -50,6 +51,7 @@ export async function claimDue(
       opts.now + opts.leaseMs,
       opts.now - deadAfterMs,
       opts.excludeTenants ?? [],
+      opts.excludeHooks ?? [],
     ],
     'herald_claim_due',
   );

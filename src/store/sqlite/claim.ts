@@ -16,6 +16,7 @@ const SELECT_DUE = `${CLAIMED_SELECT}
   WHERE d.status = 'pending' AND (d.hook_id IS NULL OR h.enabled = 1)
     AND d.next_attempt_at <= ?1 AND ${takeable('d', '?1', '?3', '?4')}
     AND d.tenant_id NOT IN (SELECT value FROM json_each(?5))
+    AND (d.hook_id IS NULL OR d.hook_id NOT IN (SELECT value FROM json_each(?6)))
   ORDER BY d.next_attempt_at, d.id
   LIMIT ?2`;
 
@@ -36,6 +37,7 @@ export function claimDue(db: SqliteDb, opts: ClaimOpts, deadAfterMs: number): Cl
       opts.now - deadAfterMs,
       opts.owner,
       JSON.stringify(opts.excludeTenants ?? []),
+      JSON.stringify(opts.excludeHooks ?? []),
     );
     if (rows.length === 0) return [];
     const leaseUntil = opts.now + opts.leaseMs;
