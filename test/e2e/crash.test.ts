@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { Receiver } from '../helpers/receiver.ts';
 import { createTempSqliteDir } from '../helpers/sqlite.ts';
-import { createTestDatabase, requirePostgres } from '../helpers/pg.ts';
-import { freePort, spawnHerald, stopProcess } from '../helpers/herald-process.ts';
+import { requirePostgres } from '../helpers/pg.ts';
+import { freePort, spawnHerald, stopProcess, processSetup } from '../helpers/herald-process.ts';
 
 const EVENTS = 3000;
 const BATCH = 100;
@@ -27,31 +27,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       // A receiver slower than the publisher, so that work is queued when the kill comes.
       const rx = (await Receiver.start()).setDefault({ status: 204, delayMs: 20 });
       cleanups.push(() => rx.close());
-      const port = await freePort();
-      const key = `hk_crash_${randomBytes(12).toString('hex')}`;
-      const env: Record<string, string> = {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        HERALD_ADMIN_KEY: key,
-        HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
+      const { env, base, headers } = await processSetup(backend, cleanups, {
         HERALD_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1,1,1',
         HERALD_LEASE_MS: '1000',
         HERALD_POLL_INTERVAL_MS: '50',
         HERALD_WORKER_BATCH: String(WORKER_BATCH),
         HERALD_HOOK_MAX_IN_FLIGHT: String(IN_FLIGHT),
-        HERALD_LOG_LEVEL: 'error',
-      };
-      if (backend === 'sqlite') {
-        const dir = createTempSqliteDir();
-        cleanups.push(() => dir.cleanup());
-        env.HERALD_DATA_DIR = dir.dir;
-      } else {
-        const db = await createTestDatabase();
-        cleanups.push(() => db.drop());
-        env.DATABASE_URL = db.url;
-      }
-      const base = `http://127.0.0.1:${port}`;
-      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      });
 
       let first = spawnHerald(env);
       children.push(first.child);

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { Receiver } from '../helpers/receiver.ts';
-import { createTestDatabase, requirePostgres } from '../helpers/pg.ts';
-import { createTempSqliteDir } from '../helpers/sqlite.ts';
-import { freePort, spawnHerald, stopProcess } from '../helpers/herald-process.ts';
+import { requirePostgres } from '../helpers/pg.ts';
+import { spawnHerald, stopProcess, processSetup } from '../helpers/herald-process.ts';
 
 /**
  * Issue 8, "fast recovery after a crash": SIGKILL while 3,000 events are being delivered,
@@ -37,26 +35,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         if (backend === 'postgres') await requirePostgres();
         const rx = (await Receiver.start()).setDefault({ status: 204, delayMs: 20 });
         cleanups.push(() => rx.close());
-        const port = await freePort();
-        const key = `hk_recover_${randomBytes(12).toString('hex')}`;
-        const env: Record<string, string> = {
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          HERALD_ADMIN_KEY: key,
-          HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
-          HERALD_LOG_LEVEL: 'error',
-        };
-        if (backend === 'sqlite') {
-          const dir = createTempSqliteDir();
-          cleanups.push(() => dir.cleanup());
-          env.HERALD_DATA_DIR = dir.dir;
-        } else {
-          const db = await createTestDatabase();
-          cleanups.push(() => db.drop());
-          env.DATABASE_URL = db.url;
-        }
-        const base = `http://127.0.0.1:${port}`;
-        const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+        const { env, base, headers } = await processSetup(backend, cleanups);
 
         const first = spawnHerald(env);
         children.push(first.child);

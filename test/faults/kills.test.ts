@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
-import { freePort, spawnHerald, stopProcess, type HeraldProcess } from '../helpers/herald-process.ts';
-import { createTestDatabase, pgSkipReason } from '../helpers/pg.ts';
+import { spawnHerald, stopProcess, type HeraldProcess, processSetup } from '../helpers/herald-process.ts';
+import { pgSkipReason } from '../helpers/pg.ts';
 import { Receiver } from '../helpers/receiver.ts';
-import { createTempSqliteDir } from '../helpers/sqlite.ts';
 
 /**
  * Issue 8, "repeated SIGKILLs under load": a Herald process is killed three times while it
@@ -46,26 +44,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         async (t) => {
           const rx = (await Receiver.start()).setDefault({ status: 204, delayMs: 50 });
           cleanups.push(() => rx.close());
-          const port = await freePort();
-          const key = `hk_kills_${randomBytes(12).toString('hex')}`;
-          const env: Record<string, string> = {
-            PORT: String(port),
-            HOST: '127.0.0.1',
-            HERALD_ADMIN_KEY: key,
-            HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
-            HERALD_LOG_LEVEL: 'error',
-          };
-          if (backend === 'sqlite') {
-            const dir = createTempSqliteDir();
-            cleanups.push(() => dir.cleanup());
-            env.HERALD_DATA_DIR = dir.dir;
-          } else {
-            const db = await createTestDatabase();
-            cleanups.push(() => db.drop());
-            env.DATABASE_URL = db.url;
-          }
-          const base = `http://127.0.0.1:${port}`;
-          const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+          const { env, base, headers } = await processSetup(backend, cleanups);
           const start = async (): Promise<HeraldProcess> => {
             const p = spawnHerald(env);
             cleanups.push(() => stopProcess(p.child));

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { createTestDatabase } from './pg.ts';
+import { createTempSqliteDir } from './sqlite.ts';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
@@ -57,4 +60,47 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   const exited = once(child, 'exit');
   child.kill(signal);
   await exited;
+}
+
+export interface ProcessSetup {
+  /** The environment to spawn Herald with: a free port, an admin key, loopback allowed, its data. */
+  env: Record<string, string>;
+  base: string;
+  /** JSON requests with the admin key. */
+  headers: Record<string, string>;
+}
+
+/**
+ * What a process-level test needs before it spawns Herald on `backend`: a port, an admin key,
+ * and a fresh SQLite data directory or PostgreSQL database, removed by `cleanups`.
+ */
+export async function processSetup(
+  backend: 'sqlite' | 'postgres',
+  cleanups: Array<() => Promise<void> | void>,
+  extraEnv: Record<string, string> = {},
+): Promise<ProcessSetup> {
+  const port = await freePort();
+  const key = `hk_proc_${randomBytes(12).toString('hex')}`;
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    HERALD_ADMIN_KEY: key,
+    HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
+    HERALD_LOG_LEVEL: 'error',
+    ...extraEnv,
+  };
+  if (backend === 'sqlite') {
+    const dir = createTempSqliteDir();
+    cleanups.push(() => dir.cleanup());
+    env.HERALD_DATA_DIR = dir.dir;
+  } else {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    env.DATABASE_URL = db.url;
+  }
+  return {
+    env,
+    base: `http://127.0.0.1:${port}`,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+  };
 }
