@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,11 @@ export interface HeraldOptions {
    */
   hooks?: { fast: number; slow: number };
   slowReceiverUrl?: string;
+}
+
+/** BENCH_HERALD_NODE_FLAGS: extra node flags for the server (those NODE_OPTIONS refuses, e.g. --trace-gc). */
+function nodeFlags(): string[] {
+  return (process.env.BENCH_HERALD_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 }
 
 /** Why Herald cannot be benchmarked yet, or null when its entry point exists. */
@@ -95,9 +100,20 @@ export async function startHerald(opts: HeraldOptions): Promise<Sut> {
 
     const tail = new OutputTail();
     const child = track(
-      spawn(process.execPath, [CLI, 'serve'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(process.execPath, [...nodeFlags(), CLI, 'serve'], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     );
     tail.attach(child);
+    // BENCH_HERALD_OUTPUT=FILE keeps the server's whole output (e.g. with NODE_OPTIONS=--trace-gc).
+    const keep = process.env.BENCH_HERALD_OUTPUT;
+    if (keep) {
+      const out = createWriteStream(keep, { flags: 'a' });
+      child.stdout?.pipe(out);
+      child.stderr?.pipe(out);
+    }
     cleanups.push(() => terminate(child, 10_000));
     const fail = (msg: string): Error => new Error(`${msg}\n--- herald output (last lines) ---\n${tail}`);
 

@@ -140,6 +140,31 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds of each thread of `pid`, summed by thread name (`node` is the main thread,
+ * a worker thread is named by Node, `libuv-worker` the thread pool, `V8 DefaultWorke` GC helpers).
+ */
+export function cpuSecondsByThread(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(rest[11]) + Number(rest[12])) / CLK_TCK);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** CPU seconds of every live process whose command name is `comm` (e.g. the PostgreSQL server's). */
 export function cpuSecondsByComm(comm: string): Map<number, number> {
   const out = new Map<number, number>();

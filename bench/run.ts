@@ -24,6 +24,7 @@ import {
   cpuProbeMicros,
   cpuSeconds,
   cpuSecondsByComm,
+  cpuSecondsByThread,
   machineCpu,
   median,
   peakRssBytes,
@@ -156,6 +157,8 @@ interface RoundResult {
   peakRssMb: number;
   /** CPU ms the system under test spent per 1000 deliveries in the measured phase. */
   cpuMsPer1k: number;
+  /** The same by thread of the system under test (main, sender, GC helpers, …). */
+  threadMsPer1k: Record<string, number>;
   /** CPU ms the receiver spent per 1000 deliveries (its requests include duplicates). */
   receiverCpuMsPer1k: number;
   /** Whole-machine CPU utilisation during the measured phase, 0–100 (both cores). */
@@ -248,6 +251,7 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
     const pg0 = usesPg ? cpuSecondsByComm('postgres') : new Map<number, number>();
     const h0 = process.cpuUsage();
     const cpu0 = cpuSeconds(sut.pid);
+    const th0 = cpuSecondsByThread(sut.pid);
     const rcpu0 = cpuSeconds(receiver.pid);
     const m0 = machineCpu();
     const w0 = wallNow();
@@ -260,6 +264,7 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
       size.deliveries,
     );
     const cpu1 = cpuSeconds(sut.pid);
+    const th1 = cpuSecondsByThread(sut.pid);
     const rcpu1 = cpuSeconds(receiver.pid);
     const m1 = machineCpu();
     const w1 = wallNow();
@@ -278,6 +283,9 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
       p99: stats.p99,
       peakRssMb: rss / 1024 / 1024,
       cpuMsPer1k: ((cpu1 - cpu0) * 1000 * 1000) / size.deliveries,
+      threadMsPer1k: Object.fromEntries(
+        [...th1].map(([name, sec]) => [name, ((sec - (th0.get(name) ?? 0)) * 1e6) / size.deliveries]),
+      ),
       receiverCpuMsPer1k: ((rcpu1 - rcpu0) * 1000 * 1000) / size.deliveries,
       machineBusyPct: ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100,
       foreignPct: Math.max(0, ((machineSeconds - ours) / capacity) * 100),
@@ -409,6 +417,7 @@ function report(
     );
   }
   lines.push(...slowMixReport(of('fastmix'), of('slowmix'), usable));
+  lines.push(...threadReport(scenarios.map((s) => [s, usable(of(s))])));
   if (problems.length > 0) lines.push('', 'Some rounds failed or were skipped: see Problems at the end.');
   lines.push(
     '',
@@ -492,6 +501,32 @@ function slowMixReport(
     '| ---: | ---: | ---: | ---: |',
     `| ${fmt(f)} | ${fmt(sl)} | ${pct(sl / f)} | ${pct(median(perRound))} |`,
   ];
+}
+
+/** CPU per 1k deliveries by thread of the system under test (medians), where it went. */
+function threadReport(byScenario: Array<[Scenario, RoundResult[]]>): string[] {
+  const names = new Set<string>();
+  for (const [, rs] of byScenario)
+    for (const r of rs) for (const n of Object.keys(r.threadMsPer1k)) names.add(n);
+  const cols = [...names].sort();
+  if (cols.length === 0) return [];
+  const lines = [
+    '',
+    '## CPU by thread',
+    '',
+    'CPU ms per 1k deliveries of each thread of the process under test (medians; threads summed by name:',
+    '`node` is the main thread, a worker thread carries its own name, `V8 DefaultWorke` are GC helpers):',
+    '',
+    `| scenario | ${cols.join(' | ')} |`,
+    `| --- | ${cols.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const [s, rs] of byScenario) {
+    if (rs.length === 0) continue;
+    lines.push(
+      `| ${LABELS[s]} | ${cols.map((c) => fmt(median(rs.map((r) => r.threadMsPer1k[c] ?? 0)), 1)).join(' | ')} |`,
+    );
+  }
+  return lines;
 }
 
 /** Formats with the repo's prettier config (so `npm run format:check` passes); as is without prettier. */
