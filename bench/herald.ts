@@ -29,7 +29,12 @@ import type { Produced, Sut } from './lib.ts';
 import { createScratchDb, dropScratchDb } from './pg.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(REPO_ROOT, 'src', 'cli.ts');
+/**
+ * BENCH_HERALD_ROOT: benchmark the Herald of another checkout (say, the commit before a change)
+ * with this harness, so before and after run in the same interleaved rounds.
+ */
+const HERALD_ROOT = process.env.BENCH_HERALD_ROOT ?? REPO_ROOT;
+const CLI = join(HERALD_ROOT, 'src', 'cli.ts');
 
 export interface HeraldOptions {
   backend: 'sqlite' | 'postgres';
@@ -57,7 +62,7 @@ function nodeFlags(): string[] {
 /** Why Herald cannot be benchmarked yet, or null when its entry point exists. */
 export function heraldMissing(): string | null {
   if (!existsSync(CLI)) return `src/cli.ts does not exist yet`;
-  if (!existsSync(join(REPO_ROOT, 'src', 'api'))) return `src/api does not exist yet`;
+  if (!existsSync(join(HERALD_ROOT, 'src', 'api'))) return `src/api does not exist yet`;
   return null;
 }
 
@@ -101,7 +106,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Sut> {
     const tail = new OutputTail();
     const child = track(
       spawn(process.execPath, [...nodeFlags(), CLI, 'serve'], {
-        cwd: REPO_ROOT,
+        cwd: HERALD_ROOT,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
       }),

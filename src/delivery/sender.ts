@@ -5,7 +5,7 @@ import { createDeliveryAgent, type DeliveryAgentOptions } from './agent.ts';
 import { parseAllowlist } from '../network/policy.ts';
 import { BodyCache } from './body-cache.ts';
 import { releasedPayload } from './reclaim.ts';
-import { sendOnce, unsentOutcome, type SendOutcome } from './send.ts';
+import { sendOnce, unsentOutcome, type Sendable, type SendOutcome } from './send.ts';
 
 /** Makes attempts. The worker decides what to send; a Sender only sends. */
 export interface Sender {
@@ -40,7 +40,7 @@ export class InlineSender implements Sender {
 
   readonly #bodies = new BodyCache();
 
-  async send(c: ClaimedDelivery): Promise<SendOutcome> {
+  async send(c: Sendable): Promise<SendOutcome> {
     const key = c.delivery.eventRowId;
     const body = this.#bodies.acquire(key, c.payload);
     try {
@@ -63,7 +63,7 @@ export class InlineSender implements Sender {
 /** A job for the sender thread: the delivery without its payload, which travels once per event. */
 export interface SendJob {
   id: number;
-  claimed: Omit<ClaimedDelivery, 'payload'>;
+  claimed: Omit<Sendable, 'payload'>;
 }
 
 /**
@@ -128,12 +128,19 @@ export class ThreadSender implements Sender {
   send(claimed: ClaimedDelivery): Promise<SendOutcome> {
     if (this.failure) return Promise.resolve(unsentOutcome(claimed, this.failure.message));
     const id = this.nextId++;
-    const { payload, ...rest } = claimed;
-    const key = claimed.delivery.eventRowId;
+    const { payload, hook, delivery: d } = claimed;
+    const key = d.eventRowId;
     const holds = this.threadHolds.get(key) ?? 0;
     if (holds === 0) this.outbox.payloads.push([key, payload]);
     this.threadHolds.set(key, holds + 1);
-    this.outbox.jobs.push({ id, claimed: rest });
+    const delivery = {
+      id: d.id,
+      tenantId: d.tenantId,
+      eventRowId: d.eventRowId,
+      attempts: d.attempts,
+      target: d.target,
+    };
+    this.outbox.jobs.push({ id, claimed: { delivery, hook } });
     this.schedule();
     return new Promise((resolve) => this.pending.set(id, { claimed, resolve }));
   }

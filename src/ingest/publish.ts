@@ -1,5 +1,5 @@
 import type { EventRowId } from '../domain/ids.ts';
-import { randomUUID } from 'node:crypto';
+import { randomUUIDv7 } from 'node:crypto';
 import { HeraldError } from '../domain/errors.ts';
 import { findEventType, validateEventData } from '../domain/event-types.ts';
 import { newId } from '../domain/ids.ts';
@@ -157,7 +157,7 @@ export class Publisher {
     input: { event: string; payload: string; targets: DeliveryTarget[]; eventID?: string },
   ): Promise<PublishResult> {
     const now = Date.now();
-    const event = newEvent(tenantId, input.eventID ?? randomUUID(), input.event, input.payload, null, now);
+    const event = newEvent(tenantId, input.eventID ?? newEventID(), input.event, input.payload, null, now);
     const deliveries = input.targets.map((target) => ({
       ...newDelivery(tenantId, event.id, null, now),
       target,
@@ -225,13 +225,23 @@ export class Publisher {
     direct: boolean,
     now: number,
   ) {
-    const eventId = input.eventID ?? randomUUID();
+    const eventId = input.eventID ?? newEventID();
     const payload = envelopeJson(eventId, input.event, now, dataJson);
     const event = newEvent(tenantId, eventId, input.event, payload, input.idempotencyKey ?? null, now);
     const targets = direct ? hooks : matchingHooks(hooks, input.event);
     const deliveries: Delivery[] = targets.map((hook) => newDelivery(tenantId, event.id, hook.id, now));
     return { event, deliveries };
   }
+}
+
+/**
+ * An eventID Herald mints itself: a UUID whose leading bits are the time (version 7, RFC 9562).
+ * The unique index that makes eventIDs idempotent then grows at its end, as the row ids do:
+ * random (version 4) ids dirtied one index page per event in every commit, a third of what
+ * SQLite wrote to its WAL in a burst.
+ */
+export function newEventID(): string {
+  return randomUUIDv7();
 }
 
 function newEvent(

@@ -1,15 +1,21 @@
 import type { ClaimedDelivery } from '../../domain/types.ts';
 import { takeable } from '../ops/workers.ts';
 import type { ClaimOpts } from '../sql-store.ts';
-import { sharePayloads } from '../shared/claimed.ts';
-import { aliased, claimedFromRow, HOOK_COLUMNS, SQLITE } from '../shared/rows.ts';
+import { claimedRows } from '../shared/claimed.ts';
+import { aliased, HOOK_COLUMNS, SQLITE } from '../shared/rows.ts';
 import type { SqliteDb } from './db.ts';
 
-/** A delivery with its event's payload and type and its hook's current row (`h_…`). */
-const CLAIMED_SELECT = `SELECT d.*, e.payload AS e_payload, e.type AS e_type, ${aliased('h', HOOK_COLUMNS, 'h_')}
+/**
+ * A delivery with its event's payload and type. The hook's row is read once per hook, not once
+ * per delivery (HOOKS_BY_ID, in the same transaction).
+ */
+const CLAIMED_SELECT = `SELECT d.*, e.payload AS e_payload, e.type AS e_type
   FROM deliveries d
   JOIN events e ON e.id = d.event_id
   LEFT JOIN hooks h ON h.id = d.hook_id`;
+
+const HOOKS_BY_ID = `SELECT ${aliased('h', HOOK_COLUMNS, 'h_')} FROM hooks h
+  WHERE h.id IN (SELECT value FROM json_each(?))`;
 
 // A delivery whose hook was deleted has hook_id set but no hook row: h.enabled is NULL.
 const SELECT_DUE = `${CLAIMED_SELECT}
@@ -42,14 +48,14 @@ export function claimDue(db: SqliteDb, opts: ClaimOpts, deadAfterMs: number): Cl
     if (rows.length === 0) return [];
     const leaseUntil = opts.now + opts.leaseMs;
     db.run(LEASE, opts.owner, leaseUntil, JSON.stringify(rows.map((r) => r['id'])));
-    return sharePayloads(
-      rows.map((r) => {
-        const claimed = claimedFromRow(SQLITE, r);
-        claimed.delivery.leaseOwner = opts.owner;
-        claimed.delivery.leaseUntil = leaseUntil;
-        return claimed;
-      }),
-    );
+    const hookIds = [...new Set(rows.flatMap((r) => (r['hook_id'] === null ? [] : [r['hook_id']])))];
+    const hooks = hookIds.length === 0 ? [] : db.all(HOOKS_BY_ID, JSON.stringify(hookIds));
+    const claimed = claimedRows(SQLITE, rows, hooks);
+    for (const c of claimed) {
+      c.delivery.leaseOwner = opts.owner;
+      c.delivery.leaseUntil = leaseUntil;
+    }
+    return claimed;
   });
 }
 
