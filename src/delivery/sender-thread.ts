@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { InlineSender, type SendBatch, type SendDone, type SenderOptions } from './sender.ts';
+import { InlineSender, type SendBatch, type SendDone, type SenderOptions, type SendJob } from './sender.ts';
 import { unsentOutcome } from './send.ts';
 
 /** The sender thread: runs attempts for the main thread's worker and reports each outcome. */
@@ -24,6 +24,59 @@ const report = (d: SendDone) => {
 /** Payloads by event row id, kept until the main thread drops them (see SendBatch). */
 const payloads = new Map<string, string>();
 
+/** Per key: requests running, and jobs waiting for one of them to end (oldest first). */
+interface KeyState {
+  running: number;
+  cap: number;
+  waiting: SendJob[];
+  head: number;
+}
+const keys = new Map<string, KeyState>();
+
+function submit(job: SendJob): void {
+  let k = keys.get(job.key);
+  if (!k) {
+    k = { running: 0, cap: job.cap, waiting: [], head: 0 };
+    keys.set(job.key, k);
+  }
+  k.cap = job.cap;
+  if (k.running < k.cap) start(job, k);
+  else k.waiting.push(job);
+}
+
+function start(job: SendJob, k: KeyState): void {
+  const payload = payloads.get(job.claimed.delivery.eventRowId);
+  const claimed = { ...job.claimed, payload: payload ?? '' };
+  if (payload === undefined) {
+    // The protocol makes this impossible; failing the attempt beats sending an empty body.
+    report({ id: job.id, outcome: unsentOutcome(claimed, 'sender thread: payload missing') });
+    return;
+  }
+  k.running++;
+  void sender.send(claimed).then((outcome) => {
+    k.running--;
+    report({ id: job.id, outcome });
+    next(job.key, k);
+  });
+}
+
+function next(key: string, k: KeyState): void {
+  while (k.running < k.cap && k.head < k.waiting.length) start(k.waiting[k.head++]!, k);
+  if (k.head === k.waiting.length) {
+    k.waiting = [];
+    k.head = 0;
+    if (k.running === 0) keys.delete(key);
+  }
+}
+
+/** The waiting jobs of `key` go back unstarted. */
+function cancel(key: string, k: KeyState): void {
+  for (let i = k.head; i < k.waiting.length; i++) report({ id: k.waiting[i]!.id, outcome: null });
+  k.waiting = [];
+  k.head = 0;
+  if (k.running === 0) keys.delete(key);
+}
+
 port.on('message', (msg: SendBatch | 'close') => {
   if (msg === 'close') {
     void sender.close().finally(() => port.close());
@@ -31,14 +84,12 @@ port.on('message', (msg: SendBatch | 'close') => {
   }
   for (const key of msg.drops) payloads.delete(key);
   for (const [key, payload] of msg.payloads) payloads.set(key, payload);
-  for (const job of msg.jobs) {
-    const payload = payloads.get(job.claimed.delivery.eventRowId);
-    const claimed = { ...job.claimed, payload: payload ?? '' };
-    if (payload === undefined) {
-      // The protocol makes this impossible; failing the attempt beats sending an empty body.
-      report({ id: job.id, outcome: unsentOutcome(claimed, 'sender thread: payload missing') });
-      continue;
+  for (const job of msg.jobs) submit(job);
+  for (const key of msg.cancels) {
+    if (key === '*') for (const [k, state] of keys) cancel(k, state);
+    else {
+      const state = keys.get(key);
+      if (state) cancel(key, state);
     }
-    void sender.send(claimed).then((outcome) => report({ id: job.id, outcome }));
   }
 });

@@ -9,7 +9,21 @@ import { sendOnce, unsentOutcome, type Sendable, type SendOutcome } from './send
 
 /** Makes attempts. The worker decides what to send; a Sender only sends. */
 export interface Sender {
+  /**
+   * How many times a key's cap of jobs the sender takes at once: beyond the cap it queues them
+   * itself and starts each as one of the key's requests ends (1: it queues nothing).
+   */
+  readonly depth: number;
+  /** Sends one attempt of `c` now. */
   send(c: ClaimedDelivery): Promise<SendOutcome>;
+  /**
+   * Sends one attempt of `c`, at most `cap` at once for `key` (the hook, or a reporter's
+   * origin). Resolves null when the job was given back unstarted (cancelQueued): no attempt
+   * was made.
+   */
+  submit(c: ClaimedDelivery, key: string, cap: number): Promise<SendOutcome | null>;
+  /** Gives back the queued, unstarted jobs of `key` (of every key: null). */
+  cancelQueued(key: string | null): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +53,15 @@ export class InlineSender implements Sender {
   }
 
   readonly #bodies = new BodyCache();
+  readonly depth = 1;
+
+  cancelQueued(): void {
+    // Nothing is queued: every job starts when it is given.
+  }
+
+  submit(c: Sendable): Promise<SendOutcome> {
+    return this.send(c);
+  }
 
   async send(c: Sendable): Promise<SendOutcome> {
     const key = c.delivery.eventRowId;
@@ -64,6 +87,9 @@ export class InlineSender implements Sender {
 export interface SendJob {
   id: number;
   claimed: Omit<Sendable, 'payload'>;
+  /** Requests of `key` the thread runs at once; the rest of its jobs wait there in order. */
+  key: string;
+  cap: number;
 }
 
 /**
@@ -75,12 +101,22 @@ export interface SendBatch {
   drops: string[];
   payloads: Array<[eventRowId: string, payload: string]>;
   jobs: SendJob[];
+  /** Keys whose waiting jobs go back unstarted, applied after `jobs` ('*': every key). */
+  cancels: string[];
 }
 
 export interface SendDone {
   id: number;
-  outcome: SendOutcome;
+  /** null: the job was cancelled before it started. */
+  outcome: SendOutcome | null;
 }
+
+/**
+ * Jobs the sender thread takes per key, in multiples of the key's cap. The main thread runs
+ * the database on the same thread as the API: while it commits, the thread keeps the key's
+ * connections busy with what it queued (it ran dry in most of a burst with none queued).
+ */
+export const THREAD_DEPTH = 3;
 
 /**
  * Sends on a worker thread, so signing and HTTP use the second core while the main thread
@@ -92,11 +128,12 @@ export class ThreadSender implements Sender {
   private readonly thread: Thread;
   private readonly pending = new Map<
     number,
-    { claimed: ClaimedDelivery; resolve: (o: SendOutcome) => void }
+    { claimed: ClaimedDelivery; resolve: (o: SendOutcome | null) => void }
   >();
   /** Jobs in flight per event whose payload the thread holds. */
   private readonly threadHolds = new Map<string, number>();
-  private outbox: SendBatch = { drops: [], payloads: [], jobs: [] };
+  private outbox: SendBatch = { drops: [], payloads: [], jobs: [], cancels: [] };
+  readonly depth = THREAD_DEPTH;
   private nextId = 1;
   private scheduled = false;
   private failure: Error | null = null;
@@ -126,6 +163,12 @@ export class ThreadSender implements Sender {
   }
 
   send(claimed: ClaimedDelivery): Promise<SendOutcome> {
+    return this.submit(claimed, claimed.delivery.hookId ?? claimed.delivery.id, Number.MAX_SAFE_INTEGER).then(
+      (o) => o ?? unsentOutcome(claimed, 'cancelled before it started'),
+    );
+  }
+
+  submit(claimed: ClaimedDelivery, limitKey: string, cap: number): Promise<SendOutcome | null> {
     if (this.failure) return Promise.resolve(unsentOutcome(claimed, this.failure.message));
     const id = this.nextId++;
     const { payload, hook, delivery: d } = claimed;
@@ -140,9 +183,20 @@ export class ThreadSender implements Sender {
       attempts: d.attempts,
       target: d.target,
     };
-    this.outbox.jobs.push({ id, claimed: { delivery, hook } });
+    this.outbox.jobs.push({
+      id,
+      claimed: { delivery, hook },
+      key: limitKey,
+      cap,
+    });
     this.schedule();
     return new Promise((resolve) => this.pending.set(id, { claimed, resolve }));
+  }
+
+  cancelQueued(key: string | null): void {
+    if (this.failure) return;
+    this.outbox.cancels.push(key ?? '*');
+    this.schedule();
   }
 
   /** Number of events whose payload the sender thread holds now. */
@@ -170,7 +224,7 @@ export class ThreadSender implements Sender {
     setImmediate(() => {
       this.scheduled = false;
       const batch = this.outbox;
-      this.outbox = { drops: [], payloads: [], jobs: [] };
+      this.outbox = { drops: [], payloads: [], jobs: [], cancels: [] };
       if (this.failure) return;
       this.thread.postMessage(batch);
     });

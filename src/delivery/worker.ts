@@ -108,7 +108,12 @@ export class Worker implements LocalSink {
     this.scheduler = new FairScheduler({
       globalCap: o.batchSize,
       tenantCap,
-      keyCap: (key) => Math.min(o.hookMaxInFlight, this.breakers.get(key)?.cap(Date.now()) ?? Infinity),
+      // A sender that queues (the thread) takes `depth` times a healthy key's cap; a key its
+      // breaker has lowered gets no more than the breaker allows, queued or not.
+      keyCap: (key) => {
+        const cap = this.capOf(key);
+        return cap < o.hookMaxInFlight ? cap : cap * o.sender.depth;
+      },
     });
     this.writer = new ResultWriter({
       store: o.store,
@@ -116,6 +121,11 @@ export class Worker implements LocalSink {
       log: o.log,
       onDrained: () => this.notifyIdle(),
     });
+  }
+
+  /** Requests in flight at once for a key: the hook's limit, lowered by its breaker. */
+  private capOf(key: string): number {
+    return Math.min(this.o.hookMaxInFlight, this.breakers.get(key)?.cap(Date.now()) ?? Infinity);
   }
 
   get maxHeld(): number {
@@ -200,6 +210,7 @@ export class Worker implements LocalSink {
     this.changedAt.set(hookId, now);
     for (const [id, at] of this.changedAt) if (at < now - 60_000) this.changedAt.delete(id);
     this.breakers.delete(hookId);
+    this.o.sender.cancelQueued(hookId);
     const dropped = this.scheduler.remove(hookId);
     if (dropped.length === 0) return;
     this.release(dropped.map((h) => h.c));
@@ -209,6 +220,7 @@ export class Worker implements LocalSink {
   allHooksChanged(): void {
     this.allChangedAt = Date.now();
     this.breakers.clear();
+    this.o.sender.cancelQueued(null);
     const dropped = this.scheduler.removeAll();
     if (dropped.length > 0) this.release(dropped.map((h) => h.c));
   }
@@ -273,6 +285,8 @@ export class Worker implements LocalSink {
     this.unsubscribers = [];
     await within(Promise.all(unsubscribers.map((u) => u())), deadline);
     await within(this.loopPromise, deadline);
+    // Jobs the sender queued come back unstarted (deliver releases them with the rest).
+    this.o.sender.cancelQueued(null);
     const unstarted = this.scheduler.removeAll().map((h) => h.c);
     for (const c of unstarted) this.heldWork.delete(c);
     const parked = [...this.overShare.values()].flatMap((set) => [...set]);
@@ -478,6 +492,20 @@ export class Worker implements LocalSink {
     return overCap.length;
   }
 
+  /** Leases given back in this tick, released in one write (see releaseTogether). */
+  private toRelease: string[] = [];
+
+  /** Releases `id` with the others given back in the same tick. */
+  private releaseTogether(id: string): void {
+    this.toRelease.push(id);
+    if (this.toRelease.length > 1) return;
+    queueMicrotask(() => {
+      const ids = this.toRelease;
+      this.toRelease = [];
+      this.releaseSoon(ids);
+    });
+  }
+
   /** Gives leases back so the deliveries are claimed again at once (with current hook settings). */
   private release(items: ClaimedDelivery[]): void {
     for (const c of items) this.heldWork.delete(c);
@@ -554,9 +582,17 @@ export class Worker implements LocalSink {
 
   private async deliver(p: Picked<Held>): Promise<void> {
     const { c, startedAt } = p.item;
-    const outcome = await this.o.sender.send(c);
+    const outcome = await this.o.sender.submit(c, p.key, this.capOf(p.key));
     this.scheduler.finished(p.tenant, p.key);
     if (this.abandoned) return;
+    if (outcome === null) {
+      // Given back unstarted (a hook change, a breaker, stop): claimed again as it is now.
+      this.heldWork.delete(c);
+      this.releaseTogether(c.delivery.id);
+      this.pump();
+      this.notifyIdle();
+      return;
+    }
     this.heldWork.delete(c);
     this.unparkShare(c.delivery.tenantId);
     this.writer.push(this.resultOf(c, outcome));
@@ -607,6 +643,9 @@ export class Worker implements LocalSink {
   }
 
   private onBreaker(key: string, kind: AttemptKind, startedAt: number): void {
+    // A receiver that did not answer: what the sender queued for it waits for the breaker's
+    // verdict in the database, not in a queue that would send it regardless.
+    if (kind === 'unreachable') this.o.sender.cancelQueued(key);
     let breaker = this.breakers.get(key);
     if (!breaker) {
       if (kind === 'answered') return;

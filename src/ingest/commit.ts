@@ -18,7 +18,7 @@ export class GroupCommitter {
   private queued = 0;
   private scheduled = false;
 
-  constructor(store: Store, maxEvents = 4000) {
+  constructor(store: Store, maxEvents = 600) {
     this.store = store;
     this.maxEvents = maxEvents;
   }
@@ -35,21 +35,30 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * Commits one group, then yields before the next: on SQLite a transaction runs on this
+   * thread, and one of 4,000 events held it for ~100 ms, during which the sender thread got no
+   * new work and finished results were not taken in. Groups of a few hundred events keep the
+   * commit cheap per event and every stall short.
+   */
   private flush(): void {
     this.scheduled = false;
-    while (this.queue.length > 0) {
-      const group: Waiting[] = [];
-      let size = 0;
-      while (
-        this.queue.length > 0 &&
-        (group.length === 0 || size + this.queue[0]!.items.length <= this.maxEvents)
-      ) {
-        const w = this.queue.shift()!;
-        group.push(w);
-        size += w.items.length;
-      }
-      this.queued -= size;
-      void this.commit(group);
+    if (this.queue.length === 0) return;
+    const group: Waiting[] = [];
+    let size = 0;
+    while (
+      this.queue.length > 0 &&
+      (group.length === 0 || size + this.queue[0]!.items.length <= this.maxEvents)
+    ) {
+      const w = this.queue.shift()!;
+      group.push(w);
+      size += w.items.length;
+    }
+    this.queued -= size;
+    void this.commit(group);
+    if (this.queue.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
     }
   }
 
