@@ -1,5 +1,12 @@
 import type { InsertEventResult, NewEventWithDeliveries, Store } from '../store/store.ts';
 
+/** Rows a caller's items write: each event and each of its deliveries (a fan-out is many). */
+function rows(items: NewEventWithDeliveries[]): number {
+  let n = items.length;
+  for (const i of items) n += i.deliveries.length;
+  return n;
+}
+
 interface Waiting {
   items: NewEventWithDeliveries[];
   resolve: (r: InsertEventResult[]) => void;
@@ -13,14 +20,15 @@ interface Waiting {
  */
 export class GroupCommitter {
   private readonly store: Store;
-  private readonly maxEvents: number;
+  /** Rows (events plus their deliveries) one transaction takes at most, unless one caller alone has more. */
+  private readonly maxRows: number;
   private queue: Waiting[] = [];
   private queued = 0;
   private scheduled = false;
 
-  constructor(store: Store, maxEvents = 600) {
+  constructor(store: Store, maxRows = 1200) {
     this.store = store;
-    this.maxEvents = maxEvents;
+    this.maxRows = maxRows;
   }
 
   insert(items: NewEventWithDeliveries[]): Promise<InsertEventResult[]> {
@@ -48,13 +56,13 @@ export class GroupCommitter {
     let size = 0;
     while (
       this.queue.length > 0 &&
-      (group.length === 0 || size + this.queue[0]!.items.length <= this.maxEvents)
+      (group.length === 0 || size + rows(this.queue[0]!.items) <= this.maxRows)
     ) {
       const w = this.queue.shift()!;
       group.push(w);
-      size += w.items.length;
+      size += rows(w.items);
+      this.queued -= w.items.length;
     }
-    this.queued -= size;
     void this.commit(group);
     if (this.queue.length > 0 && !this.scheduled) {
       this.scheduled = true;

@@ -64,7 +64,8 @@ describe('group commit', () => {
   });
 
   test('a tick above the split size is split between callers, in order, never inside one', async () => {
-    const committer = new GroupCommitter(rec.store, 10);
+    // The size counts rows: each event and its one delivery here.
+    const committer = new GroupCommitter(rec.store, 20);
     await Promise.all([items(4), items(4), items(4)].map((c) => committer.insert(c)));
     assert.deepEqual(rec.transactions, [8, 4]);
     rec.transactions.length = 0;
@@ -75,7 +76,7 @@ describe('group commit', () => {
   });
 
   test('a failing group fails only its callers, and stores none of them', async () => {
-    const committer = new GroupCommitter(rec.store, 2);
+    const committer = new GroupCommitter(rec.store, 4);
     const [taken] = items(1);
     await committer.insert([taken!]);
     // The same internal id again breaks the primary key: a real failure inside the transaction.
