@@ -66,9 +66,14 @@ export function siteData(tag: string, i: number, sentAt: number): SiteData {
   };
 }
 
-/** The body Herald POSTs to receivers: `{eventID, event, dateAdded, data}`. */
-export function envelope(data: SiteData, eventID: string = randomUUID(), dateAdded = Date.now()): string {
-  return JSON.stringify({ eventID, event: 'site.created', dateAdded, data });
+/** The body Herald POSTs to receivers: `{eventID, event, dateAdded, data}`, around `data` as JSON. */
+export function envelope(
+  dataJson: string,
+  eventID: string = randomUUID(),
+  dateAdded = Date.now(),
+  event = 'site.created',
+): string {
+  return `{"eventID":${JSON.stringify(eventID)},"event":${JSON.stringify(event)},"dateAdded":${dateAdded},"data":${dataJson}}`;
 }
 
 /** A Standard Webhooks secret (`whsec_` + base64 of 24 random bytes). */
@@ -120,6 +125,16 @@ export function median(values: number[]): number {
 export function peakRssBytes(pid: number): number {
   try {
     const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Current resident set size (VmRSS) of a live process, in bytes; NaN when unreadable. */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : Number.NaN;
   } catch {
     return Number.NaN;
@@ -183,6 +198,29 @@ export function cpuSecondsByComm(comm: string): Map<number, number> {
   return out;
 }
 
+/**
+ * CPU seconds of the PostgreSQL server processes working for the databases `dbNames`: their
+ * client backends (the process title names the database) and the server's background processes
+ * (WAL writer, checkpointer, …), which only the benchmark keeps busy. Backends of other databases
+ * (other work on a shared server) are left out.
+ */
+export function cpuSecondsOfPostgres(dbNames: readonly string[]): Map<number, number> {
+  const all = cpuSecondsByComm('postgres');
+  const out = new Map<number, number>();
+  for (const [pid, sec] of all) {
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    // A client backend's title is `postgres: <cluster>: <user> <db> <host>(<port>) <state>`.
+    const backend = /\d+\.\d+\.\d+\.\d+\(\d+\)|\[local\]|::1\(\d+\)/.test(title);
+    if (!backend || dbNames.some((db) => title.includes(` ${db} `))) out.set(pid, sec);
+  }
+  return out;
+}
+
 /** CPU seconds used between two cpuSecondsByComm snapshots (processes that started in between count whole). */
 export function cpuDelta(before: Map<number, number>, after: Map<number, number>): number {
   let sum = 0;
@@ -229,6 +267,32 @@ export class OutputTail {
 export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Resolves when the child writes a line matching `pattern`; rejects when it exits first or after `ms`. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, ms: number, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer): void => {
+      // Only the tail is kept: a line may be split across chunks.
+      seen = (seen + chunk.toString('utf8')).slice(-4096);
+      if (pattern.test(seen)) done(null);
+    };
+    const onExit = (code: number | null, signal: string | null): void =>
+      done(new Error(`${what}: exited first (code ${code}, signal ${signal})`));
+    const timer = setTimeout(() => done(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    const done = (err: Error | null): void => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child is gone. */
@@ -323,6 +387,8 @@ export interface Produced {
   t0: number;
   /** When the last submission was acknowledged (HTTP 202, insert committed, or 2xx for raw). */
   acceptedAt: number;
+  /** When event i's submission was acknowledged, where the system under test records it (Herald). */
+  acceptedAtBySeq?: Float64Array;
 }
 
 /** A system under test that accepts events and delivers them to the receiver. */
@@ -330,6 +396,10 @@ export interface Sut {
   readonly name: string;
   /** The process whose peak RSS and CPU are reported. */
   readonly pid: number;
+  /** Every process of the system under test, `pid` first (one API and several workers); CPU and RSS add up. */
+  readonly pids?: readonly number[];
+  /** The scratch PostgreSQL database it uses, if any: its server CPU is counted separately. */
+  readonly dbName?: string;
   /** The signing secret, so the receiver can verify a sample of signatures. */
   readonly secret: string | null;
   /**
@@ -346,7 +416,13 @@ export async function forkSut(
   name: string,
   file: string,
   init: Record<string, unknown>,
-  opts: { secret: string | null; readyMs: number; produceMs: number; onStop?: () => Promise<void> },
+  opts: {
+    secret: string | null;
+    readyMs: number;
+    produceMs: number;
+    dbName?: string;
+    onStop?: () => Promise<void>;
+  },
 ): Promise<Sut> {
   const { fork } = await import('node:child_process');
   const tail = new OutputTail();
@@ -380,6 +456,7 @@ export async function forkSut(
     name,
     pid: child.pid!,
     secret: opts.secret,
+    ...(opts.dbName ? { dbName: opts.dbName } : {}),
     async produce(tag, n, rate) {
       child.send({ type: 'produce', tag, n, rate: rate ?? 0 });
       const m = await nextMessage<{ type: 'produced' } & Produced>(

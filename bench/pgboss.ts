@@ -71,7 +71,13 @@ export async function startPgBoss(opts: {
     'pgboss',
     fileURLToPath(import.meta.url),
     { url: opts.receiverUrl, dbUrl: db.url, secret, tuning: { ...PGBOSS_TUNING, ...opts.tuning } },
-    { secret, readyMs: 30_000, produceMs: opts.produceMs, onStop: () => dropScratchDb(db.name) },
+    {
+      secret,
+      readyMs: 30_000,
+      produceMs: opts.produceMs,
+      dbName: db.name,
+      onStop: () => dropScratchDb(db.name),
+    },
   );
 }
 

@@ -15,18 +15,23 @@ import {
   newWebhookSecret,
   secretKey,
   serveChild,
-  siteData,
   signedHeaders,
   sleepUntil,
   wallNow,
 } from './lib.ts';
 import type { Sut } from './lib.ts';
+import { EVENT_TYPE, eventJson, primePayloads } from './payloads.ts';
+import type { PayloadKind } from './payloads.ts';
 
 export interface RawOptions {
   receiverUrl: string;
   /** Requests in flight (and keep-alive connections). */
   concurrency: number;
   produceMs: number;
+  /** What each event carries (default the small `site.created`). */
+  payload?: PayloadKind;
+  /** Events per phase, so payload templates are built before any measured phase. */
+  prime?: number;
 }
 
 export function startRaw(opts: RawOptions): Promise<Sut> {
@@ -34,7 +39,13 @@ export function startRaw(opts: RawOptions): Promise<Sut> {
   return forkSut(
     'raw',
     fileURLToPath(import.meta.url),
-    { url: opts.receiverUrl, concurrency: opts.concurrency, secret },
+    {
+      url: opts.receiverUrl,
+      concurrency: opts.concurrency,
+      secret,
+      payload: opts.payload ?? 'site',
+      prime: opts.prime ?? 0,
+    },
     { secret, readyMs: 10_000, produceMs: opts.produceMs },
   );
 }
@@ -44,11 +55,14 @@ if (import.meta.main) {
   let key: KeyObject | null = null;
   let concurrency = 64;
   let path = '/';
+  let payload: PayloadKind = 'site';
   serveChild({
     async init(msg) {
       const url = new URL(String(msg.url));
       path = url.pathname;
       concurrency = Number(msg.concurrency);
+      payload = msg.payload === 'apiLog' ? 'apiLog' : 'site';
+      primePayloads(payload, Number(msg.prime ?? 0));
       key = secretKey(String(msg.secret));
       pool = new Pool(url.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
     },
@@ -60,7 +74,7 @@ if (import.meta.main) {
         if (rate > 0) await sleepUntil(t0 + (i * 1000) / rate);
         // A failed POST is retried at once, at most 3 times; the ceiling should not lose events.
         const msgId = randomUUID();
-        const body = envelope(siteData(tag, i, wallNow()), msgId);
+        const body = envelope(eventJson(payload, tag, i, wallNow()), msgId, Date.now(), EVENT_TYPE[payload]);
         for (let attempt = 0; ; attempt++) {
           try {
             const res = await p.request({

@@ -10,8 +10,16 @@
  * one origin share its connection pool). When told to expect N, it reports `done` the
  * moment the N-th distinct event arrives; no polling, no sleeps.
  *
- * Parent -> child: {type:'expect', tag, n, secret?}  {type:'stats'}
- * Child -> parent: {type:'ready', port}  {type:'expecting', tag}  {type:'done', stats}  {type:'stats', stats}
+ * It also counts distinct `webhook-id` headers (Herald's id of one delivery, the same on every
+ * retry), so a delivery sent twice, say by two workers, is counted by the id Herald gave it, not
+ * only by what its body says. Optional per
+ * phase: a `progress` message when the k-th distinct delivery arrives (`notifyAt`), and the
+ * arrival time of each event by `data.seq` (`arrivals`, fetched with `{type:'arrivals'}`), for
+ * latencies measured from the moment the publisher had its 202.
+ *
+ * Parent -> child: {type:'expect', tag, n, secret?, notifyAt?, arrivals?}  {type:'stats'}  {type:'arrivals'}
+ * Child -> parent: {type:'ready', port}  {type:'expecting', tag}  {type:'progress', n}  {type:'done', stats}
+ *                  {type:'stats', stats}  {type:'arrivals', arrivals: number[]}
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -36,7 +44,10 @@ export interface ReceiverStats {
   p50: number;
   p90: number;
   p99: number;
+  p999: number;
   max: number;
+  /** Requests of this phase less distinct `webhook-id` headers: deliveries sent more than once. */
+  webhookIdDuplicates: number;
   /** Signatures checked with the standardwebhooks library (the first few of the phase). */
   verified: number;
   badSignatures: number;
@@ -51,6 +62,10 @@ interface Phase {
   tag: string;
   expected: number;
   seen: Set<string>;
+  webhookIds: Set<string>;
+  notifyAt: number;
+  /** Arrival wall ms by `data.seq`, when asked for; NaN until it arrives. */
+  arrivals: Float64Array | null;
   latencies: Float64Array;
   total: number;
   foreign: number;
@@ -63,20 +78,29 @@ interface Phase {
   parseErrors: number;
 }
 
-let phase: Phase = newPhase('', 0, null);
+let phase: Phase = newPhase('', 0, { secret: null });
 
-function newPhase(tag: string, expected: number, secret: string | null): Phase {
+interface PhaseOptions {
+  secret: string | null;
+  notifyAt?: number;
+  arrivals?: boolean;
+}
+
+function newPhase(tag: string, expected: number, o: PhaseOptions): Phase {
   return {
     tag,
     expected,
     seen: new Set(),
+    webhookIds: new Set(),
+    notifyAt: o.notifyAt ?? 0,
+    arrivals: o.arrivals ? new Float64Array(Math.max(expected, 1)).fill(Number.NaN) : null,
     latencies: new Float64Array(Math.max(expected, 1)),
     total: 0,
     foreign: 0,
     firstAt: 0,
     doneAt: 0,
     reported: false,
-    webhook: secret ? new Webhook(secret) : null,
+    webhook: o.secret ? new Webhook(o.secret) : null,
     verified: 0,
     badSignatures: 0,
     parseErrors: 0,
@@ -97,7 +121,9 @@ function stats(p: Phase): ReceiverStats {
     p50: percentile(lat, 50),
     p90: percentile(lat, 90),
     p99: percentile(lat, 99),
+    p999: percentile(lat, 99.9),
     max: n > 0 ? lat[n - 1]! : Number.NaN,
+    webhookIdDuplicates: p.total - p.webhookIds.size,
     verified: p.verified,
     badSignatures: p.badSignatures,
     parseErrors: p.parseErrors,
@@ -108,7 +134,7 @@ interface Body {
   eventID?: unknown;
   sentAt?: unknown;
   projectID?: unknown;
-  data?: { sentAt?: unknown; projectID?: unknown };
+  data?: { sentAt?: unknown; projectID?: unknown; seq?: unknown };
 }
 
 function record(req: IncomingMessage, raw: string, now: number): void {
@@ -126,6 +152,7 @@ function record(req: IncomingMessage, raw: string, now: number): void {
     return;
   }
   p.total++;
+  p.webhookIds.add(String(req.headers['webhook-id'] ?? ''));
   const id = `${req.url ?? ''} ${typeof body.eventID === 'string' ? body.eventID : String(req.headers['webhook-id'] ?? '')}`;
   if (p.seen.has(id)) return;
   const sentAt = Number(body.data?.sentAt ?? body.sentAt);
@@ -133,6 +160,9 @@ function record(req: IncomingMessage, raw: string, now: number): void {
   p.seen.add(id);
   if (idx < p.latencies.length) p.latencies[idx] = now - sentAt;
   if (idx === 0) p.firstAt = now;
+  const seq = body.data?.seq;
+  if (p.arrivals && typeof seq === 'number' && seq >= 0 && seq < p.arrivals.length) p.arrivals[seq] = now;
+  if (p.seen.size === p.notifyAt) process.send?.({ type: 'progress', n: p.notifyAt });
   if (p.webhook && p.verified + p.badSignatures < VERIFY_FIRST) {
     try {
       p.webhook.verify(raw, req.headers as Record<string, string>);
@@ -193,16 +223,26 @@ export class Receiver {
     this.slowUrl = slowUrl;
   }
 
-  /** Starts a phase once the receiver acknowledged it; `done` resolves when N distinct events of `tag` arrived. */
+  /**
+   * Starts a phase once the receiver acknowledged it; `done` resolves when N distinct events of
+   * `tag` arrived, `progress` (with `notifyAt`) when the notifyAt-th did.
+   */
   async expect(
     tag: string,
     n: number,
     secret: string | null,
     timeoutMs: number,
-  ): Promise<{ done: Promise<ReceiverStats> }> {
+    opts: { notifyAt?: number; arrivals?: boolean } = {},
+  ): Promise<{ done: Promise<ReceiverStats>; progress: Promise<void> }> {
     const ack = nextMessage(this.child, 'expecting', 5000, 'receiver to start a phase');
-    this.child.send({ type: 'expect', tag, n, secret });
+    this.child.send({ type: 'expect', tag, n, secret, ...opts });
     await ack;
+    const progress = opts.notifyAt
+      ? nextMessage(this.child, 'progress', timeoutMs, `receiver to get ${opts.notifyAt} deliveries`).then(
+          () => undefined,
+        )
+      : Promise.resolve();
+    progress.catch(() => undefined);
     const done = nextMessage<{ type: 'done'; stats: ReceiverStats }>(
       this.child,
       'done',
@@ -210,7 +250,19 @@ export class Receiver {
       `receiver to get ${n} deliveries`,
     ).then((m) => m.stats);
     done.catch(() => undefined);
-    return { done };
+    return { done, progress };
+  }
+
+  /** Arrival wall ms of each event of the phase by `data.seq` (NaN: not arrived); needs `arrivals`. */
+  async arrivals(): Promise<number[]> {
+    const reply = nextMessage<{ type: 'arrivals'; arrivals: number[] }>(
+      this.child,
+      'arrivals',
+      10_000,
+      'receiver arrivals',
+    );
+    this.child.send({ type: 'arrivals' });
+    return (await reply).arrivals.map((v) => (v < 0 ? Number.NaN : v));
   }
 
   async stats(): Promise<ReceiverStats> {
@@ -237,12 +289,28 @@ if (import.meta.main) {
   const server = createServer({ keepAliveTimeout: 120_000, requestTimeout: 60_000 }, handle);
   server.headersTimeout = 60_000;
 
-  process.on('message', (msg: { type: string; tag?: string; n?: number; secret?: string | null }) => {
+  interface Msg {
+    type: string;
+    tag?: string;
+    n?: number;
+    secret?: string | null;
+    notifyAt?: number;
+    arrivals?: boolean;
+  }
+  process.on('message', (msg: Msg) => {
     if (msg.type === 'expect') {
-      phase = newPhase(msg.tag ?? '', msg.n ?? 0, msg.secret ?? null);
+      phase = newPhase(msg.tag ?? '', msg.n ?? 0, {
+        secret: msg.secret ?? null,
+        ...(msg.notifyAt ? { notifyAt: msg.notifyAt } : {}),
+        ...(msg.arrivals ? { arrivals: true } : {}),
+      });
       process.send?.({ type: 'expecting', tag: phase.tag });
     } else if (msg.type === 'stats') {
       process.send?.({ type: 'stats', stats: stats(phase) });
+    } else if (msg.type === 'arrivals') {
+      // NaN does not survive JSON: -1 stands for "not arrived".
+      const a = phase.arrivals ? Array.from(phase.arrivals, (v) => (Number.isNaN(v) ? -1 : v)) : [];
+      process.send?.({ type: 'arrivals', arrivals: a });
     }
   });
   // The parent owns this process: when it goes away, so do we.
