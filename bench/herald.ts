@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,9 +67,24 @@ export interface HeraldOptions extends PublishOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * The node flags the benchmarked checkout starts Herald with: those between `node` and
+ * `src/cli.ts` in its package.json start script (`node --max-semi-space-size=16 src/cli.ts serve`).
+ */
+const HERALD_NODE_FLAGS = ((): string[] => {
+  const pkg = JSON.parse(readFileSync(join(HERALD_ROOT, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const m = /^node\s+(.*?)\s*src\/cli\.ts\b/.exec(pkg.scripts?.start ?? '');
+  return (m?.[1] ?? '').split(/\s+/).filter((f) => f.startsWith('--'));
+})();
+
 /** BENCH_HERALD_NODE_FLAGS: extra node flags for the server (those NODE_OPTIONS refuses, e.g. --trace-gc). */
 function nodeFlags(): string[] {
-  return (process.env.BENCH_HERALD_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  return [
+    ...HERALD_NODE_FLAGS,
+    ...(process.env.BENCH_HERALD_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
+  ];
 }
 
 /** Why Herald cannot be benchmarked yet, or null when its entry point exists. */

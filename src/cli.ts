@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startApp, type AppRoles } from './app.ts';

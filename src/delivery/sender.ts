@@ -118,6 +118,9 @@ export interface SendDone {
  */
 export const THREAD_DEPTH = 3;
 
+/** The sender thread's young generation (three semi-spaces of 16 MiB). */
+const YOUNG_GENERATION_MB = 48;
+
 /**
  * Sends on a worker thread, so signing and HTTP use the second core while the main thread
  * serves the API and the database. Jobs and outcomes cross in batches, one message per tick,
@@ -154,7 +157,14 @@ export class ThreadSender implements Sender {
   }
 
   static async start(o: SenderOptions): Promise<ThreadSender> {
-    const thread = new Thread(new URL('./sender-thread.ts', import.meta.url), { workerData: o });
+    const thread = new Thread(new URL('./sender-thread.ts', import.meta.url), {
+      workerData: o,
+      // V8 grows a young generation to 64 MiB semi-spaces under a burst and keeps them: a
+      // 48 MiB young generation (16 MiB semi-spaces) took a backlog drain from 613 to 430 MB
+      // RSS at no measured cost in throughput. (The main thread gets the same from
+      // --max-semi-space-size=16, set where Herald is started: package.json, the bin.)
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     await new Promise<void>((resolve, reject) => {
       thread.once('online', resolve);
       thread.once('error', reject);
