@@ -203,10 +203,15 @@ export class ThreadSender implements Sender {
     return new Promise((resolve) => this.pending.set(id, { claimed, resolve }));
   }
 
+  /**
+   * Posted at once, with whatever this tick had for the thread before it: a hook change is
+   * answered right after this returns, and the thread must not start a queued job under the
+   * old settings while the cancel waits for the next tick.
+   */
   cancelQueued(key: string | null): void {
     if (this.failure) return;
     this.outbox.cancels.push(key ?? '*');
-    this.schedule();
+    this.post();
   }
 
   /** Number of events whose payload the sender thread holds now. */
@@ -233,11 +238,16 @@ export class ThreadSender implements Sender {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      const batch = this.outbox;
-      this.outbox = { drops: [], payloads: [], jobs: [], cancels: [] };
-      if (this.failure) return;
-      this.thread.postMessage(batch);
+      this.post();
     });
+  }
+
+  private post(): void {
+    const batch = this.outbox;
+    if (batch.jobs.length + batch.drops.length + batch.payloads.length + batch.cancels.length === 0) return;
+    this.outbox = { drops: [], payloads: [], jobs: [], cancels: [] };
+    if (this.failure) return;
+    this.thread.postMessage(batch);
   }
 
   /** A dead thread fails what it held: the worker records those as failed attempts and retries. */
