@@ -38,6 +38,7 @@ export function report(results: RoundResult[], problems: string[], info: ReportI
     ...mediansTable(rounds, problems, info),
     ...allRoundsTable(rounds, info),
     ...latencyTable(rounds, info),
+    ...backlogTable(rounds, info),
     ...slowMixReport(rounds, info),
     ...threadReport(rounds, info),
   ];
@@ -168,6 +169,32 @@ function latencyTable(rounds: Rounds, info: ReportInfo): string[] {
   return lines;
 }
 
+/** The backlog scenarios step by step: build, drain with a probe, probe into the empty queue. */
+function backlogTable(rounds: Rounds, info: ReportInfo): string[] {
+  const ran = info.scenarios.filter((s) => SPECS[s].kind === 'backlog' && rounds.of(s).length > 0);
+  if (ran.length === 0) return [];
+  const lines = [
+    '',
+    '## Backlog',
+    '',
+    'Build: only `herald api` runs, nothing delivers. Drain: `herald serve` on the same data, with a probe',
+    'published into the backlog once 5 % had arrived; then the same probe into the empty queue. Every round:',
+    '',
+    '| round | scenario | backlog | build: accepted/s | drain s | drain deliveries/s | probe events | probe into backlog: accepted/s | still due then | probe into empty queue: accepted/s | RSS max sampled MB | samples | VmHWM at drain end MB |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const s of ran) {
+    for (const r of rounds.of(s)) {
+      const b = r.backlog;
+      if (!b) continue;
+      lines.push(
+        `| ${r.round} | ${s} | ${fmt(b.backlog)} | ${fmt(b.buildAcceptedPerSec)} | ${fmt(b.drainSeconds, 1)} | ${fmt(b.drainPerSec)} | ${fmt(b.probe)} | ${fmt(b.busyAcceptedPerSec)} | ${fmt(b.dueAtProbe)} | ${fmt(b.emptyAcceptedPerSec)} | ${fmt(b.rssMaxSampledMb, 1)} | ${fmt(b.rssSamples)} | ${fmt(r.peakRssMb, 1)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
 /**
  * The slow-hook mix: the fast hooks' deliveries/s with one hook in ten answering in 1 s, against
  * ten fast hooks in the same run. One slow receiver should not slow the others (target ≥ 90 %).
@@ -253,7 +280,7 @@ function notes(info: ReportInfo): string[] {
     '- duplicates: requests beyond distinct (path, eventID); webhook-id duplicates: requests beyond distinct',
     '  `webhook-id` headers (Herald: one id per delivery, kept across retries).',
     '- CPU probe: µs per HMAC-SHA256 in the harness just before the round; the same work, so a higher value means',
-    '  the (virtual) CPUs were slower at that moment. Machine busy before: whole-machine CPU in the 0.5 s before',
+    '  the (virtual) CPUs were slower at that moment. Machine busy before: whole-machine CPU in the 0.5 s (without waiting: 0.1 s) before',
     `  the round, after waiting up to ${info.quietWaitMs / 1000} s for it to drop below ${info.quietPct} % (other work on a shared machine).`,
     '- Foreign CPU: share of the machine during the measured phase used by processes other than the system under test,',
     '  the receiver, the harness and the PostgreSQL processes of its database. A run above',
