@@ -83,6 +83,8 @@ export async function runBacklog(
     const figures: BacklogFigures = {
       ...drained.figures,
       buildAcceptedPerSec: built.acceptedPerSec,
+      buildFirstPerSec: built.firstPerSec,
+      buildLastPerSec: built.lastPerSec,
       emptyAcceptedPerSec: empty.acceptedPerSec,
     };
     return {
@@ -117,7 +119,12 @@ export async function runBacklog(
   }
 }
 
-/** Step 1: the API alone accepts `deliveries` events for one hook; then it stops. */
+/**
+ * Step 1: the API alone accepts `deliveries` events for one hook, in ten equal parts one after
+ * another; then it stops. The first part goes into an empty queue, the last into one holding
+ * nine tenths of the backlog: their accept rates, with no worker running, show whether
+ * inserting slows as the pending rows grow (index health).
+ */
 async function build(
   dep: HeraldDeployment,
   receiver: Receiver,
@@ -125,12 +132,27 @@ async function build(
   round: number,
   cfg: RunConfig,
   publish: PublishOptions,
-): Promise<{ secret: string | null; acceptedPerSec: number }> {
+): Promise<{ secret: string | null; acceptedPerSec: number; firstPerSec: number; lastPerSec: number }> {
   const api = await dep.spawn('api', 30_000);
   const secret = await dep.createHooks([receiver.url], 'site');
-  const p = await dep.publish(`backlog-${s}-${round}`, cfg.deliveries, 0, publish);
+  const parts = 10;
+  const rates: number[] = [];
+  let t0 = Number.NaN;
+  let acceptedAt = Number.NaN;
+  for (let i = 0; i < parts; i++) {
+    const n = Math.floor(cfg.deliveries / parts) + (i < cfg.deliveries % parts ? 1 : 0);
+    const p = await dep.publish(`backlog-${s}-${round}`, n, 0, publish);
+    if (i === 0) t0 = p.t0;
+    acceptedAt = p.acceptedAt;
+    rates.push((n / (p.acceptedAt - p.t0)) * 1000);
+  }
   await api.stop();
-  return { secret, acceptedPerSec: (cfg.deliveries / (p.acceptedAt - p.t0)) * 1000 };
+  return {
+    secret,
+    acceptedPerSec: (cfg.deliveries / (acceptedAt - t0)) * 1000,
+    firstPerSec: rates[0]!,
+    lastPerSec: rates[parts - 1]!,
+  };
 }
 
 /** Step 2: `serve` drains the backlog; a probe is published into it once 5 % has arrived. */
@@ -146,7 +168,10 @@ async function drain(
   stats: ReceiverStats;
   peakRssMb: number;
   cpu: ReturnType<typeof cpuFigures>;
-  figures: Omit<BacklogFigures, 'buildAcceptedPerSec' | 'emptyAcceptedPerSec'>;
+  figures: Omit<
+    BacklogFigures,
+    'buildAcceptedPerSec' | 'buildFirstPerSec' | 'buildLastPerSec' | 'emptyAcceptedPerSec'
+  >;
 }> {
   const probe = probeSize(cfg.deliveries);
   const total = cfg.deliveries + probe;

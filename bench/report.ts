@@ -180,15 +180,15 @@ function backlogTable(rounds: Rounds, info: ReportInfo): string[] {
     'Build: only `herald api` runs, nothing delivers. Drain: `herald serve` on the same data, with a probe',
     'published into the backlog once 5 % had arrived; then the same probe into the empty queue. Every round:',
     '',
-    '| round | scenario | backlog | build: accepted/s | drain s | drain deliveries/s | probe events | probe into backlog: accepted/s | still due then | probe into empty queue: accepted/s | RSS max sampled MB | samples | VmHWM at drain end MB |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| round | scenario | backlog | build: accepted/s | build, first tenth | build, last tenth | drain s | drain deliveries/s | probe events | probe into backlog: accepted/s | still due then | probe into empty queue: accepted/s | RSS max sampled MB | samples | VmHWM at drain end MB |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const s of ran) {
     for (const r of rounds.of(s)) {
       const b = r.backlog;
       if (!b) continue;
       lines.push(
-        `| ${r.round} | ${s} | ${fmt(b.backlog)} | ${fmt(b.buildAcceptedPerSec)} | ${fmt(b.drainSeconds, 1)} | ${fmt(b.drainPerSec)} | ${fmt(b.probe)} | ${fmt(b.busyAcceptedPerSec)} | ${fmt(b.dueAtProbe)} | ${fmt(b.emptyAcceptedPerSec)} | ${fmt(b.rssMaxSampledMb, 1)} | ${fmt(b.rssSamples)} | ${fmt(r.peakRssMb, 1)} |`,
+        `| ${r.round} | ${s} | ${fmt(b.backlog)} | ${fmt(b.buildAcceptedPerSec)} | ${fmt(b.buildFirstPerSec)} | ${fmt(b.buildLastPerSec)} | ${fmt(b.drainSeconds, 1)} | ${fmt(b.drainPerSec)} | ${fmt(b.probe)} | ${fmt(b.busyAcceptedPerSec)} | ${fmt(b.dueAtProbe)} | ${fmt(b.emptyAcceptedPerSec)} | ${fmt(b.rssMaxSampledMb, 1)} | ${fmt(b.rssSamples)} | ${fmt(r.peakRssMb, 1)} |`,
       );
     }
   }

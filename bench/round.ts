@@ -24,6 +24,9 @@ export interface BacklogFigures {
   /** Events published while the backlog drained, and again once the queue was empty. */
   probe: number;
   buildAcceptedPerSec: number;
+  /** Accepted/s of the build's first tenth (an empty queue) and its last (nine tenths pending). */
+  buildFirstPerSec: number;
+  buildLastPerSec: number;
   /** Deliveries/s from the first to the last delivery of the backlog (and of the probe published into it). */
   drainPerSec: number;
   drainSeconds: number;

@@ -223,7 +223,16 @@ function backlog(rounds: Rounds): string[] {
         verdict: verdict(drain / burstTput >= 0.8, drain / burstTput),
       },
       {
-        what: `${name}: accepted/s publishing into the backlog ÷ into the empty queue`,
+        what: `${name}: index health, accepted/s with 90 % of the backlog pending ÷ into an empty queue (API alone)`,
+        target: '≥ 100 %',
+        measured: `${pct(b((x) => x.buildLastPerSec) / b((x) => x.buildFirstPerSec))} (${fmt(b((x) => x.buildLastPerSec))} / ${fmt(b((x) => x.buildFirstPerSec))}/s, each a tenth of the build)`,
+        verdict: verdict(
+          b((x) => x.buildLastPerSec) >= b((x) => x.buildFirstPerSec),
+          b((x) => x.buildLastPerSec) / b((x) => x.buildFirstPerSec),
+        ),
+      },
+      {
+        what: `${name}: accepted/s publishing into the backlog while it drains ÷ into the empty queue`,
         target: '≥ 100 %',
         measured: `${pct(busy / empty)} (${fmt(busy)} / ${fmt(empty)}/s, ${fmt(b((x) => x.probe))} events; ${fmt(b((x) => x.dueAtProbe))} still due when accepted)`,
         verdict: verdict(busy >= empty, busy / empty),
