@@ -36,10 +36,11 @@ const keys = new Map<string, KeyState>();
 function submit(job: SendJob): void {
   let k = keys.get(job.key);
   if (!k) {
-    k = { running: 0, cap: job.cap, waiting: [], head: 0 };
+    k = { running: 0, cap: 1, waiting: [], head: 0 };
     keys.set(job.key, k);
   }
-  k.cap = job.cap;
+  // At least one: a job given to the thread is allowed to start.
+  k.cap = Math.max(1, job.cap);
   if (k.running < k.cap) start(job, k);
   else k.waiting.push(job);
 }

@@ -575,14 +575,17 @@ export class Worker implements LocalSink {
     if (!this.running) return;
     for (let p = this.scheduler.next(); p; p = this.scheduler.next()) {
       p.item.startedAt = Date.now();
+      // The key's concurrency as the scheduler saw it: a breaker's probe reads 0 once started,
+      // and a sender told 0 would hold the probe for ever. The scheduler let it start: ≥ 1.
+      const cap = Math.max(1, this.capOf(p.key));
       this.breakers.get(p.key)?.started(p.item.startedAt);
-      void this.deliver(p);
+      void this.deliver(p, cap);
     }
   }
 
-  private async deliver(p: Picked<Held>): Promise<void> {
+  private async deliver(p: Picked<Held>, cap: number): Promise<void> {
     const { c, startedAt } = p.item;
-    const outcome = await this.o.sender.submit(c, p.key, this.capOf(p.key));
+    const outcome = await this.o.sender.submit(c, p.key, cap);
     this.scheduler.finished(p.tenant, p.key);
     if (this.abandoned) return;
     if (outcome === null) {
