@@ -26,8 +26,8 @@ const DELIVERY_NAMES = DELIVERY_COLUMNS.map(([c]) => c).join(', ');
  *   insert of another transaction waits for it, so concurrent duplicates resolve to exactly one
  *   created event. ORDER BY ord keeps batch order, so within a batch the first of two
  *   duplicates wins.
- * - `dl`: the deliveries of the events `ev` created (the foreign key is checked at the end of
- *   the statement, when those events exist).
+ * - `dl`: the deliveries of the events `ev` created, and of no other: this is what keeps
+ *   deliveries.event_id pointing at an event (migration 008 dropped the foreign key).
  * - `wake`: a NOTIFY, sent on commit, when it inserted work that nobody has leased.
  */
 const INSERT = `WITH ev AS (

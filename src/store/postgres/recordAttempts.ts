@@ -35,7 +35,8 @@ const param = (n: number, t: ArrayType): string => `$${n}::${t}[]`;
  * concurrent workers, and deleteHook, which also takes the hook before its deliveries, never
  * wait on each other in a cycle. Health then folds into the hook's latest committed row.
  *
- * Attempts are guarded so a batch never fails on one whose delivery was purged meanwhile.
+ * Attempts are inserted only for deliveries that exist (there is no foreign key since migration
+ * 008), so a batch never fails on one whose delivery was purged meanwhile.
  * Only the lease holder moves the delivery: after a requeue, a deleteHook or a lease expiry the
  * attempt is history, but the delivery now belongs to someone else. The owner comes in as a
  * column of `r`, so the lease check is a join condition: as a filter on `d` alone, its estimate
