@@ -29,6 +29,8 @@ const DELIVERY_NAMES = DELIVERY_COLUMNS.map(([c]) => c).join(', ');
  * - `dl`: the deliveries of the events `ev` created, and of no other: this is what keeps
  *   deliveries.event_id pointing at an event (migration 008 dropped the foreign key).
  * - `wake`: a NOTIFY, sent on commit, when it inserted work that nobody has leased.
+ *
+ * It returns the ids it did not insert (usually none), not the ones it did.
  */
 const INSERT = `WITH ev AS (
   INSERT INTO events (id, tenant_id, event_id, type, date_added, payload, idempotency_key, created_at)
@@ -49,7 +51,8 @@ const INSERT = `WITH ev AS (
 ), wake AS (
   SELECT pg_notify('${WAKE_CHANNEL}', '') FROM (SELECT 1 FROM dl WHERE unleased LIMIT 1) w
 )
-SELECT id FROM ev WHERE (SELECT count(*) FROM wake) >= 0`;
+SELECT u.id FROM unnest($1::text[]) AS u(id)
+ WHERE (SELECT count(*) FROM wake) >= 0 AND u.id NOT IN (SELECT id FROM ev)`;
 
 const SELECT_EXISTING = `SELECT * FROM events
    WHERE (tenant_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
@@ -72,9 +75,14 @@ export async function insertEvents(
     [...eventArrays(events), ...deliveryArrays(candidateDeliveries(batch))],
     'herald_insert_batch',
   );
-  const newIds = new Set(inserted.rows.map((r) => r['id'] as string));
+  const notInserted = new Set(inserted.rows.map((r) => r['id'] as string));
   // An id is "created" once: a second item with the very same evt_ id is a duplicate.
-  const created = batch.map((b) => newIds.delete(b.event.id));
+  const seen = new Set<string>();
+  const created = batch.map((b) => {
+    const first = !seen.has(b.event.id);
+    seen.add(b.event.id);
+    return first && !notInserted.has(b.event.id);
+  });
 
   const dupes = batch.filter((_, i) => !created[i]).map((b) => b.event);
   const existing = dupes.length > 0 ? await loadExisting(pool, dupes) : null;
