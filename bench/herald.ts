@@ -3,7 +3,7 @@
  * PostgreSQL (a scratch database), one hook pointing at the receiver, and events published
  * through the public batch API by this (the harness) process.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -47,6 +47,11 @@ export interface HeraldOptions {
    */
   hooks?: { fast: number; slow: number };
   slowReceiverUrl?: string;
+  /**
+   * PostgreSQL only: run `api` plus this many `worker` processes instead of one `serve`
+   * (started once the API is ready; their CPU and peak RSS count with the API's).
+   */
+  workers?: number;
 }
 
 /** BENCH_HERALD_NODE_FLAGS: extra node flags for the server (those NODE_OPTIONS refuses, e.g. --trace-gc). */
@@ -99,22 +104,27 @@ export async function startHerald(opts: HeraldOptions): Promise<Sut> {
     }
 
     const tail = new OutputTail();
-    const child = track(
-      spawn(process.execPath, [...nodeFlags(), CLI, 'serve'], {
-        cwd: REPO_ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
-    tail.attach(child);
-    // BENCH_HERALD_OUTPUT=FILE keeps the server's whole output (e.g. with NODE_OPTIONS=--trace-gc).
-    const keep = process.env.BENCH_HERALD_OUTPUT;
-    if (keep) {
-      const out = createWriteStream(keep, { flags: 'a' });
-      child.stdout?.pipe(out);
-      child.stderr?.pipe(out);
-    }
-    cleanups.push(() => terminate(child, 10_000));
+    const launch = (command: 'serve' | 'api' | 'worker'): ChildProcess => {
+      const proc = track(
+        spawn(process.execPath, [...nodeFlags(), CLI, command], {
+          cwd: REPO_ROOT,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
+      tail.attach(proc);
+      // BENCH_HERALD_OUTPUT=FILE keeps the server's whole output (e.g. with NODE_OPTIONS=--trace-gc).
+      const keep = process.env.BENCH_HERALD_OUTPUT;
+      if (keep) {
+        const out = createWriteStream(keep, { flags: 'a' });
+        proc.stdout?.pipe(out);
+        proc.stderr?.pipe(out);
+      }
+      cleanups.push(() => terminate(proc, 10_000));
+      return proc;
+    };
+    const split = (opts.workers ?? 0) > 0;
+    const child = launch(split ? 'api' : 'serve');
     const fail = (msg: string): Error => new Error(`${msg}\n--- herald output (last lines) ---\n${tail}`);
 
     const base = `http://127.0.0.1:${env.PORT}`;
@@ -141,6 +151,8 @@ export async function startHerald(opts: HeraldOptions): Promise<Sut> {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+
+    const workers = Array.from({ length: split ? (opts.workers ?? 0) : 0 }, () => launch('worker'));
 
     const auth = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
     const urls = opts.hooks
@@ -176,6 +188,7 @@ export async function startHerald(opts: HeraldOptions): Promise<Sut> {
     return {
       name: `herald-${opts.backend}`,
       pid: child.pid!,
+      pids: workers.map((w) => w.pid!),
       secret,
       async produce(tag: string, n: number, rate = 0): Promise<Produced> {
         const batches = Math.ceil(n / opts.batchSize);

@@ -330,6 +330,8 @@ export interface Sut {
   readonly name: string;
   /** The process whose peak RSS and CPU are reported. */
   readonly pid: number;
+  /** More processes of the system under test (e.g. Herald's workers); their CPU and RSS count too. */
+  readonly pids?: readonly number[];
   /** The signing secret, so the receiver can verify a sample of signatures. */
   readonly secret: string | null;
   /**

@@ -11,9 +11,11 @@
  * repeats, report to bench/results/smoke.md); CI runs it. Its figures are not comparable.
  *
  *   node bench/run.ts [--smoke] [--events 20000] [--rounds 5] [--warmup 1000] [--only raw,sqlite,postgres,pgboss,fastmix,slowmix]
+ *                     (`pgsplit`, Herald on PostgreSQL as one `api` and two `worker` processes, runs only when named)
  *                     [--rate 0] [--concurrency 64] [--batch 200] [--batches-in-flight 4] [--timeout 120] [--budget 570]
  *                     [--pgboss-tuning '{"batchSize":200}'] [--herald-env KEY=VALUE]... [--out bench/results/latest.md]
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -39,13 +41,16 @@ import { startRaw } from './raw.ts';
 import { startReceiver } from './receiver.ts';
 import type { Receiver, ReceiverStats } from './receiver.ts';
 
-const SCENARIOS = ['raw', 'sqlite', 'postgres', 'pgboss', 'fastmix', 'slowmix'] as const;
+const SCENARIOS = ['raw', 'sqlite', 'postgres', 'pgsplit', 'pgboss', 'fastmix', 'slowmix'] as const;
 type Scenario = (typeof SCENARIOS)[number];
+/** Scenarios that run only when --only names them. */
+const OPT_IN = new Set<Scenario>(['pgsplit']);
 
 const LABELS: Record<Scenario, string> = {
   raw: 'raw ceiling (undici → receiver)',
   sqlite: 'Herald on SQLite',
   postgres: 'Herald on PostgreSQL',
+  pgsplit: 'Herald on PostgreSQL, api + 2 workers',
   pgboss: 'pg-boss peer',
   fastmix: 'Herald on SQLite, 10 fast hooks',
   slowmix: 'Herald on SQLite, 9 fast + 1 slow (1 s) hooks',
@@ -63,7 +68,7 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1000' },
-    only: { type: 'string', default: SCENARIOS.join(',') },
+    only: { type: 'string', default: SCENARIOS.filter((s) => !OPT_IN.has(s)).join(',') },
     concurrency: { type: 'string', default: '64' },
     batch: { type: 'string', default: '200' },
     'batches-in-flight': { type: 'string', default: '4' },
@@ -85,7 +90,7 @@ const SMOKE = args.smoke ?? false;
 
 if (args.help) {
   console.log(
-    'node bench/run.ts [--smoke] [--events N] [--rounds R] [--warmup W] [--only raw,sqlite,postgres,pgboss]\n' +
+    'node bench/run.ts [--smoke] [--events N] [--rounds R] [--warmup W] [--only raw,sqlite,postgres,pgsplit,pgboss]\n' +
       '                  [--rate EVENTS_PER_SEC] [--concurrency C] [--batch B] [--batches-in-flight F]\n' +
       '                  [--timeout SECONDS_PER_PHASE] [--budget SECONDS_IN_ALL] [--quiet-pct 25] [--quiet-wait 10]\n' +
       '                  [--max-foreign 15] [--retries 2]\n' +
@@ -159,6 +164,8 @@ interface RoundResult {
   cpuMsPer1k: number;
   /** The same by thread of the system under test (main, sender, GC helpers, …). */
   threadMsPer1k: Record<string, number>;
+  /** CPU ms per 1000 deliveries of the PostgreSQL backends serving this round's scratch database. */
+  pgMsPer1k: number | null;
   /** CPU ms the receiver spent per 1000 deliveries (its requests include duplicates). */
   receiverCpuMsPer1k: number;
   /** Whole-machine CPU utilisation during the measured phase, 0–100 (both cores). */
@@ -191,8 +198,10 @@ async function startSut(s: Scenario, receiverUrl: string, slowReceiverUrl: strin
     case 'slowmix':
     case 'sqlite':
     case 'postgres':
+    case 'pgsplit':
       return startHerald({
-        backend: s === 'postgres' ? 'postgres' : 'sqlite',
+        backend: s === 'postgres' || s === 'pgsplit' ? 'postgres' : 'sqlite',
+        ...(s === 'pgsplit' ? { workers: 2 } : {}),
         ...(MIX_HOOKS[s] ? { hooks: MIX_HOOKS[s], slowReceiverUrl } : {}),
         receiverUrl,
         batchSize: BATCH,
@@ -236,6 +245,32 @@ async function phase(
   }
 }
 
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** CPU seconds by thread name, summed over the processes of the system under test. */
+function threadsOf(pids: number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of pids)
+    for (const [name, sec] of cpuSecondsByThread(pid)) out.set(name, (out.get(name) ?? 0) + sec);
+  return out;
+}
+
+/** Scratch databases of this harness process (bench/pg.ts names them herald_bench_<prefix>_<pid>_…). */
+const ownDb = new RegExp(`herald_bench_[a-z]+_${process.pid}_`);
+
+/** CPU seconds of PostgreSQL processes (backends, autovacuum) serving this harness's scratch databases. */
+function benchBackendsCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [pid, sec] of cpuSecondsByComm('postgres')) {
+    try {
+      if (ownDb.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) out.set(pid, sec);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
   const busyBeforePct = await waitForQuiet(QUIET_PCT, QUIET_WAIT_MS);
   const cpuProbeUs = cpuProbeMicros();
@@ -247,11 +282,13 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
     const warm = sizeOf(s, WARMUP);
     if (WARMUP > 0) await phase(receiver, sut, `warm-${s}-${round}`, warm.events, 0, warm.deliveries);
     const size = sizeOf(s, EVENTS);
-    const usesPg = s === 'postgres' || s === 'pgboss';
+    const usesPg = s === 'postgres' || s === 'pgsplit' || s === 'pgboss';
     const pg0 = usesPg ? cpuSecondsByComm('postgres') : new Map<number, number>();
+    const own0 = usesPg ? benchBackendsCpu() : new Map<number, number>();
     const h0 = process.cpuUsage();
-    const cpu0 = cpuSeconds(sut.pid);
-    const th0 = cpuSecondsByThread(sut.pid);
+    const pids = [sut.pid, ...(sut.pids ?? [])];
+    const cpu0 = sum(pids.map(cpuSeconds));
+    const th0 = threadsOf(pids);
     const rcpu0 = cpuSeconds(receiver.pid);
     const m0 = machineCpu();
     const w0 = wallNow();
@@ -263,17 +300,18 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
       RATE,
       size.deliveries,
     );
-    const cpu1 = cpuSeconds(sut.pid);
-    const th1 = cpuSecondsByThread(sut.pid);
+    const cpu1 = sum(pids.map(cpuSeconds));
+    const th1 = threadsOf(pids);
     const rcpu1 = cpuSeconds(receiver.pid);
     const m1 = machineCpu();
     const w1 = wallNow();
     const h1 = process.cpuUsage(h0);
     const pgCpu = usesPg ? cpuDelta(pg0, cpuSecondsByComm('postgres')) : 0;
+    const ownPgCpu = usesPg ? cpuDelta(own0, benchBackendsCpu()) : 0;
     const ours = cpu1 - cpu0 + (rcpu1 - rcpu0) + (h1.user + h1.system) / 1e6 + pgCpu;
     const machineSeconds = (m1.busy - m0.busy) / 100;
     const capacity = ((w1 - w0) / 1000) * cpus().length;
-    const rss = peakRssBytes(sut.pid);
+    const rss = sum(pids.map(peakRssBytes));
     return {
       scenario: s,
       round,
@@ -286,6 +324,7 @@ async function runOnce(s: Scenario, round: number): Promise<RoundResult> {
       threadMsPer1k: Object.fromEntries(
         [...th1].map(([name, sec]) => [name, ((sec - (th0.get(name) ?? 0)) * 1e6) / size.deliveries]),
       ),
+      pgMsPer1k: usesPg ? (ownPgCpu * 1e6) / size.deliveries : null,
       receiverCpuMsPer1k: ((rcpu1 - rcpu0) * 1000 * 1000) / size.deliveries,
       machineBusyPct: ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100,
       foreignPct: Math.max(0, ((machineSeconds - ours) / capacity) * 100),
@@ -440,8 +479,9 @@ function report(
       ? `- p50/p99: receiver arrival − \`sentAt\` (when the event was submitted), over all N events, with submissions paced at ${RATE}/s.`
       : '- p50/p99: receiver arrival − `sentAt` (when the event was submitted), over all N events; a burst of N is\n' +
           '  queued at once, so these include queueing behind the backlog (run with --rate for latency under a steady load).',
-    '- peak RSS: VmHWM of the process under test (Herald server, pg-boss process, raw client); the receiver,',
-    '  PostgreSQL server and the harness are not included. CPU ms per 1k: user+system CPU of that process.',
+    '- peak RSS: VmHWM of the process under test (Herald server, pg-boss process, raw client; api + workers: their',
+    '  sum); the receiver, PostgreSQL server and the harness are not included. CPU ms per 1k: user+system CPU of',
+    '  those processes.',
     '- CPU probe: µs per HMAC-SHA256 in the harness just before the round; the same work, so a higher value means',
     '  the (virtual) CPUs were slower at that moment. Machine busy before: whole-machine CPU in the 0.5 s before',
     `  the round, after waiting up to ${QUIET_WAIT_MS / 1000} s for it to drop below ${QUIET_PCT} % (other work on a shared machine).`,
@@ -510,20 +550,30 @@ function threadReport(byScenario: Array<[Scenario, RoundResult[]]>): string[] {
     for (const r of rs) for (const n of Object.keys(r.threadMsPer1k)) names.add(n);
   const cols = [...names].sort();
   if (cols.length === 0) return [];
+  const pg = byScenario.some(([, rs]) => rs.some((r) => r.pgMsPer1k !== null));
   const lines = [
     '',
     '## CPU by thread',
     '',
     'CPU ms per 1k deliveries of each thread of the process under test (medians; threads summed by name:',
-    '`node` is the main thread, a worker thread carries its own name, `V8 DefaultWorke` are GC helpers):',
+    '`node` is the main thread, a worker thread carries its own name, `V8 DefaultWorke` are GC helpers;',
+    'api + workers: summed over the processes)' +
+      (pg
+        ? ', and of the PostgreSQL backends and autovacuum workers serving the scenario’s own scratch database\n' +
+          '(other databases on the server, and its shared WAL writer and checkpointer, are not counted):'
+        : ':'),
     '',
-    `| scenario | ${cols.join(' | ')} |`,
-    `| --- | ${cols.map(() => '---:').join(' | ')} |`,
+    `| scenario | ${cols.join(' | ')}${pg ? ' | PostgreSQL |' : ' |'}`,
+    `| --- | ${cols.map(() => '---:').join(' | ')}${pg ? ' | ---: |' : ' |'}`,
   ];
   for (const [s, rs] of byScenario) {
     if (rs.length === 0) continue;
+    const pgCell = (): string => {
+      const v = rs.flatMap((r) => (r.pgMsPer1k === null ? [] : [r.pgMsPer1k]));
+      return v.length > 0 ? fmt(median(v), 1) : '–';
+    };
     lines.push(
-      `| ${LABELS[s]} | ${cols.map((c) => fmt(median(rs.map((r) => r.threadMsPer1k[c] ?? 0)), 1)).join(' | ')} |`,
+      `| ${LABELS[s]} | ${cols.map((c) => fmt(median(rs.map((r) => r.threadMsPer1k[c] ?? 0)), 1)).join(' | ')}${pg ? ` | ${pgCell()} |` : ' |'}`,
     );
   }
   return lines;
@@ -561,9 +611,9 @@ async function main(): Promise<number> {
   const pgVersion = await postgresVersion();
   const pgUp = pgVersion !== null;
   for (const s of scenarios) {
-    if ((s === 'sqlite' || s === 'postgres') && herald)
+    if ((s === 'sqlite' || s === 'postgres' || s === 'pgsplit') && herald)
       unavailable.set(s, `Herald is not available: ${herald}`);
-    else if ((s === 'postgres' || s === 'pgboss') && !pgUp)
+    else if ((s === 'postgres' || s === 'pgsplit' || s === 'pgboss') && !pgUp)
       unavailable.set(s, 'PostgreSQL on 127.0.0.1:5432 does not answer');
   }
   for (const [s, why] of unavailable) {
