@@ -1,15 +1,18 @@
 /**
  * The store's share of a delivery, without HTTP: µs of CPU (and of wall time) per delivery for
  * each step a burst takes through the store — insert (events + deliveries, as the group commit
- * does), claim, record — on a fresh SQLite data directory or a scratch PostgreSQL database.
+ * does), claim, record — on a fresh SQLite data directory or a scratch PostgreSQL database. On
+ * PostgreSQL it also reports the CPU of the server backends serving that database per step.
  *
  *   node bench/store-ops.ts [--backend sqlite|postgres] [--events 20000] [--batch 200]
  *                          [--claim 512] [--payload 300] [--hooks 1]
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { newId } from '../src/domain/ids.ts';
 import type { Hook } from '../src/domain/types.ts';
 import { newDelivery } from '../src/ingest/publish.ts';
@@ -36,16 +39,40 @@ const filler = 'x'.repeat(Number(a.payload));
 interface Step {
   cpuUs: number;
   wallUs: number;
+  serverUs: number;
+}
+
+/**
+ * PostgreSQL backends serving the scratch database (PostgreSQL only), for their CPU per step.
+ * /proc counts in clock ticks of 10 ms: one step reads 0 or 10 ms, the sum over many is right.
+ */
+let serverPids: () => number[] = () => [];
+const US_PER_TICK = 10_000;
+function serverCpuUs(): number {
+  let sum = 0;
+  for (const pid of serverPids()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += (Number(rest[11]) + Number(rest[12])) * US_PER_TICK;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
 }
 const steps = new Map<string, Step>();
 async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const s0 = serverCpuUs();
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   const r = await fn();
   const c = process.cpuUsage(c0);
-  const s = steps.get(name) ?? { cpuUs: 0, wallUs: 0 };
+  const wall = performance.now() - w0;
+  const s = steps.get(name) ?? { cpuUs: 0, wallUs: 0, serverUs: 0 };
+  s.serverUs += serverCpuUs() - s0;
   s.cpuUs += c.user + c.system;
-  s.wallUs += (performance.now() - w0) * 1000;
+  s.wallUs += wall * 1000;
   steps.set(name, s);
   return r;
 }
@@ -56,7 +83,23 @@ async function main(): Promise<void> {
   if (a.backend === 'postgres') {
     const db = await createScratchDb('storeops');
     store = await openStore({ databaseUrl: db.url, dataDir: '' });
-    cleanup = () => dropScratchDb(db.name);
+    const probe = new pg.Client({ connectionString: db.url });
+    await probe.connect();
+    let pids: number[] = [];
+    const refresh = setInterval(() => {
+      probe
+        .query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        )
+        .then((r) => (pids = r.rows.map((x) => x.pid)))
+        .catch(() => {});
+    }, 200);
+    serverPids = () => pids;
+    cleanup = async () => {
+      clearInterval(refresh);
+      await probe.end();
+      await dropScratchDb(db.name);
+    };
   } else {
     const dir = await mkdtemp(join(tmpdir(), 'herald-storeops-'));
     store = await openStore({ dataDir: dir });
@@ -155,13 +198,17 @@ async function main(): Promise<void> {
     }
     console.log(`${a.backend}: ${EVENTS} events × ${HOOKS} hooks, payload ~${filler.length + 80} B`);
     let cpu = 0;
+    let server = 0;
+    const pgCol = (us: number): string =>
+      a.backend === 'postgres' ? `  ${(us / total).toFixed(1).padStart(6)} µs server CPU` : '';
     for (const [name, s] of steps) {
       cpu += s.cpuUs;
+      server += s.serverUs;
       console.log(
-        `  ${name.padEnd(7)} ${(s.cpuUs / total).toFixed(1).padStart(6)} µs CPU  ${(s.wallUs / total).toFixed(1).padStart(6)} µs wall per delivery`,
+        `  ${name.padEnd(7)} ${(s.cpuUs / total).toFixed(1).padStart(6)} µs CPU  ${(s.wallUs / total).toFixed(1).padStart(6)} µs wall${pgCol(s.serverUs)} per delivery`,
       );
     }
-    console.log(`  total   ${(cpu / total).toFixed(1).padStart(6)} µs CPU per delivery`);
+    console.log(`  total   ${(cpu / total).toFixed(1).padStart(6)} µs CPU${pgCol(server)} per delivery`);
   } finally {
     await store.close();
     await cleanup();

@@ -1,20 +1,19 @@
-import type { ClaimedDelivery } from '../../domain/types.ts';
+import type { ClaimedDelivery, Hook } from '../../domain/types.ts';
 import { takeable } from '../ops/workers.ts';
 import type { ClaimOpts } from '../sql-store.ts';
 import { query } from './pool.ts';
-import type { Queryable } from './pool.ts';
+import type { Queryable, Row } from './pool.ts';
 import { sharePayloads } from '../shared/claimed.ts';
-import { aliased, claimedFromRow, HOOK_COLUMNS, POSTGRES } from '../shared/rows.ts';
-
-/** Event payload and type and the hook's current row (`h_…`) next to a delivery `d`. */
-const JOINED = `e.payload AS e_payload, e.type AS e_type, ${aliased('h', HOOK_COLUMNS, 'h_')}`;
+import { aliased, deliveryFromRow, HOOK_COLUMNS, hookFromRow, POSTGRES } from '../shared/rows.ts';
 
 // A delivery whose hook was deleted has hook_id set but no hook row: h.enabled is NULL.
 const SENDABLE = `d.status = 'pending' AND (d.hook_id IS NULL OR h.enabled)`;
 
 /**
  * One statement: pick the oldest due rows whose lease may be taken (see `takeable`), skipping rows another worker
- * is claiming right now (SKIP LOCKED), lease them, and return them with event and hook.
+ * is claiming right now (SKIP LOCKED), lease them, and return them with event and hook. A hook's
+ * columns come only with the first of its rows (`hook_rank` 1): a batch of one hook would
+ * otherwise carry, and the driver parse, the same hook hundreds of times.
  */
 const CLAIM = `WITH due AS (
     SELECT d.id FROM deliveries d LEFT JOIN hooks h ON h.id = d.hook_id
@@ -28,11 +27,13 @@ const CLAIM = `WITH due AS (
     UPDATE deliveries d SET lease_owner = $3, lease_until = $4
       FROM due WHERE d.id = due.id
     RETURNING d.*
+  ), ranked AS (
+    SELECT l.*, row_number() OVER (PARTITION BY l.hook_id ORDER BY l.id) AS hook_rank FROM leased l
   )
-  SELECT d.*, ${JOINED}
-    FROM leased d
+  SELECT d.*, e.payload AS e_payload, e.type AS e_type, ${aliased('h', HOOK_COLUMNS, 'h_')}
+    FROM ranked d
     JOIN events e ON e.id = d.event_id
-    LEFT JOIN hooks h ON h.id = d.hook_id
+    LEFT JOIN hooks h ON h.id = d.hook_id AND d.hook_rank = 1
    ORDER BY d.next_attempt_at, d.id`;
 
 export async function claimDue(
@@ -55,5 +56,18 @@ export async function claimDue(
     ],
     'herald_claim_due',
   );
-  return sharePayloads(rows.map((r) => claimedFromRow(POSTGRES, r)));
+  return sharePayloads(claimedFromRows(rows));
+}
+
+/** Rows of one hook share one Hook, read from the row that carries its columns. */
+function claimedFromRows(rows: Row[]): ClaimedDelivery[] {
+  const hooks = new Map<string, Hook>();
+  for (const r of rows)
+    if (r['h_id'] !== null) hooks.set(r['h_id'] as string, hookFromRow(POSTGRES, r, 'h_'));
+  return rows.map((r) => ({
+    delivery: deliveryFromRow(r),
+    payload: r['e_payload'] as string,
+    eventType: r['e_type'] as string,
+    hook: r['hook_id'] === null ? null : (hooks.get(r['hook_id'] as string) ?? null),
+  }));
 }

@@ -70,6 +70,31 @@ export function query(
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_TRIES = 5;
 
+function retryable(err: unknown, attempt: number): boolean {
+  const code = (err as { code?: string }).code;
+  return attempt < MAX_TRIES && code !== undefined && RETRYABLE.has(code);
+}
+
+/**
+ * One statement in its own (implicit) transaction: a single round trip, committed when it
+ * returns. Retried whole on a deadlock or serialization failure, like withTx.
+ */
+export async function statement(
+  pool: pg.Pool,
+  text: string,
+  values: readonly unknown[],
+  name: string,
+): Promise<QueryResult<Row>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (pool as pg.Pool).query<Row>({ text, values: values as unknown[], name });
+    } catch (err) {
+      if (retryable(err, attempt)) continue;
+      throw translateFault(err, 'postgres query');
+    }
+  }
+}
+
 /**
  * Runs `fn` in a READ COMMITTED transaction on one pooled connection, retrying it whole on a
  * deadlock or serialization failure. `fn` must have no effect outside the database.
@@ -91,8 +116,7 @@ export async function withTx<T>(pool: pg.Pool, fn: (client: PoolClient) => Promi
       } catch (rollbackErr) {
         broken = rollbackErr as Error;
       }
-      const code = (err as { code?: string }).code;
-      if (attempt < MAX_TRIES && code !== undefined && RETRYABLE.has(code)) continue;
+      if (retryable(err, attempt)) continue;
       throw translateFault(err, 'postgres transaction');
     } finally {
       // A connection that cannot even roll back is destroyed rather than reused.

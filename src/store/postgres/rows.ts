@@ -1,7 +1,8 @@
 import { DELIVERY_COLUMN_NAMES, deliveryValues, type DeliveryColumn } from '../shared/rows.ts';
 import type { Delivery } from '../../domain/types.ts';
+import { binaryArray, type ArrayType } from './arrays.ts';
 
-const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
+const DELIVERY_TYPES: Record<DeliveryColumn, ArrayType> = {
   id: 'text',
   tenant_id: 'text',
   event_id: 'text',
@@ -21,13 +22,18 @@ const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
 };
 
 /** Deliveries' columns with their array types, for `INSERT … SELECT FROM unnest(…)`. */
-export const DELIVERY_COLUMNS: readonly (readonly [DeliveryColumn, string])[] = DELIVERY_COLUMN_NAMES.map(
+export const DELIVERY_COLUMNS: readonly (readonly [DeliveryColumn, ArrayType])[] = DELIVERY_COLUMN_NAMES.map(
   (c) => [c, DELIVERY_TYPES[c]] as const,
 );
 
+/** `$1::text[], $2::bigint[], …` for the given element types, numbered from `from`. */
+export function arrayCasts(types: readonly ArrayType[], from = 1): string {
+  return types.map((t, i) => `$${i + from}::${t}[]`).join(', ');
+}
+
 /** `unnest($1::text[], $2::bigint[], …)` for the given element types: one statement for many rows. */
-export function unnest(types: readonly string[], from = 1): string {
-  return `unnest(${types.map((t, i) => `$${i + from}::${t}[]`).join(', ')})`;
+export function unnest(types: readonly ArrayType[], from = 1): string {
+  return `unnest(${arrayCasts(types, from)})`;
 }
 
 /** One array per column of the given rows (each row a list of values in the same column order). */
@@ -37,7 +43,15 @@ export function columnArrays(rows: unknown[][], width: number): unknown[][] {
   return cols;
 }
 
-/** One array per column (DELIVERY_COLUMNS order), for a single unnest insert of many rows. */
-export function deliveryArrays(ds: Delivery[]): unknown[][] {
-  return columnArrays(ds.map(deliveryValues), DELIVERY_COLUMNS.length);
+/** Columns as binary array parameters of the given element types (see arrays.ts). */
+export function binaryColumns(types: readonly ArrayType[], columns: readonly unknown[][]): Buffer[] {
+  return types.map((t, i) => binaryArray(t, columns[i] ?? []));
+}
+
+/** One binary array per column (DELIVERY_COLUMNS order), for a single unnest insert of many rows. */
+export function deliveryArrays(ds: Delivery[]): Buffer[] {
+  return binaryColumns(
+    DELIVERY_COLUMNS.map(([, t]) => t),
+    columnArrays(ds.map(deliveryValues), DELIVERY_COLUMNS.length),
+  );
 }
