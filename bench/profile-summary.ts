@@ -3,7 +3,10 @@
  *
  *   node bench/run.ts --only sqlite --rounds 1 \
  *     --herald-env "NODE_OPTIONS=--cpu-prof --cpu-prof-dir=/tmp/herald-prof"
- *   node bench/profile-summary.ts /tmp/herald-prof/*.cpuprofile
+ *   node bench/profile-summary.ts --deliveries 25000 /tmp/herald-prof/*.cpuprofile
+ *
+ * (--deliveries: warm-up plus measured deliveries of the profiled run, for µs per delivery; the
+ * profiler itself slows the process, so compare profiles with profiles, not with timings.)
  *
  * Each sample goes to the first category (in the order below) that any frame of its stack
  * matches, so "signing" is counted as signing even though it runs inside a delivery.
@@ -48,7 +51,8 @@ const CATEGORIES: [string, (f: CallFrame) => boolean][] = [
   ['idle', (f) => f.functionName === '(idle)'],
 ];
 
-function summarize(file: string): void {
+/** `deliveries`: how many the profiled process delivered (warm-up included), for µs per delivery. */
+function summarize(file: string, deliveries: number): void {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -73,13 +77,16 @@ function summarize(file: string): void {
   }
   console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);
   for (const [name, t] of [...byCategory].sort((a, b) => b[1] - a[1])) {
-    console.log(`${((t / total) * 100).toFixed(1).padStart(6)} %  ${name}`);
+    const perDelivery = deliveries > 0 ? `${(t / deliveries).toFixed(1).padStart(7)} µs per delivery  ` : '';
+    console.log(`${((t / total) * 100).toFixed(1).padStart(6)} %  ${perDelivery}${name}`);
   }
 }
 
-const files = process.argv.slice(2);
-if (files.length === 0) {
-  console.error('usage: node bench/profile-summary.ts FILE.cpuprofile...');
+const argv = process.argv.slice(2);
+const at = argv.indexOf('--deliveries');
+const deliveries = at >= 0 ? Number(argv.splice(at, 2)[1]) : 0;
+if (argv.length === 0 || !Number.isFinite(deliveries)) {
+  console.error('usage: node bench/profile-summary.ts [--deliveries N] FILE.cpuprofile...');
   process.exit(2);
 }
-for (const f of files) summarize(f);
+for (const f of argv) summarize(f, deliveries);
