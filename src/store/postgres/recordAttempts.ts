@@ -5,27 +5,60 @@ import { statement } from './pool.ts';
 import { arrayCasts, binaryColumns, columnArrays } from './rows.ts';
 import { attemptValues, foldHealth, outcomeColumns } from '../shared/rows.ts';
 
-// Parameters: $1–$3 the health change per hook (id, success, failure), $4 the owner, then
-// the attempts' columns, then what the attempts do not already carry of the deliveries' update.
+// Parameters: $1–$3 the health change per hook (id, success, failure), $4 the owner, then the
+// attempts' columns (attemptValues order), then what they do not carry of the deliveries' update.
 const HEALTH_TYPES: readonly ArrayType[] = ['text', 'bigint', 'bigint'];
-const ATTEMPT_TYPES: readonly ArrayType[] = [
-  'text', // id
-  'text', // delivery_id
-  'text', // tenant_id
-  'int', // attempt_no
-  'bigint', // started_at
-  'float8', // duration_ms
-  'text', // request_url
-  'text', // request_headers
-  'int', // response_status
-  'text', // response_headers
-  'text', // response_body
-  'text', // error
-];
-const A = 5; // the first attempt column
-const FINISH_TYPES: readonly ArrayType[] = ['text', 'bigint', 'int', 'bigint', 'bigint'];
-const F = A + ATTEMPT_TYPES.length;
-const param = (n: number, t: ArrayType): string => `$${n}::${t}[]`;
+const ATTEMPT_COLUMNS = [
+  ['id', 'text'],
+  ['delivery_id', 'text'],
+  ['tenant_id', 'text'],
+  ['attempt_no', 'int'],
+  ['started_at', 'bigint'],
+  ['duration_ms', 'float8'],
+  ['request_url', 'text'],
+  ['request_headers', 'text'],
+  ['response_status', 'int'],
+  ['response_headers', 'text'],
+  ['response_body', 'text'],
+  ['error', 'text'],
+] as const satisfies readonly (readonly [string, ArrayType])[];
+const ATTEMPT_TYPES: readonly ArrayType[] = ATTEMPT_COLUMNS.map(([, t]) => t);
+const ATTEMPT_NAMES = ATTEMPT_COLUMNS.map(([c]) => c).join(', ');
+const FIRST_ATTEMPT = 5;
+const FINISH_COLUMNS = [
+  ['status', 'text'],
+  ['next_attempt_at', 'bigint'],
+  ['schedule_pos', 'int'],
+  ['delivered_at', 'bigint'],
+  ['updated_at', 'bigint'],
+] as const satisfies readonly (readonly [string, ArrayType])[];
+const FINISH_TYPES: readonly ArrayType[] = FINISH_COLUMNS.map(([, t]) => t);
+const FIRST_FINISH = FIRST_ATTEMPT + ATTEMPT_COLUMNS.length;
+
+type Columns = readonly (readonly [string, ArrayType])[];
+
+/** The parameter that carries a column of a group, e.g. `$6::text[]` for attempts' delivery_id. */
+function paramOf<C extends Columns>(columns: C, first: number, column: C[number][0]): string {
+  const i = columns.findIndex(([c]) => c === column);
+  return `$${first + i}::${columns[i]?.[1]}[]`;
+}
+const attempt = (c: (typeof ATTEMPT_COLUMNS)[number][0]): string =>
+  paramOf(ATTEMPT_COLUMNS, FIRST_ATTEMPT, c);
+const finish = (c: (typeof FINISH_COLUMNS)[number][0]): string => paramOf(FINISH_COLUMNS, FIRST_FINISH, c);
+
+// The deliveries' update, row by row: mostly the attempts' own columns.
+const FINISH_ROWS = `unnest(${[
+  attempt('delivery_id'),
+  attempt('tenant_id'),
+  finish('status'),
+  finish('next_attempt_at'),
+  finish('schedule_pos'),
+  attempt('response_status'),
+  attempt('error'),
+  finish('delivered_at'),
+  finish('updated_at'),
+].join(', ')}, array_fill($4::text, ARRAY[cardinality(${attempt('delivery_id')})]))
+      AS r(id, tenant_id, status, next_attempt_at, schedule_pos, last_status, last_error, delivered_at, updated_at, owner)`;
 
 /**
  * One statement, so one round trip and one (implicit) transaction, whatever the batch size.
@@ -46,12 +79,8 @@ const param = (n: number, t: ArrayType): string => `$${n}::${t}[]`;
 const RECORD = `WITH locked AS (
   SELECT count(*) AS n FROM (SELECT id FROM hooks WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE) l
 ), attempt AS (
-  INSERT INTO attempts
-    (id, delivery_id, tenant_id, attempt_no, started_at, duration_ms, request_url, request_headers,
-     response_status, response_headers, response_body, error)
-  SELECT r.* FROM unnest(${arrayCasts(ATTEMPT_TYPES, A)})
-      AS r(id, delivery_id, tenant_id, attempt_no, started_at, duration_ms, request_url, request_headers,
-           response_status, response_headers, response_body, error)
+  INSERT INTO attempts (${ATTEMPT_NAMES})
+  SELECT r.* FROM unnest(${arrayCasts(ATTEMPT_TYPES, FIRST_ATTEMPT)}) AS r(${ATTEMPT_NAMES})
    WHERE (SELECT n FROM locked) >= 0 AND EXISTS (SELECT 1 FROM deliveries d WHERE d.id = r.delivery_id)
 ), finish AS (
   UPDATE deliveries d
@@ -59,10 +88,7 @@ const RECORD = `WITH locked AS (
          schedule_pos = r.schedule_pos, last_status = r.last_status, last_error = r.last_error,
          delivered_at = COALESCE(r.delivered_at, d.delivered_at), lease_owner = NULL, lease_until = NULL,
          updated_at = r.updated_at
-    FROM unnest(${param(A + 1, 'text')}, ${param(A + 2, 'text')}, ${arrayCasts(FINISH_TYPES.slice(0, 3), F)},
-                ${param(A + 8, 'int')}, ${param(A + 11, 'text')}, ${arrayCasts(FINISH_TYPES.slice(3), F + 3)},
-                array_fill($4::text, ARRAY[cardinality(${param(A + 1, 'text')})]))
-      AS r(id, tenant_id, status, next_attempt_at, schedule_pos, last_status, last_error, delivered_at, updated_at, owner)
+    FROM ${FINISH_ROWS}
    WHERE (SELECT n FROM locked) >= 0 AND d.id = r.id AND d.tenant_id = r.tenant_id AND d.lease_owner = r.owner
 ), health AS (
   UPDATE hooks h
