@@ -40,11 +40,6 @@ export interface WorkerOptions {
   livenessIntervalMs?: number;
 }
 
-/**
- * How long a short claim that left tenants out stands for the next ones at most: work that
- * became due by the clock alone, not by a wake (another process's retries), waits up to this.
- */
-const EXHAUSTED_MAX_MS = 5000;
 /** A tenant over its share of held work: its extra deliveries wait this long in the database. */
 const OVER_SHARE_DEFER_MS = 5000;
 /** A release the database refused is tried again this often (see releaseSoon). */
@@ -93,14 +88,6 @@ export class Worker implements LocalSink {
    * this is true, so an idle queue costs no queries.
    */
   private mayHaveDue = true;
-  /**
-   * The last claim that left tenants or hooks out (they were past their share) came back short:
-   * the database had no other due work for this worker then. A claim leaving out at least the
-   * same is not run again until something else may have become due (wake) or EXHAUSTED_MAX_MS
-   * (at least a poll interval) has passed: with a backlog of one tenant, each such claim walked every due row of it for
-   * nothing (1,000,000 rows, over and over, while the backlog drained).
-   */
-  private exhausted: { tenants: Set<string>; hooks: Set<string>; until: number } | null = null;
   private readonly writer: ResultWriter;
   private running = false;
   /** stop() gave up on requests in flight and released them: their results are not ours. */
@@ -205,13 +192,8 @@ export class Worker implements LocalSink {
     return true;
   }
 
-  /**
-   * Something may have become due (an unleased insert, a requeue, a notify, a retry timer).
-   * New work of a tenant the last short claim left out cannot change what a claim that leaves it
-   * out finds: that claim is still not worth running (see `exhausted`).
-   */
-  wake(tenantId?: string): void {
-    if (tenantId === undefined || !this.exhausted?.tenants.has(tenantId)) this.exhausted = null;
+  /** Something may have become due (an unleased insert, a requeue, a notify, a retry timer). */
+  wake(): void {
     this.mayHaveDue = true;
     this.wakeLoop();
   }
@@ -345,33 +327,19 @@ export class Worker implements LocalSink {
           const claimStartedAt = Date.now();
           const excluded = this.tenantsWithoutRoom(limit);
           const excludedHooks = this.hooksWithoutRoom(limit);
-          const leavesOut = excluded.length > 0 || excludedHooks.length > 0;
-          if (leavesOut && this.stillExhausted(excluded, excludedHooks, claimStartedAt)) {
-            // Their work is still due: claim again once they have room (deliver wakes the loop).
-            this.mayHaveDue = true;
-          } else {
-            const batch = await this.o.store.claimDue({
-              now: claimStartedAt,
-              limit,
-              leaseMs: this.o.leaseMs,
-              owner: this.owner,
-              excludeTenants: excluded,
-              excludeHooks: excludedHooks,
-            });
-            full = batch.length === limit;
-            this.exhausted =
-              leavesOut && !full
-                ? {
-                    tenants: new Set(excluded),
-                    hooks: new Set(excludedHooks),
-                    until: claimStartedAt + Math.max(this.o.pollIntervalMs, EXHAUSTED_MAX_MS),
-                  }
-                : null;
-            // Work of the tenants left out is still due: claim again once they have room.
-            this.mayHaveDue = full || leavesOut;
-            // Over the byte cap, the rest went back: claim again only once bytes are freed.
-            if (batch.length > 0 && this.enqueue(batch, claimStartedAt) > 0) full = false;
-          }
+          const batch = await this.o.store.claimDue({
+            now: claimStartedAt,
+            limit,
+            leaseMs: this.o.leaseMs,
+            owner: this.owner,
+            excludeTenants: excluded,
+            excludeHooks: excludedHooks,
+          });
+          full = batch.length === limit;
+          // Work of the tenants left out is still due: claim again once they have room.
+          this.mayHaveDue = full || excluded.length > 0 || excludedHooks.length > 0;
+          // Over the byte cap, the rest went back: claim again only once bytes are freed.
+          if (batch.length > 0 && this.enqueue(batch, claimStartedAt) > 0) full = false;
         } catch (err) {
           this.o.log.error({ err }, 'claiming deliveries failed; will retry');
         }
@@ -386,17 +354,6 @@ export class Worker implements LocalSink {
       this.wakeUp = null;
       if (this.timer) clearTimeout(this.timer);
     }
-  }
-
-  /** Whether a claim leaving out `tenants` and `hooks` can only find what the last short one did. */
-  private stillExhausted(tenants: string[], hooks: string[], now: number): boolean {
-    const e = this.exhausted;
-    if (!e || now >= e.until) return false;
-    const t = new Set(tenants);
-    const h = new Set(hooks);
-    for (const x of e.tenants) if (!t.has(x)) return false;
-    for (const x of e.hooks) if (!h.has(x)) return false;
-    return true;
   }
 
   /**

@@ -37,11 +37,8 @@ export interface LocalSink {
   hasRoom(n: number, bytes: number, tenantId?: string, perHook?: ReadonlyMap<string, number>): boolean;
   /** Hands over deliveries leased to `owner`; false if the sink is stopping. */
   accept(claimed: ClaimedDelivery[]): boolean;
-  /**
-   * Something became due in the database (a requeue, an unleased insert); `tenantId` when it is
-   * one tenant's new work only.
-   */
-  wake(tenantId?: string): void;
+  /** Something became due in the database (a requeue, an unleased insert). */
+  wake(): void;
 }
 
 export interface PublishOptions {
@@ -210,7 +207,7 @@ export class Publisher {
         handed.map((c) => c.delivery.id),
       );
     }
-    if (!leased && total > 0) sink?.wake(tenantId);
+    if (!leased && total > 0) sink?.wake();
     this.log.debug({ events: items.length, created, deliveries: handed.length }, 'events accepted');
     return results.map((r) => ({
       eventID: r.event.eventID,
