@@ -264,7 +264,7 @@ export const CONFIG_FIELDS = [
     key: 'sqliteSynchronous',
     env: 'HERALD_SQLITE_SYNCHRONOUS',
     default: 'FULL',
-    doc: 'SQLite durability: FULL survives power loss; NORMAL survives a process crash and is faster.',
+    doc: 'SQLite durability: FULL survives power loss; NORMAL survives a process crash, but a power loss or OS crash may undo commits since the last checkpoint (up to 10,000 WAL pages).',
     parse: (raw) => {
       const v = raw.toUpperCase();
       if (v !== 'FULL' && v !== 'NORMAL') throw new Error('must be FULL or NORMAL');
