@@ -5,9 +5,8 @@ import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import { InlineSender, ThreadSender, type Sender, type SenderOptions } from '../../src/delivery/sender.ts';
 import { RESPONSE_BODY_LIMIT } from '../../src/delivery/send.ts';
-import type { EventRowId, HookId } from '../../src/domain/ids.ts';
 import type { ClaimedDelivery } from '../../src/domain/types.ts';
-import { newDelivery } from '../../src/ingest/publish.ts';
+import { claimedToHook } from '../helpers/claimed.ts';
 
 const TIMEOUT_MS = 800;
 const options: SenderOptions = {
@@ -18,30 +17,8 @@ const options: SenderOptions = {
 };
 
 function claimed(url: string, eventRowId = 'evt_limits', payload = '{"data":{}}'): ClaimedDelivery {
-  const now = Date.now();
-  return {
-    delivery: newDelivery('ten_test', eventRowId as EventRowId, 'hook_test', now),
-    payload,
-    eventType: 'ping',
-    hook: {
-      id: 'hook_test' as HookId,
-      tenantId: 'ten_test',
-      name: 'h',
-      url,
-      objects: ['site'],
-      events: null,
-      enabled: true,
-      username: null,
-      password: null,
-      secret: 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64'),
-      oldSecrets: [],
-      failingSince: null,
-      lastSuccessAt: null,
-      disabledReason: null,
-      createdAt: now,
-      updatedAt: now,
-    },
-  };
+  const secret = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
+  return claimedToHook({ url, secret, eventRowId, payload });
 }
 
 /** A receiver that misbehaves by path: trickles, never answers, or streams without end. */

@@ -1,13 +1,12 @@
-import type { EventRowId, HookId } from '../../src/domain/ids.ts';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ThreadSender } from '../../src/delivery/sender.ts';
+import { claimedToHook } from '../helpers/claimed.ts';
 import { generateSecret } from '../../src/delivery/signature.ts';
 import type { ClaimedDelivery } from '../../src/domain/types.ts';
-import { newDelivery } from '../../src/ingest/publish.ts';
 
 /** A loopback receiver that answers only when the test says so, and counts requests at once. */
 class HeldReceiver {
@@ -58,30 +57,8 @@ class HeldReceiver {
 }
 
 function claimed(url: string, n: number): ClaimedDelivery {
-  const now = Date.now();
-  return {
-    delivery: newDelivery('ten_test', `evt_${n}` as EventRowId, 'hook_q', now),
-    payload: JSON.stringify({ eventID: `e${n}`, event: 'ping', dateAdded: now, data: { object: 'ping' } }),
-    eventType: 'ping',
-    hook: {
-      id: 'hook_q' as HookId,
-      tenantId: 'ten_test',
-      name: 'h',
-      url,
-      objects: ['site'],
-      events: null,
-      enabled: true,
-      username: null,
-      password: null,
-      secret: generateSecret(),
-      oldSecrets: [],
-      failingSince: null,
-      lastSuccessAt: null,
-      disabledReason: null,
-      createdAt: now,
-      updatedAt: now,
-    },
-  };
+  const payload = JSON.stringify({ eventID: `e${n}`, event: 'ping', dateAdded: Date.now(), data: {} });
+  return claimedToHook({ url, secret: generateSecret(), eventRowId: `evt_${n}`, hookId: 'hook_q', payload });
 }
 
 describe('the sender thread queues jobs beyond a key’s cap', () => {

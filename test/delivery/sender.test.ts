@@ -1,11 +1,10 @@
-import type { EventRowId, HookId } from '../../src/domain/ids.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { InlineSender, ThreadSender, type Sender, type SenderOptions } from '../../src/delivery/sender.ts';
 import { generateSecret } from '../../src/delivery/signature.ts';
 import type { ClaimedDelivery } from '../../src/domain/types.ts';
-import { newDelivery } from '../../src/ingest/publish.ts';
+import { claimedToHook } from '../helpers/claimed.ts';
 import { Receiver } from '../helpers/receiver.ts';
 
 const options = (allowlist: string): SenderOptions => ({
@@ -16,30 +15,7 @@ const options = (allowlist: string): SenderOptions => ({
 });
 
 function claimed(url: string, secret: string): ClaimedDelivery {
-  const now = Date.now();
-  return {
-    delivery: newDelivery('ten_test', 'evt_test' as EventRowId, 'hook_test', now),
-    payload: JSON.stringify({ eventID: 'e1', event: 'ping', dateAdded: now, data: { object: 'ping' } }),
-    eventType: 'ping',
-    hook: {
-      id: 'hook_test' as HookId,
-      tenantId: 'ten_test',
-      name: 'h',
-      url,
-      objects: ['site'],
-      events: null,
-      enabled: true,
-      username: null,
-      password: null,
-      secret,
-      oldSecrets: [],
-      failingSince: null,
-      lastSuccessAt: null,
-      disabledReason: null,
-      createdAt: now,
-      updatedAt: now,
-    },
-  };
+  return claimedToHook({ url, secret });
 }
 
 const kinds: Array<[string, (o: SenderOptions) => Promise<Sender>]> = [
