@@ -10,6 +10,7 @@ export const ERRORS = {
   TARGET_BLOCKED: { status: 400, message: 'The URL points at a blocked network' },
   UNKNOWN_EVENT_TYPE: { status: 400, message: 'Unknown event type' },
   INVALID_EVENT_DATA: { status: 400, message: 'The event data does not match its schema' },
+  INVALID_SCHEMA: { status: 400, message: 'The JSON Schema is not valid' },
   INVALID_CURSOR: { status: 400, message: 'The pagination cursor is not valid' },
   INVALID_TRACE: { status: 400, message: 'A step of the trace is not valid' },
   BATCH_TOO_LARGE: { status: 400, message: 'Too many events in one batch' },
