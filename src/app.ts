@@ -12,10 +12,16 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { buildServer } from './http/server.ts';
 import type { AppContext } from './context.ts';
 import { createServices, type EngineSignals, type Services } from './services/index.ts';
-import { startBuildServices, type BuildServices } from './builds/index.ts';
-import { MonitorScheduler, type RunEnqueuer } from './monitors/scheduler.ts';
+import { BrowserPool } from './browsers/pool.ts';
+import { buildRunKind } from './builds/kind.ts';
+import type { RunEnqueuer } from './domain/testruns.ts';
+import { MonitorScheduler } from './monitors/scheduler.ts';
+import { slotRunKind } from './monitors/slots.ts';
+import { RunEngine, runOwner } from './runs/engine.ts';
+import type { RunLifecycle } from './runs/kind.ts';
+import { createRunSignals, type RunSignals, type Wake } from './runs/signals.ts';
 import { SiteService, type SiteRunReader } from './services/sites.ts';
-import { startTestRunQueue } from './tenon/queue.ts';
+import { testRunKind } from './tenon/kind.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 
@@ -31,6 +37,8 @@ export interface AppRoles {
 export interface MonitorSeams {
   testRuns?: RunEnqueuer;
   siteRuns?: SiteRunReader;
+  /** Wraps every run of the run engines (a tracing span); see src/runs/kind.ts RunLifecycle. */
+  runLifecycle?: RunLifecycle;
 }
 
 export interface App {
@@ -116,26 +124,18 @@ export async function startApp(
     housekeeping.start();
   }
 
+  const runSignals = createRunSignals();
   const engine: EngineSignals = {
     wake: () => publisher.wake(),
     hookChanged: (tenantId, hookId) => worker?.hookChanged(tenantId, hookId),
+    runs: runSignals,
   };
   const deps = { config, store, publisher, log, metrics, engine };
   const ctx: AppContext = { ...deps, keys: new KeyCache(store), services: createServices(deps) };
   if (seams.siteRuns) ctx.services.sites = new SiteService(deps, seams.siteRuns);
-  const builds: BuildServices | null = roles.worker ? await startBuildServices(ctx) : null;
-  // Site monitors: every worker looks for due slots; the store makes each slot run once.
-  const monitors = roles.worker
-    ? new MonitorScheduler({
-        monitors: store.monitors,
-        testRuns: seams.testRuns ?? ctx.services.testRuns,
-        log: log.child({ component: 'monitors' }),
-        owner: `${hostname()}:${process.pid}:monitors`,
-        tickMs: config.monitorTickMs,
-      })
+  const runs = roles.worker
+    ? await startRunEngines(ctx, runSignals, seams.testRuns ?? ctx.services.testRuns, seams.runLifecycle)
     : null;
-  monitors?.start();
-  const testRunQueue = roles.worker ? startTestRunQueue(ctx) : null;
 
   let server: FastifyInstance | null = null;
   let url: string | null = null;
@@ -151,9 +151,7 @@ export async function startApp(
       state.draining = true;
       // Stop taking requests first, so nothing is accepted that the worker will not see.
       await server?.close();
-      await monitors?.stop();
-      await builds?.stop();
-      await testRunQueue?.stop();
+      await runs?.stop();
       await housekeeping?.stop();
       publisher.attachSink(null);
       await worker?.stop();
@@ -172,5 +170,96 @@ export async function startApp(
     url,
     services: ctx.services,
     stop,
+  };
+}
+
+/**
+ * The run engines of a worker process (src/runs/): build test cases, Tenon test runs and
+ * monitor slots, each a kind plugged into the one engine, sharing one browser pool. The site
+ * monitor scheduler claims due slots for the slot engine. Each engine is attached to its wake
+ * signal, so the services that queue work wake it.
+ */
+async function startRunEngines(
+  ctx: AppContext,
+  signals: RunSignals,
+  testRuns: RunEnqueuer,
+  lifecycle: RunLifecycle | undefined,
+): Promise<{ stop(): Promise<void> }> {
+  const { config, store, publisher, log } = ctx;
+  const pool = new BrowserPool({
+    paths: { chrome: config.chromiumPath, firefox: config.firefoxPath },
+    launchTimeoutMs: 30_000,
+    idleMs: config.browserIdleMs,
+    allowlist: config.targetAllowlist,
+    onRefused: (target, reason) =>
+      log.info({ target, reason }, 'browser request refused by the network policy'),
+  });
+  const ports = {
+    leases: store.leases,
+    workers: store,
+    log: log.child({ component: 'runs' }),
+    ...(lifecycle && { lifecycle }),
+  };
+  const settings = (name: string, concurrency: number) => ({
+    owner: runOwner(name),
+    concurrency,
+    leaseMs: config.leaseMs,
+    pollIntervalMs: config.pollIntervalMs,
+    maxAttempts: config.runMaxAttempts,
+  });
+  const announce = { publisher, log };
+  const engines: Array<[{ start(): Promise<void>; stop(): Promise<void>; wake(): void }, Wake]> = [
+    [
+      new RunEngine(
+        buildRunKind({ ...announce, builds: store.builds, publicUrl: config.publicUrl, pool, config }),
+        ports,
+        settings('build', config.buildConcurrency),
+      ),
+      signals.builds,
+    ],
+    [
+      new RunEngine(
+        testRunKind({
+          ...announce,
+          testRuns: store.testRuns,
+          callbackSecret: config.tenonCallbackSecret,
+          pool,
+          finished: signals.testRunFinished,
+          config,
+        }),
+        ports,
+        settings('test', config.tenonConcurrency),
+      ),
+      signals.testRuns,
+    ],
+    [
+      new RunEngine(
+        slotRunKind({ monitors: store.monitors, testRuns, log: log.child({ component: 'monitors' }) }),
+        ports,
+        settings('slot', 1),
+      ),
+      signals.slots,
+    ],
+  ];
+  for (const [engine, wake] of engines) {
+    await engine.start();
+    wake.attach(() => engine.wake());
+  }
+  // Site monitors: every worker looks for due slots; the store makes each slot claimed once.
+  const scheduler = new MonitorScheduler({
+    monitors: store.monitors,
+    log: log.child({ component: 'monitors' }),
+    owner: `${hostname()}:${process.pid}:monitors`,
+    tickMs: config.monitorTickMs,
+    claimed: () => signals.slots.wake(),
+  });
+  scheduler.start();
+  return {
+    async stop() {
+      await scheduler.stop();
+      for (const [, wake] of engines) wake.attach(null);
+      await Promise.all(engines.map(([engine]) => engine.stop()));
+      await pool.close();
+    },
   };
 }

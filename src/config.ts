@@ -43,6 +43,8 @@ export interface Config {
   chromiumPath: string;
   firefoxPath: string;
   tenonConcurrency: number;
+  runMaxAttempts: number;
+  browserIdleMs: number;
   tenonSyncWaitMs: number;
   tenonQueueTimeoutMs: number;
   tenonCallbackSecret: string | null;
@@ -337,6 +339,20 @@ export const CONFIG_FIELDS = [
     default: '2',
     doc: 'Tenon test runs (one page in Chromium) at once per worker.',
     parse: int(1, 64),
+  }),
+  field({
+    key: 'runMaxAttempts',
+    env: 'HERALD_RUN_MAX_ATTEMPTS',
+    default: '3',
+    doc: 'How often a build test case, Tenon test run or monitor slot is started before it fails: each start beyond the first means its worker stopped or died running it.',
+    parse: int(1, 100),
+  }),
+  field({
+    key: 'browserIdleMs',
+    env: 'HERALD_BROWSER_IDLE_MS',
+    default: '600000',
+    doc: 'How long the worker keeps an idle browser (shared by builds and Tenon test runs) open before closing it.',
+    parse: int(1000, 86_400_000),
   }),
   field({
     key: 'tenonSyncWaitMs',

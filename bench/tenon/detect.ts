@@ -10,7 +10,7 @@
  * (certainty ≥ 60) on them is a false error; warnings ("needs review") are listed apart.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { BrowserPool } from '../../src/builds/runner/browsers.ts';
+import { BrowserPool } from '../../src/browsers/pool.ts';
 import { parseAllowlist } from '../../src/network/policy.ts';
 import { testPage } from '../../src/tenon/engine.ts';
 import { isWarning } from '../../src/tenon/mapping.ts';

@@ -21,6 +21,7 @@ export const ID_PREFIXES = {
   trace: 'trc',
   build: 'bld',
   run: 'run',
+  slot: 'slot',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -45,11 +45,15 @@ export interface MonitoredSite extends Site {
 
 /** A claimed slot: when it ran, and the test runs (responseIDs) it enqueued. */
 export interface MonitorSlot {
+  id: string;
   siteId: string;
   slot: number;
   intervalSec: number;
   claimedBy: string;
   claimedAt: number;
+  /** queued (claimed), running (a worker queues its pages), done or failed. */
+  status: 'queued' | 'running' | 'done' | 'failed';
+  attempts: number;
   /** When every page was handed to the test-run queue (or gave up); null while enqueuing. */
   finishedAt: number | null;
   responseIDs: string[];

@@ -1,46 +1,32 @@
 /**
  * The site monitor scheduler: in every worker process, a loop that finds monitors whose
- * current slot (`floor(now / interval)`, see domain/monitors.ts) is unclaimed, claims it in
- * the database and enqueues one Tenon test run per page through the test-run service.
+ * current slot (`floor(now / interval)`, see domain/monitors.ts) is unclaimed and claims it in
+ * the database; the run engine then drives the claimed slot (slots.ts), which queues its pages.
  *
  * Durability comes from the store, not from this loop:
- * - a slot is claimed by inserting the unique (site, slot) row in the transaction that moves
- *   the site's last slot forward, so with any number of workers a slot runs at most once;
+ * - a slot is claimed by inserting the unique (site, slot) row, queued, in the transaction that
+ *   moves the site's last slot forward, so with any number of workers a slot is claimed once;
  * - only the current slot is ever claimed, so after downtime the missed slots run once (the
  *   latest), not once each;
- * - a worker killed between claiming and enqueuing loses that slot (at most once, never
- *   twice): the slot row stays without `finished_at`, and the next slot runs as usual.
+ * - a worker killed between claiming and queuing the pages leaves the slot row open: it is a
+ *   leased run like any other, driven again by another worker or the restarted one, and its
+ *   pages' runs are unique per slot, so they happen once.
  */
-import { monitorPages, slotToClaim } from '../domain/monitors.ts';
+import { slotToClaim } from '../domain/monitors.ts';
 import type { Logger } from '../log.ts';
 import type { DueMonitor, MonitorStore } from '../store/monitors.ts';
-import type { StartTestRun } from '../services/testruns.ts';
-
-/** The one thing the scheduler needs of the test-run service. */
-export interface RunEnqueuer {
-  enqueue(input: StartTestRun): Promise<{ responseID: string }>;
-}
-
-export interface SlotRun {
-  tenantId: string;
-  siteKey: string;
-  slot: number;
-  responseIDs: string[];
-  error: string | null;
-}
 
 export interface SchedulerOptions {
-  monitors: MonitorStore;
-  testRuns: RunEnqueuer;
+  monitors: Pick<MonitorStore, 'dueMonitors' | 'claimSlot'>;
   log: Logger;
   /** Names this worker in claimed slots (`claimed_by`). */
   owner: string;
   tickMs: number;
+  /** Slots were claimed: the slot engine should look now. */
+  claimed: () => void;
   /** Monitors looked at per tick. */
   batch?: number;
   now?: () => number;
-  /** Called after each slot this scheduler ran (for tests and metrics). */
-  onSlot?: (run: SlotRun) => void;
 }
 
 export class MonitorScheduler {
@@ -61,7 +47,7 @@ export class MonitorScheduler {
     this.#schedule(0);
   }
 
-  /** Stops the loop and waits for a tick in progress (its enqueues finish). */
+  /** Stops the loop and waits for a tick in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
@@ -69,15 +55,14 @@ export class MonitorScheduler {
     await this.#ticking;
   }
 
-  /** One pass: claims and runs every due slot. Returns how many slots this worker ran. */
+  /** One pass: claims every due slot. Returns how many slots this worker claimed. */
   async tick(): Promise<number> {
     const now = this.#now();
     const due = await this.#o.monitors.dueMonitors(now, this.#o.batch ?? 100);
-    let ran = 0;
-    for (const m of due) {
-      if (await this.#runSlot(m, now)) ran++;
-    }
-    return ran;
+    let claimed = 0;
+    for (const m of due) if (await this.#claim(m, now)) claimed++;
+    if (claimed > 0) this.#o.claimed();
+    return claimed;
   }
 
   #schedule(delay: number): void {
@@ -96,11 +81,12 @@ export class MonitorScheduler {
     this.#timer.unref();
   }
 
-  async #runSlot(m: DueMonitor, now: number): Promise<boolean> {
+  async #claim(m: DueMonitor, now: number): Promise<boolean> {
     const intervalSec = m.settings.intervalSec;
     if (intervalSec === null) return false;
     const slot = slotToClaim(now, intervalSec, m.lastSlot);
     if (slot === null) return false;
+    // Null: another worker has it, or the monitor changed meanwhile.
     const claimed = await this.#o.monitors.claimSlot({
       siteId: m.site.id,
       slot,
@@ -108,36 +94,6 @@ export class MonitorScheduler {
       owner: this.#o.owner,
       now,
     });
-    if (!claimed) return false; // another worker has it, or the monitor changed meanwhile
-    const { site, settings } = claimed;
-    const responseIDs: string[] = [];
-    const errors: string[] = [];
-    for (const url of monitorPages(site.siteUrl, settings.paths)) {
-      try {
-        const { responseID } = await this.#o.testRuns.enqueue({
-          tenantId: site.tenantId,
-          fields: {
-            url,
-            projectID: site.projectID,
-            level: settings.level,
-            certainty: settings.certainty,
-            priority: settings.priority,
-          },
-          source: { kind: 'monitor', siteKey: site.siteKey, slot },
-        });
-        responseIDs.push(responseID);
-      } catch (err) {
-        // One page that cannot be queued does not keep the others from being tested.
-        errors.push(`${url}: ${(err as Error).message}`);
-        this.#o.log.warn(
-          { err, siteKey: site.siteKey, slot, url },
-          'site monitor could not enqueue a test run',
-        );
-      }
-    }
-    const error = errors.length > 0 ? errors.join('; ') : null;
-    await this.#o.monitors.finishSlot(site.id, slot, { responseIDs, error, now: this.#now() });
-    this.#o.onSlot?.({ tenantId: site.tenantId, siteKey: site.siteKey, slot, responseIDs, error });
-    return true;
+    return claimed !== null;
   }
 }

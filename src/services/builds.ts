@@ -7,7 +7,6 @@ import type { Build, BuildRun, Project, Trace } from '../domain/builds.ts';
 import { HeraldError } from '../domain/errors.ts';
 import { SCREENSHOT_TOKEN_RE } from '../domain/ids.ts';
 import type { Delivery, StoredEvent } from '../domain/types.ts';
-import { queueOf } from '../builds/queue.ts';
 import { buildReport, reportLinks, type BuildReport, type ReportLinks } from '../builds/report.ts';
 import { parseBuildRequest, type ExecuteBody } from '../builds/request.ts';
 import { changeKeyOf } from '../builds/rules.ts';
@@ -104,7 +103,7 @@ export class BuildService {
   async #start(plan: BuildPlan): Promise<Build> {
     const { build, runs } = planBuild(this.deps.config, plan, Date.now());
     await this.deps.store.builds.createBuild(build, runs);
-    queueOf(this.deps.store)?.wake();
+    this.deps.engine.runs.builds.wake();
     this.deps.log.info(
       { buildId: build.id, tenantId: build.tenantId, projectID: build.projectID, testCases: runs.length },
       'build queued',

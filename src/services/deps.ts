@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Publisher } from '../ingest/publish.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import type { RunSignals } from '../runs/signals.ts';
 import type { Store } from '../store/store.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface EngineSignals {
    * sent under its old settings from now on. Requests already in flight may finish.
    */
   hookChanged(tenantId: string, hookId: string): void;
+  /** The run engines' wakes (builds, test runs, monitor slots) and test-run completions. */
+  runs: RunSignals;
 }
 
 /** What every service is built from. Adapters never see the store through a service's back. */

@@ -4,27 +4,15 @@ import { newId } from '../domain/ids.ts';
 import { checkTargetUrl } from '../network/policy.ts';
 import type { MonitorRun } from '../domain/monitors.ts';
 import type { Store } from '../store/store.ts';
-import type { TestRun, TestRunFilter } from '../store/testruns.ts';
+import type { StartTestRun, TestRun, TestRunFilter } from '../domain/testruns.ts';
 import { TenonError } from '../tenon/errors.ts';
-import { finishedOrAfter } from '../tenon/finished.ts';
-import { testRunQueueOf } from '../tenon/queue.ts';
 import { parseTenonRequest, type RequestDefaults } from '../tenon/request.ts';
 import { toStored } from '../tenon/stored.ts';
 import type { TenonRequest } from '../tenon/types.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { SiteRunReader } from './sites.ts';
 
-/**
- * Contract between the Tenon test API (issue 10) and the site monitors: implemented by the
- * test-run work, called by the monitor scheduler.
- */
-export interface StartTestRun {
-  tenantId: string;
-  /** The Tenon request fields as received (form fields or JSON), before validation. */
-  fields: Record<string, unknown>;
-  /** Where the run comes from: the test API, or a site monitor's scheduled slot. */
-  source: { kind: 'api' } | { kind: 'monitor'; siteKey: string; slot: number };
-}
+export type { StartTestRun } from '../domain/testruns.ts';
 
 /** A sync waiter also looks in the store this often: the run may finish in another process. */
 const POLL_MS = 500;
@@ -81,7 +69,7 @@ export class TestRunService {
       callbackEventId: randomUUID(),
       createdAt: now,
     });
-    testRunQueueOf(this.deps.store)?.wake();
+    this.deps.engine.runs.testRuns.wake();
     return { run, request };
   }
 
@@ -92,7 +80,7 @@ export class TestRunService {
       const run = await this.get(tenantId, responseID);
       const left = deadline - Date.now();
       if (run.status === 'done' || run.status === 'failed' || left <= 0) return run;
-      await finishedOrAfter(this.deps.store, responseID, Math.min(POLL_MS, left));
+      await this.deps.engine.runs.testRunFinished.finishedOrAfter(responseID, Math.min(POLL_MS, left));
     }
   }
 

@@ -77,15 +77,10 @@ export interface BuildStore {
 
   // The build queue
   /**
-   * Leases up to `limit` runs, oldest first: queued ones, and running ones whose lease ran
-   * out (their worker died). Each becomes `running`, leased to `owner` until now + leaseMs,
-   * with `attempts` + 1. Safe under concurrent workers (SKIP LOCKED on Postgres).
+   * Leases up to `limit` open runs with their builds (see ops/leased.ts `claimLeased`: fair
+   * across tenants, a dead owner's taken early). Extended and released through Store.leases.
    */
   claimRuns(opts: { owner: string; now: number; limit: number; leaseMs: number }): Promise<ClaimedRun[]>;
-  /** Heartbeat: pushes this owner's leases on running runs to `leaseUntil`. Returns how many. */
-  extendRunLeases(owner: string, ids: string[], leaseUntil: number): Promise<number>;
-  /** Graceful stop: this owner's unfinished runs go back to `queued`, to run again at once. */
-  releaseRuns(owner: string, ids: string[]): Promise<void>;
   /**
    * Records how a run ended, with its screenshot, if `owner` still holds it (else nothing
    * changes: `recorded: false`). When it was the build's last open run, the build becomes

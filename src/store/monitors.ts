@@ -6,6 +6,7 @@
  */
 import type { Site, SitePatch } from '../domain/builds.ts';
 import type { MonitorSettings, MonitorSlot } from '../domain/monitors.ts';
+import type { ClaimOptions } from './leased.ts';
 
 export interface MonitorState {
   settings: MonitorSettings;
@@ -23,6 +24,22 @@ export interface SlotClaim {
   /** The interval the slot was computed with: a monitor whose interval changed is not claimed. */
   intervalSec: number;
   owner: string;
+  now: number;
+}
+
+/** A claimed slot as the run engine leases it (table `monitor_slots`). */
+export interface LeasedSlot {
+  id: string;
+  tenantId: string;
+  siteId: string;
+  slot: number;
+  attempts: number;
+}
+
+export interface SlotOutcome {
+  status: 'done' | 'failed';
+  responseIDs: string[];
+  error: string | null;
   now: number;
 }
 
@@ -52,16 +69,20 @@ export interface MonitorStore {
   /**
    * Claims one slot in one transaction: moves the site's last slot forward (only while it is
    * still scheduled with `intervalSec`, unpaused and behind `slot`) and inserts the unique
-   * (site, slot) row. The monitor as claimed, or null when another worker (or an earlier
-   * claim) has the slot, or the monitor changed meanwhile. Safe under concurrent workers.
+   * (site, slot) row, queued for the run engine. The monitor as claimed, or null when another
+   * worker (or an earlier claim) has the slot, or the monitor changed meanwhile. Safe under
+   * concurrent workers.
    */
   claimSlot(claim: SlotClaim): Promise<DueMonitor | null>;
-  /** Records what a claimed slot enqueued. */
-  finishSlot(
-    siteId: string,
-    slot: number,
-    outcome: { responseIDs: string[]; error: string | null; now: number },
-  ): Promise<void>;
+  /**
+   * Leases queued slots (and those of dead owners) for the run engine; see ops/leased.ts.
+   * Extended and released through Store.leases (table `monitor_slots`).
+   */
+  claimSlotRuns(opts: ClaimOptions): Promise<LeasedSlot[]>;
+  /** The site and its monitor as they are now; null once the site is deleted. */
+  monitorOf(siteId: string): Promise<DueMonitor | null>;
+  /** Records what a leased slot queued if `owner` still holds it; false (nothing changed) otherwise. */
+  finishSlot(owner: string, id: string, outcome: SlotOutcome): Promise<boolean>;
   /** The site's claimed slots, newest first. */
   listSlots(tenantId: string, siteId: string, limit: number): Promise<MonitorSlot[]>;
 }

@@ -10,7 +10,9 @@ import type {
 } from '../domain/types.ts';
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
+import type { LeaseStore } from './leased.ts';
 import type { MonitorStore } from './monitors.ts';
+import { extendLeased, releaseLeased } from './ops/leased.ts';
 import { createBuildStore } from './ops/builds/index.ts';
 import { createConsoleStore } from './ops/console/index.ts';
 import { createMonitorStore } from './ops/monitors/index.ts';
@@ -61,6 +63,7 @@ export class SqlStore implements Store {
   readonly console: ConsoleStore;
   readonly monitors: MonitorStore;
   readonly testRuns: TestRunStore;
+  readonly leases: LeaseStore;
   readonly #b: Backend;
   readonly #sql: Sql;
   readonly #deadAfterMs: number;
@@ -72,8 +75,13 @@ export class SqlStore implements Store {
     this.dialect = backend.sql.dialect;
     this.builds = createBuildStore(this.#sql, deadAfterMs);
     this.console = createConsoleStore(this.#sql);
-    this.monitors = createMonitorStore(this.#sql);
+    this.monitors = createMonitorStore(this.#sql, deadAfterMs);
     this.testRuns = createTestRunStore(this.#sql, deadAfterMs);
+    const sql = this.#sql;
+    this.leases = {
+      extend: (table, owner, ids, leaseUntil) => extendLeased(sql, table, owner, ids, leaseUntil),
+      release: (table, owner, ids) => releaseLeased(sql, table, owner, ids),
+    };
   }
 
   migrate = (): Promise<void> => this.#b.migrate();

@@ -11,6 +11,7 @@ import type {
 } from '../domain/types.ts';
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
+import type { LeaseStore } from './leased.ts';
 import type { MonitorStore } from './monitors.ts';
 import type { TestRunStore } from './testruns.ts';
 
@@ -31,6 +32,8 @@ export interface Store {
   readonly monitors: MonitorStore;
   /** Tenon test runs and their durable run queue. */
   readonly testRuns: TestRunStore;
+  /** The leases of every kind of run (build runs, test runs, monitor slots): one set of operations. */
+  readonly leases: LeaseStore;
   /** Applies pending numbered migrations, each in a transaction that records its version. */
   migrate(): Promise<void>;
   close(): Promise<void>;

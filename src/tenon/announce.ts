@@ -8,11 +8,17 @@
  * between publishing and marking the run announced, then the sweep) commits nothing new.
  */
 import type { DeliveryTarget } from '../domain/types.ts';
-import type { ServiceDeps } from '../services/deps.ts';
-import type { TestRun } from '../store/testruns.ts';
+import type { AnnouncePorts } from '../runs/ports.ts';
+import type { TestRun, TestRunStore } from '../store/testruns.ts';
 import type { StoredRequest } from './stored.ts';
 
 export const CALLBACK_EVENT = 'tenon.callback';
+
+export interface TestRunAnnouncePorts extends AnnouncePorts {
+  testRuns: Pick<TestRunStore, 'markAnnounced'>;
+  /** HERALD_TENON_CALLBACK_SECRET: signs callbacks. */
+  callbackSecret: string | null;
+}
 
 /**
  * The engine's sender always POSTs with its own headers; of the callback's headers it honours
@@ -36,7 +42,7 @@ export function callbackTarget(
   return target;
 }
 
-export async function announceTestRun(deps: ServiceDeps, run: TestRun): Promise<void> {
+export async function announceTestRun(deps: TestRunAnnouncePorts, run: TestRun): Promise<void> {
   if (run.announcedAt !== null || (run.status !== 'done' && run.status !== 'failed')) return;
   if (run.status === 'done' && run.apiLog !== null) {
     await deps.publisher.publish(run.tenantId, [
@@ -52,11 +58,11 @@ export async function announceTestRun(deps: ServiceDeps, run: TestRun): Promise<
     await deps.publisher.publishToTargets(run.tenantId, {
       event: CALLBACK_EVENT,
       payload: JSON.stringify(run.response),
-      targets: [callbackTarget(callback, deps.config.tenonCallbackSecret)],
+      targets: [callbackTarget(callback, deps.callbackSecret)],
       eventID: run.callbackEventId,
     });
   }
-  await deps.store.testRuns.markAnnounced(run.tenantId, run.id, Date.now());
+  await deps.testRuns.markAnnounced(run.tenantId, run.id, Date.now());
   deps.log.info(
     { responseID: run.responseID, tenantId: run.tenantId, status: run.httpStatus, callback: !!callback },
     'test run finished and announced',

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { BrowserPool, launchOptions } from '../../src/builds/runner/browsers.ts';
+import { BrowserPool, launchOptions } from '../../src/browsers/pool.ts';
 import { parseAllowlist } from '../../src/network/policy.ts';
 import type { BrowserName } from '../../src/domain/builds.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SlotRun } from '../../src/monitors/scheduler.ts';
+import type { SlotRun } from '../../src/monitors/slots.ts';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { createTestDatabase, pgSkipReason, type TestDatabase } from '../helpers/pg.ts';
 import { monitorServices, RecordingTestRuns, scheduler } from './fixture.ts';

@@ -155,14 +155,36 @@ export function runMonitorStoreConformance(target: ConformanceTarget): void {
         const { tenantId, site } = await seedSite(f.store);
         await f.store.monitors.claimSlot(claim(site.id, 10));
         await f.store.monitors.claimSlot(claim(site.id, 11));
-        await f.store.monitors.finishSlot(site.id, 10, { responseIDs: ['r1', 'r2'], error: null, now: T0 });
-        await f.store.monitors.finishSlot(site.id, 11, { responseIDs: [], error: 'boom', now: T0 + 1 });
+        const [s10, s11] = await f.store.monitors.claimSlotRuns({
+          owner: 'e1',
+          now: T0,
+          limit: 5,
+          leaseMs: 60_000,
+        });
+        assert.deepEqual([s10?.slot, s11?.slot], [10, 11]);
+        const ok = { status: 'done' as const, responseIDs: ['r1', 'r2'], error: null, now: T0 };
+        assert.equal(await f.store.monitors.finishSlot('e2', s10!.id, ok), false);
+        assert.equal(await f.store.monitors.finishSlot('e1', s10!.id, ok), true);
+        await f.store.monitors.finishSlot('e1', s11!.id, {
+          status: 'failed',
+          responseIDs: [],
+          error: 'boom',
+          now: T0 + 1,
+        });
         const slots = await f.store.monitors.listSlots(tenantId, site.id, 10);
         assert.deepEqual(
-          slots.map((s) => [s.slot, s.intervalSec, s.claimedBy, s.finishedAt, s.responseIDs, s.error]),
+          slots.map((s) => [
+            s.slot,
+            s.status,
+            s.intervalSec,
+            s.claimedBy,
+            s.finishedAt,
+            s.responseIDs,
+            s.error,
+          ]),
           [
-            [11, 60, 'w1', T0 + 1, [], 'boom'],
-            [10, 60, 'w1', T0, ['r1', 'r2'], null],
+            [11, 'failed', 60, 'w1', T0 + 1, [], 'boom'],
+            [10, 'done', 60, 'w1', T0, ['r1', 'r2'], null],
           ],
         );
         assert.deepEqual(await f.store.monitors.listSlots(await seedTenant(f.store, 'x'), site.id, 10), []);

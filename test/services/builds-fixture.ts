@@ -3,6 +3,7 @@
  * with a real Publisher (so announced events are validated against the catalogue and
  * committed), with what was announced and what was logged recorded for the assertions.
  */
+import { createRunSignals } from '../../src/runs/signals.ts';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
@@ -60,7 +61,7 @@ export async function serviceFixture(env: Record<string, string> = {}): Promise<
     if (fixture.failPublish) throw new Error('publishing is down');
     return publish(tenantId, inputs, opts);
   };
-  const engine = { wake: () => {}, hookChanged: () => {} };
+  const engine = { wake: () => {}, hookChanged: () => {}, runs: createRunSignals() };
   fixture.deps = { config, store: store.store, publisher, log, metrics, engine };
   fixture.services = createServices(fixture.deps);
   await store.store.createTenant({ id: fixture.tenantId, name: 'Acme', createdAt: Date.now() });

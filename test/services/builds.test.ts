@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Project } from '../../src/domain/builds.ts';
 import { HeraldError } from '../../src/domain/errors.ts';
 import { isId } from '../../src/domain/ids.ts';
-import { registerQueue, type BuildQueue } from '../../src/builds/queue.ts';
 import { serviceFixture, type ServiceFixture } from './builds-fixture.ts';
 
 const STEPS = [{ action: 'open', url: '/' }];
@@ -162,7 +161,7 @@ describe('BuildService', () => {
 
   test("a started build wakes this process's build queue, and a refused one does not", async () => {
     let wakes = 0;
-    registerQueue(f.deps.store, { wake: () => void wakes++ } as unknown as BuildQueue);
+    f.deps.engine.runs.builds.attach(() => void wakes++);
     try {
       const t = await trace('T');
       await assert.rejects(f.services.builds.executeTrace(f.tenantId, t.id, { requiredCapabilities: [] }));
@@ -170,7 +169,7 @@ describe('BuildService', () => {
       await f.services.builds.executeTrace(f.tenantId, t.id, BOTH);
       assert.equal(wakes, 1);
     } finally {
-      registerQueue(f.deps.store, null);
+      f.deps.engine.runs.builds.attach(null);
     }
   });
 

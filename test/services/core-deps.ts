@@ -12,6 +12,7 @@ import {
   type ServiceDeps,
   type Services,
 } from '../../src/services/index.ts';
+import { createRunSignals } from '../../src/runs/signals.ts';
 import { DEFAULT_TENANT_ID } from '../../src/services/tenants.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { createTempSqliteDir } from '../helpers/sqlite.ts';
@@ -20,6 +21,8 @@ import { createTempSqliteDir } from '../helpers/sqlite.ts';
 export class RecordingEngine implements EngineSignals {
   wakes = 0;
   changed: Array<{ tenantId: string; hookId: string }> = [];
+  /** The run engines' signals, real: a test attaches a wake to count it. */
+  readonly runs = createRunSignals();
 
   wake(): void {
     this.wakes++;

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HeraldError } from '../../src/domain/errors.ts';
 import { TenonError } from '../../src/tenon/errors.ts';
-import { notifyFinished } from '../../src/tenon/finished.ts';
 import { serviceFixture } from './core-deps.ts';
 
 const fixture = serviceFixture();
@@ -75,7 +74,7 @@ describe('TestRunService', () => {
     assert.ok(Date.now() - t0 >= 290);
     // A signal for a run that is still queued wakes the waiter, which looks and waits on.
     const waiting = f.services.testRuns.wait(f.tenantId, responseID, 2000);
-    notifyFinished(f.store, responseID);
+    f.deps.engine.runs.testRunFinished.notify(responseID);
     assert.equal((await waiting).status, 'queued');
   });
 

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
 import { barriersOf, foundBarriers, serveCorpus } from '../../bench/tenon/serve.ts';
 import type { CorpusServer } from '../../bench/tenon/serve.ts';
-import { BrowserPool } from '../../src/builds/runner/browsers.ts';
+import { BrowserPool } from '../../src/browsers/pool.ts';
 import { parseAllowlist } from '../../src/network/policy.ts';
 import { runTest, testPage } from '../../src/tenon/engine.ts';
 import type { TenonErrorBody } from '../../src/tenon/errors.ts';

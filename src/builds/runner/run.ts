@@ -8,11 +8,11 @@ import type { Cidr } from '../../network/policy.ts';
 import { newScreenshotToken } from '../../domain/ids.ts';
 import { describeStep, substitute } from '../../domain/steps.ts';
 import type { Build, BuildRun, RunError, RunOutcome } from '../../domain/builds.ts';
-import { BrowserUnavailableError, type BrowserPool } from './browsers.ts';
+import { BrowserUnavailableError, type BrowserPool } from '../../browsers/pool.ts';
 import { executeStep, StepFailure } from './execute.ts';
 
 /** Why a run's signal fired: Herald stopping (the run is handed back) or the build's deadline. */
-export type AbortReason = 'stop' | 'deadline';
+export type { AbortReason } from '../../runs/kind.ts';
 
 /** Thrown when Herald stops mid-run: nothing is recorded and the run is queued again. */
 export class RunInterrupted extends Error {}

@@ -1,4 +1,5 @@
 import type { ClaimedDelivery } from '../../domain/types.ts';
+import { releaseAllStatements } from '../ops/leased.ts';
 import { takeable } from '../ops/workers.ts';
 import type { ClaimOpts } from '../sql-store.ts';
 import { claimedRows } from '../shared/claimed.ts';
@@ -61,25 +62,21 @@ export function claimDue(db: SqliteDb, opts: ClaimOpts, deadAfterMs: number): Cl
 
 /**
  * On open, under the data-dir lock: no other process is alive to hold a lease, so every
- * lease left by a killed one is dropped and its work resumes at once, not a lease later.
+ * lease left by a killed one is dropped and its work resumes at once, not a lease later:
+ * deliveries here, and every leased table of the run engine from its one registry
+ * (ops/leased.ts). A table not migrated yet (or not yet leased) is skipped.
  */
 export function releaseAllLeases(db: SqliteDb): void {
-  const tables = new Set(
-    db.all(`SELECT name FROM sqlite_master WHERE type = 'table'`).map((r) => String(r['name'])),
-  );
+  const columns = (table: string) =>
+    new Set(db.all(`SELECT name FROM pragma_table_info(?)`, table).map((r) => String(r['name'])));
   db.tx(() => {
-    if (tables.has('deliveries')) {
+    if (columns('deliveries').has('lease_owner')) {
       db.run(
         `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
           WHERE status = 'pending' AND lease_owner IS NOT NULL`,
       );
     }
-    if (tables.has('build_runs')) {
-      db.run(
-        `UPDATE build_runs SET status = 'queued', lease_owner = NULL, lease_until = NULL
-          WHERE status = 'running'`,
-      );
-    }
-    if (tables.has('workers')) db.run('DELETE FROM workers');
+    for (const { table, text } of releaseAllStatements()) if (columns(table).has('lease_owner')) db.run(text);
+    if (columns('workers').has('owner')) db.run('DELETE FROM workers');
   });
 }

@@ -175,18 +175,18 @@ export function runQueueTests(target: ConformanceTarget): void {
         await store.builds.createBuild(build, makeRuns(build, 2));
         const claimed = await store.builds.claimRuns({ owner: 'w1', now: T0, limit: 2, leaseMs: 1000 });
         const ids = claimed.map((c) => c.run.id);
-        assert.equal(await store.builds.extendRunLeases('w1', ids, T0 + 10_000), 2);
-        assert.equal(await store.builds.extendRunLeases('w2', ids, T0 + 99_000), 0);
+        assert.equal(await store.leases.extend('build_runs', 'w1', ids, T0 + 10_000), 2);
+        assert.equal(await store.leases.extend('build_runs', 'w2', ids, T0 + 99_000), 0);
         assert.deepEqual(
           await store.builds.claimRuns({ owner: 'w2', now: T0 + 5000, limit: 2, leaseMs: LEASE }),
           [],
         );
-        await store.builds.releaseRuns('w2', ids);
+        await store.leases.release('build_runs', 'w2', ids);
         assert.deepEqual(
           await store.builds.claimRuns({ owner: 'w2', now: T0 + 5000, limit: 2, leaseMs: LEASE }),
           [],
         );
-        await store.builds.releaseRuns('w1', [ids[0]!]);
+        await store.leases.release('build_runs', 'w1', [ids[0]!]);
         const runs = await store.builds.listRuns(tenantId, build.id);
         assert.deepEqual(
           runs.map((r) => [r.status, r.leaseOwner]),

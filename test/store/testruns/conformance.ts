@@ -102,7 +102,7 @@ export function runTestRunStoreConformance(target: ConformanceTarget): void {
       const now = T0 + 10_000;
       assert.equal((await f.store.testRuns.claimRuns(claim('w1', now))).length, 1);
       assert.deepEqual(await f.store.testRuns.claimRuns(claim('w2', now + 1000)), []);
-      assert.equal(await f.store.testRuns.extendLeases('w1', [r.id], now + 2 * LEASE), 1);
+      assert.equal(await f.store.leases.extend('test_runs', 'w1', [r.id], now + 2 * LEASE), 1);
       assert.deepEqual(await f.store.testRuns.claimRuns(claim('w2', now + LEASE + 1)), []);
       const [taken] = await f.store.testRuns.claimRuns(claim('w2', now + 2 * LEASE + 1));
       assert.equal(taken?.id, r.id);
@@ -137,7 +137,7 @@ export function runTestRunStoreConformance(target: ConformanceTarget): void {
       const r = makeRun('ten_a');
       await f.store.testRuns.createRun(r);
       await f.store.testRuns.claimRuns(claim('w1', T0 + 10_000));
-      await f.store.testRuns.releaseRuns('w1', [r.id]);
+      await f.store.leases.release('test_runs', 'w1', [r.id]);
       assert.equal((await f.store.testRuns.getRun('ten_a', r.responseID))?.status, 'queued');
       const [again] = await f.store.testRuns.claimRuns(claim('w2', T0 + 10_001));
       assert.equal(again?.attempts, 2);

@@ -1,88 +1,27 @@
 import type { Build, ClaimedRun, RunOutcome } from '../../../domain/builds.ts';
 import { buildFromRow, runFromRow } from '../../shared/builds-rows.ts';
 import { one, type Sql } from '../../sql.ts';
-import { takeable } from '../workers.ts';
+import type { ClaimOptions } from '../../leased.ts';
+import { claimLeased } from '../leased.ts';
 
 const OPEN = `status IN ('queued', 'running')`;
 
 /**
- * Picks open runs whose lease may be taken (see `takeable`), fairly across tenants, skipping
- * rows another worker is claiming right now on Postgres (SQLite's single writer is exclusive
- * anyway), and leases them, in one transaction.
- *
- * Fairness: a tenant's claimable runs are numbered oldest first, starting after the runs it
- * has already had in its builds still running (finished, or under a live lease); runs are
- * taken by that turn, then by age. So the first run of a tenant that has had nothing goes
- * before the third run of a tenant whose build holds the workers (whose steps may wait for
- * seconds each), and tenants with queued work take turns round-robin, also one slot at a
- * time, instead of one build's runs filling every slot until others' deadlines pass. Within
- * one tenant the order stays oldest first.
+ * Leases open runs (see ops/leased.ts: fair across tenants, a build's finished runs counting
+ * as its tenant's turns while it runs), each with its build.
  */
-export function claimRuns(
-  sql: Sql,
-  opts: { owner: string; now: number; limit: number; leaseMs: number },
-  deadAfterMs: number,
-): Promise<ClaimedRun[]> {
-  if (opts.limit <= 0) return Promise.resolve([]);
-  return sql.tx(async (tx) => {
-    // The window is ranked in a subquery: Postgres allows no FOR UPDATE beside a window function.
-    const due = await tx.query(
-      `SELECT r.id FROM build_runs r
-         JOIN (SELECT c.id,
-                      ROW_NUMBER() OVER (PARTITION BY c.tenant_id ORDER BY c.id)
-                        + COALESCE(busy.n, 0) AS turn
-                 FROM build_runs c
-                 LEFT JOIN (SELECT l.tenant_id, COUNT(*) AS n
-                              FROM build_runs l JOIN builds b ON b.id = l.build_id
-                             WHERE b.status = 'RUNNING'
-                               AND (l.status IN ('passed', 'failed')
-                                    OR (l.status = 'running' AND NOT ${takeable('l', '$1', '$3')}))
-                             GROUP BY l.tenant_id) busy ON busy.tenant_id = c.tenant_id
-                WHERE c.${OPEN} AND (c.status = 'queued' OR ${takeable('c', '$1', '$3', '$4')})) t
-           ON t.id = r.id
-        -- Again on r: under READ COMMITTED, Postgres re-checks a row it waited to lock against
-        -- this outer WHERE only, so a run another worker took meanwhile drops out here.
-        WHERE r.${OPEN} AND (r.status = 'queued' OR ${takeable('r', '$1', '$3', '$4')})
-        ORDER BY t.turn, r.id LIMIT $2${tx.forUpdate('OF r SKIP LOCKED')}`,
-      [opts.now, opts.limit, opts.now - deadAfterMs, opts.owner],
-      'herald_claimable_runs_fair',
-    );
-    if (due.length === 0) return [];
-    const leased = await tx.query(
-      `UPDATE build_runs
-          SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1,
-              started_at = COALESCE(started_at, $3)
-        WHERE id ${tx.inList(4)}
-        RETURNING *`,
-      [opts.owner, opts.now + opts.leaseMs, opts.now, tx.list(due.map((r) => String(r['id'])))],
-    );
-    const runs = leased.map((r) => runFromRow(tx.d, r)).sort((a, b) => (a.id < b.id ? -1 : 1));
-    const builds = await tx.query(`SELECT * FROM builds WHERE id ${tx.inList(1)}`, [
-      tx.list([...new Set(runs.map((r) => r.buildId))]),
-    ]);
-    const byId = new Map<string, Build>(builds.map((r) => [String(r['id']), buildFromRow(r)]));
-    return runs.flatMap((run) => {
-      const build = byId.get(run.buildId);
-      return build ? [{ run, build }] : [];
-    });
+export async function claimRuns(sql: Sql, opts: ClaimOptions, deadAfterMs: number): Promise<ClaimedRun[]> {
+  const leased = await claimLeased(sql, 'build_runs', opts, deadAfterMs);
+  if (leased.length === 0) return [];
+  const runs = leased.map((r) => runFromRow(sql.d, r));
+  const builds = await sql.query(`SELECT * FROM builds WHERE id ${sql.inList(1)}`, [
+    sql.list([...new Set(runs.map((r) => r.buildId))]),
+  ]);
+  const byId = new Map<string, Build>(builds.map((r) => [String(r['id']), buildFromRow(r)]));
+  return runs.flatMap((run) => {
+    const build = byId.get(run.buildId);
+    return build ? [{ run, build }] : [];
   });
-}
-
-export function extendRunLeases(sql: Sql, owner: string, ids: string[], leaseUntil: number): Promise<number> {
-  if (ids.length === 0) return Promise.resolve(0);
-  return sql.exec(
-    `UPDATE build_runs SET lease_until = $1 WHERE id ${sql.inList(2)} AND lease_owner = $3 AND status = 'running'`,
-    [leaseUntil, sql.list(ids), owner],
-  );
-}
-
-export async function releaseRuns(sql: Sql, owner: string, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await sql.exec(
-    `UPDATE build_runs SET status = 'queued', lease_owner = NULL, lease_until = NULL
-      WHERE id ${sql.inList(1)} AND lease_owner = $2 AND status = 'running'`,
-    [sql.list(ids), owner],
-  );
 }
 
 /**

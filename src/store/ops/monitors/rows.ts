@@ -24,7 +24,10 @@ export const dueFromRow = (r: AnyRow, d: Dialect): DueMonitor => ({
 
 export function slotFromRow(r: AnyRow): MonitorSlot {
   return {
+    id: String(r['id']),
     siteId: String(r['site_id']),
+    status: String(r['status']) as MonitorSlot['status'],
+    attempts: Number(r['attempts']),
     slot: Number(r['slot']),
     intervalSec: Number(r['interval_sec']),
     claimedBy: String(r['claimed_by']),

@@ -1,6 +1,9 @@
+import { newId } from '../../../domain/ids.ts';
 import type { MonitorSlot } from '../../../domain/monitors.ts';
-import type { DueMonitor, SlotClaim } from '../../monitors.ts';
+import type { ClaimOptions } from '../../leased.ts';
+import type { DueMonitor, LeasedSlot, SlotClaim, SlotOutcome } from '../../monitors.ts';
 import { one, type Sql } from '../../sql.ts';
+import { claimLeased } from '../leased.ts';
 import { dueFromRow, slotFromRow } from './rows.ts';
 
 // The scheduler's queue operations. Both dialects accept the same SQL: integer division of a
@@ -32,24 +35,44 @@ export function claimSlot(sql: Sql, c: SlotClaim): Promise<DueMonitor | null> {
     );
     if (!row) return null;
     const inserted = await tx.exec(
-      `INSERT INTO monitor_slots (site_id, slot, tenant_id, interval_sec, claimed_by, claimed_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [c.siteId, c.slot, row['tenant_id'], c.intervalSec, c.owner, c.now],
+      `INSERT INTO monitor_slots (id, site_id, slot, tenant_id, interval_sec, claimed_by, claimed_at, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued') ON CONFLICT DO NOTHING`,
+      [newId('slot', c.now), c.siteId, c.slot, row['tenant_id'], c.intervalSec, c.owner, c.now],
     );
     return inserted === 1 ? dueFromRow(row, tx.d) : null;
   });
 }
 
-export async function finishSlot(
+/** Leases claimed slots that are queued or whose owner died (see ops/leased.ts). */
+export async function claimSlotRuns(
   sql: Sql,
-  siteId: string,
-  slot: number,
-  o: { responseIDs: string[]; error: string | null; now: number },
-): Promise<void> {
-  await sql.exec(
-    'UPDATE monitor_slots SET finished_at = $3, response_ids = $4, error = $5 WHERE site_id = $1 AND slot = $2',
-    [siteId, slot, o.now, JSON.stringify(o.responseIDs), o.error],
+  opts: ClaimOptions,
+  deadAfterMs: number,
+): Promise<LeasedSlot[]> {
+  return (await claimLeased(sql, 'monitor_slots', opts, deadAfterMs)).map((r) => ({
+    id: String(r['id']),
+    tenantId: String(r['tenant_id']),
+    siteId: String(r['site_id']),
+    slot: Number(r['slot']),
+    attempts: Number(r['attempts']),
+  }));
+}
+
+/** The site and its monitor as they are now; null once the site is deleted. */
+export async function monitorOf(sql: Sql, siteId: string): Promise<DueMonitor | null> {
+  const row = await one(sql, 'SELECT * FROM sites WHERE id = $1', [siteId]);
+  return row ? dueFromRow(row, sql.d) : null;
+}
+
+/** Records what a leased slot queued, if `owner` still holds it; false (nothing changed) otherwise. */
+export async function finishSlot(sql: Sql, owner: string, id: string, o: SlotOutcome): Promise<boolean> {
+  const changed = await sql.exec(
+    `UPDATE monitor_slots
+        SET status = $1, finished_at = $2, response_ids = $3, error = $4, lease_owner = NULL, lease_until = NULL
+      WHERE id = $5 AND lease_owner = $6 AND status = 'running'`,
+    [o.status, o.now, JSON.stringify(o.responseIDs), o.error, id, owner],
   );
+  return changed > 0;
 }
 
 export async function listSlots(

@@ -1,64 +1,14 @@
 import type { TestRun, TestRunOutcome } from '../../testruns.ts';
 import type { Sql } from '../../sql.ts';
-import { takeable } from '../workers.ts';
+import type { ClaimOptions } from '../../leased.ts';
+import { claimLeased } from '../leased.ts';
 import { runFromRow } from './rows.ts';
 
 const OPEN = `status IN ('queued', 'running')`;
 
-/**
- * Fair share: candidates are ranked within their tenant (oldest first), and the lowest ranks
- * are taken first, so one tenant's burst of a thousand runs does not starve another tenant's
- * one. The window function sits in a subquery because Postgres allows no FOR UPDATE beside
- * it; the outer query locks (skipping rows another worker is claiming) and re-checks that the
- * row is still claimable, which is what Postgres re-evaluates after waiting on a changed row.
- */
-export function claimRuns(
-  sql: Sql,
-  opts: { owner: string; now: number; limit: number; leaseMs: number },
-  deadAfterMs: number,
-): Promise<TestRun[]> {
-  if (opts.limit <= 0) return Promise.resolve([]);
-  return sql.tx(async (tx) => {
-    const due = await tx.query(
-      `SELECT t.id FROM test_runs t
-        WHERE t.id IN (
-          SELECT c.id FROM (
-            SELECT r.id, ROW_NUMBER() OVER (PARTITION BY r.tenant_id ORDER BY r.id) AS fair
-              FROM test_runs r
-             WHERE r.${OPEN} AND (r.status = 'queued' OR ${takeable('r', '$1', '$3')})
-          ) c ORDER BY c.fair, c.id LIMIT $2)
-          AND t.${OPEN} AND (t.status = 'queued' OR ${takeable('t', '$1', '$3')})
-        ORDER BY t.id${tx.forUpdate('SKIP LOCKED')}`,
-      [opts.now, opts.limit, opts.now - deadAfterMs],
-    );
-    if (due.length === 0) return [];
-    const leased = await tx.query(
-      `UPDATE test_runs
-          SET status = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1,
-              started_at = COALESCE(started_at, $3)
-        WHERE id ${tx.inList(4)}
-        RETURNING *`,
-      [opts.owner, opts.now + opts.leaseMs, opts.now, tx.list(due.map((r) => String(r['id'])))],
-    );
-    return leased.map(runFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
-  });
-}
-
-export function extendLeases(sql: Sql, owner: string, ids: string[], leaseUntil: number): Promise<number> {
-  if (ids.length === 0) return Promise.resolve(0);
-  return sql.exec(
-    `UPDATE test_runs SET lease_until = $1 WHERE id ${sql.inList(2)} AND lease_owner = $3 AND status = 'running'`,
-    [leaseUntil, sql.list(ids), owner],
-  );
-}
-
-export async function releaseRuns(sql: Sql, owner: string, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await sql.exec(
-    `UPDATE test_runs SET status = 'queued', lease_owner = NULL, lease_until = NULL
-      WHERE id ${sql.inList(1)} AND lease_owner = $2 AND status = 'running'`,
-    [sql.list(ids), owner],
-  );
+/** Leases open runs (see ops/leased.ts: fair across tenants). */
+export async function claimRuns(sql: Sql, opts: ClaimOptions, deadAfterMs: number): Promise<TestRun[]> {
+  return (await claimLeased(sql, 'test_runs', opts, deadAfterMs)).map(runFromRow);
 }
 
 export async function finishRun(sql: Sql, owner: string, id: string, o: TestRunOutcome): Promise<boolean> {

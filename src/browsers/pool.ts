@@ -20,9 +20,9 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import puppeteer from 'puppeteer-core';
 import type { Browser, LaunchOptions } from 'puppeteer-core';
-import type { BrowserName } from '../../domain/builds.ts';
-import type { Cidr } from '../../network/policy.ts';
-import { FilteringProxy } from '../../network/proxy.ts';
+import type { BrowserName } from '../domain/builds.ts';
+import type { Cidr } from '../network/policy.ts';
+import { FilteringProxy } from '../network/proxy.ts';
 
 /** A clear reason a test case could not get its browser; the run fails with it as an error. */
 export class BrowserUnavailableError extends Error {}

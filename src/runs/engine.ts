@@ -1,0 +1,252 @@
+/**
+ * The run engine (issue 15): one loop for every kind of durable leased work. Per kind and
+ * process, one engine:
+ *
+ *   claim (fair across tenants, in the store) → execute → finish → announce
+ *
+ * - Leases: what it holds is extended every leaseMs / 3; a run whose finish finds the lease
+ *   gone (another worker took it) records nothing.
+ * - Owner liveness: the engine registers its owner in `workers` and heartbeats there, as the
+ *   delivery worker does, so another worker takes a dead owner's runs once its heartbeat is
+ *   stale (Store deadAfterMs, 15 s), not a whole lease later. On SQLite the restarted process
+ *   releases every leased table on open (store/ops/leased.ts).
+ * - The attempt cap (HERALD_RUN_MAX_ATTEMPTS): a run claimed more often than that was
+ *   interrupted each time (its worker died on it) and ends with the kind's givenUp outcome.
+ * - Deadlines: the kind's deadline aborts the run with 'deadline'.
+ * - Wake and poll: `wake()` looks at once; otherwise every poll interval.
+ * - Bounded stop: claims nothing more, aborts what runs with 'stop', hands it back at once
+ *   (another worker may take it), then waits at most stopGraceMs for it to settle.
+ *
+ * States of the loop: `idle` (not started), `running` (claiming and waiting), `stopping`
+ * (aborting and handing back), `stopped`.
+ */
+import { hostname } from 'node:os';
+import { newId } from '../domain/ids.ts';
+import type { Logger } from '../log.ts';
+import type { LeaseStore } from '../store/leased.ts';
+import { passThrough, type AbortReason, type RunKind, type RunLifecycle } from './kind.ts';
+
+/** The store operations the engine needs: leases, and owner liveness in `workers`. */
+export interface RunEnginePorts {
+  leases: LeaseStore;
+  workers: {
+    registerWorker(owner: string, now: number): Promise<void>;
+    heartbeatWorker(owner: string, now: number): Promise<void>;
+    unregisterWorker(owner: string): Promise<void>;
+  };
+  log: Logger;
+  lifecycle?: RunLifecycle;
+}
+
+export interface RunEngineSettings {
+  owner: string;
+  concurrency: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  maxAttempts: number;
+  /** Owner heartbeat period; default 5 s (as the delivery worker's). */
+  heartbeatMs?: number;
+  /** How long stop waits for aborted runs to settle; default 10 s. */
+  stopGraceMs?: number;
+}
+
+type State = 'idle' | 'running' | 'stopping' | 'stopped';
+
+/** An owner name for `workers` and leases: host, process and kind, unique per engine. */
+export function runOwner(kind: string): string {
+  return `${hostname()}:${process.pid}:${kind}:${newId('run').slice(4, 14)}`;
+}
+
+const SWEEP_INTERVAL_MS = 1000;
+/** An idle engine polls at least this far apart: local work wakes it at once anyway. */
+const MIN_IDLE_POLL_MS = 250;
+
+interface Held {
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export class RunEngine<R, O, F = true> {
+  readonly owner: string;
+  readonly #kind: RunKind<R, O, F>;
+  readonly #p: RunEnginePorts;
+  readonly #s: RunEngineSettings;
+  readonly #held = new Map<string, Held>();
+  #state: State = 'idle';
+  #loop: Promise<void> | null = null;
+  #wakeUp: (() => void) | null = null;
+  #wakePending = false;
+  #timers: NodeJS.Timeout[] = [];
+  #nextSweep = 0;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(kind: RunKind<R, O, F>, ports: RunEnginePorts, settings: RunEngineSettings) {
+    this.#kind = kind;
+    this.#p = ports;
+    this.#s = settings;
+    this.owner = settings.owner;
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') return;
+    await this.#p.workers.registerWorker(this.owner, Date.now());
+    this.#state = 'running';
+    const every = (ms: number, fn: () => Promise<void>) => {
+      const t = setInterval(() => void fn(), ms);
+      t.unref();
+      this.#timers.push(t);
+    };
+    every(Math.max(250, Math.floor(this.#s.leaseMs / 3)), () => this.#extendLeases());
+    every(this.#s.heartbeatMs ?? 5000, () =>
+      this.#p.workers
+        .heartbeatWorker(this.owner, Date.now())
+        .catch((err: unknown) => this.#p.log.error({ err, kind: this.#kind.name }, 'run heartbeat failed')),
+    );
+    this.#loop = this.#run();
+  }
+
+  /** Something was queued: look now rather than at the next poll. */
+  wake(): void {
+    this.#wakePending = true;
+    this.#wakeUp?.();
+  }
+
+  /** Resolves when no run is held (for tests and benchmarks). */
+  idle(): Promise<void> {
+    if (this.#held.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Claims nothing more, aborts and hands back what runs, waits for it at most stopGraceMs. */
+  async stop(): Promise<void> {
+    if (this.#state !== 'running') return;
+    this.#state = 'stopping';
+    this.wake();
+    for (const t of this.#timers.splice(0)) clearInterval(t);
+    await this.#loop;
+    const held = [...this.#held.entries()];
+    for (const [, h] of held) h.abort.abort('stop' satisfies AbortReason);
+    const { log } = this.#p;
+    await this.#p.leases
+      .release(
+        this.#kind.table,
+        this.owner,
+        held.map(([id]) => id),
+      )
+      .catch((err: unknown) =>
+        log.error({ err, kind: this.#kind.name }, 'handing back runs failed; their leases will expire'),
+      );
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(held.map(([, h]) => h.done)),
+      new Promise<void>((r) => (grace = setTimeout(r, this.#s.stopGraceMs ?? 10_000))),
+    ]);
+    clearTimeout(grace);
+    await this.#p.workers
+      .unregisterWorker(this.owner)
+      .catch((err: unknown) => log.error({ err }, 'unregistering the run owner failed'));
+    this.#state = 'stopped';
+  }
+
+  async #run(): Promise<void> {
+    const { log } = this.#p;
+    while (this.#state === 'running') {
+      this.#wakePending = false;
+      let full = false;
+      try {
+        if (this.#kind.sweep && Date.now() >= this.#nextSweep) {
+          this.#nextSweep = Date.now() + SWEEP_INTERVAL_MS;
+          await this.#kind.sweep(Date.now());
+        }
+        const free = this.#s.concurrency - this.#held.size;
+        if (free > 0) {
+          const claimed = await this.#kind.claim({
+            owner: this.owner,
+            now: Date.now(),
+            limit: free,
+            leaseMs: this.#s.leaseMs,
+          });
+          for (const run of claimed) this.#start(run);
+          full = claimed.length === free;
+        }
+      } catch (err) {
+        log.error({ err, kind: this.#kind.name }, 'run engine: claiming failed; will retry');
+      }
+      if (full || this.#wakePending || this.#state !== 'running') continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(MIN_IDLE_POLL_MS, this.#s.pollIntervalMs));
+        this.#wakeUp = done;
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      this.#wakeUp = null;
+    }
+  }
+
+  #start(run: R): void {
+    const kind = this.#kind;
+    const id = kind.idOf(run);
+    const abort = new AbortController();
+    const deadlineAt = kind.deadlineOf(run);
+    const deadline =
+      deadlineAt === null
+        ? undefined
+        : setTimeout(
+            () => abort.abort('deadline' satisfies AbortReason),
+            Math.max(0, deadlineAt - Date.now()),
+          );
+    const info = { kind: kind.name, id, tenantId: kind.tenantOf(run), attempt: kind.attemptsOf(run) };
+    const held: Held = { abort, done: Promise.resolve() };
+    this.#held.set(id, held);
+    held.done = (this.#p.lifecycle ?? passThrough)
+      .around(info, () => this.#runOnce(run, abort.signal))
+      .catch((err: unknown) => {
+        if (abort.signal.reason === 'stop') return; // handed back by stop
+        this.#p.log.error(
+          { err, kind: kind.name, id },
+          'run failed unexpectedly; it runs again once its lease ends',
+        );
+      })
+      .finally(() => {
+        clearTimeout(deadline);
+        this.#held.delete(id);
+        if (this.#held.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
+        this.wake();
+      });
+  }
+
+  async #runOnce(run: R, signal: AbortSignal): Promise<void> {
+    const kind = this.#kind;
+    const attempts = kind.attemptsOf(run);
+    const outcome =
+      attempts > this.#s.maxAttempts ? kind.givenUp(run, attempts - 1) : await kind.execute(run, signal);
+    // Stopping handed the run back: another worker (or this one, restarted) runs it again.
+    if (signal.aborted && signal.reason === 'stop') return;
+    const finished = await kind.finish(this.owner, run, outcome);
+    if (finished === null) {
+      this.#p.log.warn({ kind: kind.name, id: kind.idOf(run) }, 'run result dropped: its lease was lost');
+      return;
+    }
+    await kind.announce(run, finished);
+  }
+
+  async #extendLeases(): Promise<void> {
+    if (this.#held.size === 0) return;
+    try {
+      await this.#p.leases.extend(
+        this.#kind.table,
+        this.owner,
+        [...this.#held.keys()],
+        Date.now() + this.#s.leaseMs,
+      );
+    } catch (err) {
+      this.#p.log.error({ err, kind: this.#kind.name }, 'extending run leases failed; will retry');
+    }
+  }
+}
