@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { ensureAdminKey, KeyCache } from './auth/keys.ts';
+import { KeyCache } from './auth/keys.ts';
+import { KeyService } from './services/keys.ts';
 import type { Config } from './config.ts';
 import { createSender } from './delivery/sender.ts';
 import { Housekeeping } from './delivery/housekeeping.ts';
@@ -71,7 +72,8 @@ export async function startApp(
     sqliteSynchronous: config.sqliteSynchronous,
   });
   await store.migrate();
-  if (config.adminKey) await ensureAdminKey(store, config.adminKey);
+  // HERALD_ADMIN_KEY becomes an admin key of the default tenant, before the services exist.
+  if (config.adminKey) await new KeyService({ store }).ensureAdminKey(config.adminKey);
 
   const metrics = createMetrics(store);
   const publisher = new Publisher({

@@ -4,7 +4,7 @@ import type { Services } from './services/index.ts';
 
 /**
  * What the process wires together (src/app.ts) and hands to every adapter: the services
- * and the key cache. Adapters (src/api, src/builds/routes, src/web, the CLI) reach the
+ * and the key cache. Adapters (src/api, src/api/usetrace, src/web, the CLI) reach the
  * store only through a service.
  */
 export interface AppContext extends ServiceDeps {

@@ -68,7 +68,7 @@ function violations(from: string, to: string[], opts: { allowTypes?: boolean; ex
     .map((i) => `${i.from} → ${i.to}${i.typeOnly ? ' (type)' : ''}`);
 }
 
-const ADAPTERS = ['src/api', 'src/web', 'src/builds/routes', 'src/http', 'src/cli'];
+const ADAPTERS = ['src/api', 'src/web', 'src/api/usetrace', 'src/http', 'src/cli'];
 
 describe('architecture: imports follow the pipeline downward', () => {
   test('the import scan sees the code (a rule over nothing proves nothing)', () => {
@@ -105,7 +105,7 @@ describe('architecture: imports follow the pipeline downward', () => {
   test('src/api and src/web import from src/store only types', () => {
     assert.deepEqual(violations('src/api', ['src/store'], { allowTypes: true }), []);
     assert.deepEqual(violations('src/web', ['src/store'], { allowTypes: true }), []);
-    assert.deepEqual(violations('src/builds/routes', ['src/store'], { allowTypes: true }), []);
+    assert.deepEqual(violations('src/api/usetrace', ['src/store'], { allowTypes: true }), []);
   });
 
   test('src/builds and src/web import nothing from src/api', () => {
@@ -116,6 +116,18 @@ describe('architecture: imports follow the pipeline downward', () => {
   test('the delivery and ingest stages import no adapter and no service', () => {
     for (const stage of ['src/delivery', 'src/ingest'])
       assert.deepEqual(violations(stage, [...ADAPTERS, 'src/services', 'src/builds', 'src/context']), []);
+  });
+
+  test('the engines and features import no service and no adapter (issue 15)', () => {
+    for (const part of ['src/builds', 'src/tenon', 'src/monitors', 'src/auth', 'src/runs', 'src/browsers'])
+      assert.deepEqual(
+        violations(part, ['src/services', 'src/api', 'src/web', 'src/http', 'src/context']),
+        [],
+      );
+  });
+
+  test('the run engine knows no kind of work: kinds plug into it', () => {
+    assert.deepEqual(violations('src/runs', ['src/builds', 'src/tenon', 'src/monitors', 'src/delivery']), []);
   });
 
   test('services import no adapter', () => {
@@ -147,5 +159,38 @@ describe('architecture: adapters are thin', () => {
         });
     }
     assert.deepEqual(bad, []);
+  });
+});
+
+describe('architecture: one run engine (issue 15)', () => {
+  const files = sourceFiles(SRC).map((f) => ({ path: relative(ROOT, f), text: readFileSync(f, 'utf8') }));
+  const matching = (re: RegExp, where: (path: string) => boolean = () => true) =>
+    files.filter((f) => where(f.path) && re.test(f.text)).map((f) => f.path);
+
+  test('no module-level registry keyed by the store', () => {
+    assert.deepEqual(matching(/WeakMap<\s*Store/), []);
+  });
+
+  test('claim, lease and heartbeat code is written once, not per kind of run', () => {
+    // The claim's lease statement and the lease heartbeat/release SQL: only in ops/leased.ts.
+    assert.deepEqual(matching(/SET status = 'running', lease_owner/), ['src/store/ops/leased.ts']);
+    assert.deepEqual(matching(/SET lease_until = \$1 WHERE id/), ['src/store/ops/leased.ts']);
+    assert.deepEqual(matching(/SET status = 'queued', lease_owner = NULL/), ['src/store/ops/leased.ts']);
+    // Owner liveness and lease timers: the delivery worker and the run engine, nowhere else.
+    assert.deepEqual(
+      matching(/\b(registerWorker|heartbeatWorker)\(/, (p) => !p.startsWith('src/store/')),
+      ['src/delivery/worker.ts', 'src/runs/engine.ts'],
+    );
+    const kinds = (p: string) => ['src/builds/', 'src/tenon/', 'src/monitors/'].some((d) => p.startsWith(d));
+    assert.deepEqual(matching(/\bleases\.(extend|release)\b|\btakeable\(/, kinds), []);
+    assert.deepEqual(matching(/\bsetInterval\(/, kinds), []);
+  });
+
+  test('every leased table is in the one registry released on open', () => {
+    const leased = readFileSync(join(SRC, 'store/leased.ts'), 'utf8');
+    const tables = [...leased.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]).filter((t) => t?.includes('_'));
+    const registry = readFileSync(join(SRC, 'store/ops/leased.ts'), 'utf8');
+    assert.ok(tables.length >= 3, `leased tables: ${tables.join(', ')}`);
+    for (const t of tables) assert.match(registry, new RegExp(`LEASED_TABLES = \\[[^\\]]*'${t}'`));
   });
 });

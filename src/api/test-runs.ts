@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { auth, cursor, pageLimit, toPage } from '../http/request.ts';
-import type { TestRun } from '../store/testruns.ts';
+import type { TestRun } from '../domain/testruns.ts';
 
 const ListQuery = Type.Object(
   {

@@ -1,13 +1,14 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKey } from '../domain/types.ts';
-import { hashApiKey, KeyService } from '../services/keys.ts';
 import type { Store } from '../store/store.ts';
 
-export { generateApiKey, hashApiKey } from '../services/keys.ts';
-export { DEFAULT_TENANT_ID } from '../services/tenants.ts';
+/** API keys are 32 random bytes; only their sha256 is stored (they are too long to guess). */
+export function generateApiKey(): string {
+  return `hk_${randomBytes(32).toString('base64url')}`;
+}
 
-/** Makes HERALD_ADMIN_KEY an admin key of the default tenant (start-up, before the services exist). */
-export function ensureAdminKey(store: Store, key: string): Promise<void> {
-  return new KeyService({ store }).ensureAdminKey(key);
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
 }
 
 /** Looks keys up with a short cache, so the hot publish path does not hit the database. */

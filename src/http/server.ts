@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { HeraldError } from '../domain/errors.ts';
 import { VERSION } from '../version.ts';
-import { buildRoutes } from '../builds/routes/index.ts';
+import { buildRoutes } from '../api/usetrace/index.ts';
 import { webRoutes } from '../web/index.ts';
 import { adminRoutes } from '../api/admin.ts';
 import type { AppContext } from '../context.ts';

@@ -1,18 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { HeraldError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { ApiKey, KeyRole } from '../domain/types.ts';
+import { generateApiKey, hashApiKey } from '../auth/keys.ts';
 import type { ServiceDeps } from './deps.ts';
 import { DEFAULT_TENANT_ID, TenantService } from './tenants.ts';
 
-/** API keys are 32 random bytes; only their sha256 is stored (they are too long to guess). */
-export function generateApiKey(): string {
-  return `hk_${randomBytes(32).toString('base64url')}`;
-}
-
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
+export { generateApiKey, hashApiKey } from '../auth/keys.ts';
 
 /**
  * What any view shows of a key: `hk_` and 4 characters of a generated key, 4 characters of an

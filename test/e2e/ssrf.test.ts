@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { newId } from '../../src/domain/ids.ts';
-import { DEFAULT_TENANT_ID } from '../../src/auth/keys.ts';
+import { DEFAULT_TENANT_ID } from '../../src/services/tenants.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
 

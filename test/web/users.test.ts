@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_TENANT_ID } from '../../src/auth/keys.ts';
+import { DEFAULT_TENANT_ID } from '../../src/services/tenants.ts';
 import { hashPassword, UserError, verifyPassword } from '../../src/auth/users.ts';
 import { UserService, type NewUser } from '../../src/services/users.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';

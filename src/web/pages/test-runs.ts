@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { idOrUndefined } from '../../domain/ids.ts';
-import type { TestRun } from '../../store/testruns.ts';
+import type { TestRun } from '../../domain/testruns.ts';
 import type { StoredRequest } from '../../tenon/stored.ts';
 import type { TenonIssue, TenonResponse, TenonStatus } from '../../tenon/types.ts';
 import { badge, duration, plural, time, type Tone } from '../format.ts';

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth } from '../../http/request.ts';
 import type { AppContext } from '../../context.ts';
-import { ExecuteBody } from '../request.ts';
+import { ExecuteBody } from '../../builds/request.ts';
 import { ProjectIdParams, TraceIdParams } from './schemas.ts';
 
 const TEXT = 'text/plain; charset=utf-8';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
 import type { AppContext } from '../../context.ts';
-import { projectView } from '../views.ts';
+import { projectView } from '../../builds/views.ts';
 import { ListQuery, ProjectCreateBody, ProjectParams, ProjectPatchBody } from './schemas.ts';
 
 export async function projectRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

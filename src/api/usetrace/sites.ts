@@ -3,7 +3,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
 import type { AppContext } from '../../context.ts';
 import type { MonitoredSite } from '../../domain/monitors.ts';
-import { siteView } from '../views.ts';
+import { siteView } from '../../builds/views.ts';
 import { ListByProjectQuery, SiteCreateBody, SiteParams, SitePatchBody } from './schemas.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
 import type { AppContext } from '../../context.ts';
-import { traceView } from '../views.ts';
+import { traceView } from '../../builds/views.ts';
 import { IdParams, ListQuery, ProjectParams, TraceCreateBody, TracePatchBody } from './schemas.ts';
 
 export async function traceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
 import type { AppContext } from '../../context.ts';
-import { buildSummary } from '../report.ts';
+import { buildSummary } from '../../builds/report.ts';
 import { deliveryView } from '../../http/views.ts';
-import { buildView } from '../views.ts';
-import { toXunit } from '../xunit.ts';
+import { buildView } from '../../builds/views.ts';
+import { toXunit } from '../../builds/xunit.ts';
 import { IdParams, ListByProjectQuery } from './schemas.ts';
 
 export async function resultRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
