@@ -228,12 +228,37 @@ export class RunEngine<R, O, F = true> {
       attempts > this.#s.maxAttempts ? kind.givenUp(run, attempts - 1) : await kind.execute(run, signal);
     // Stopping handed the run back: another worker (or this one, restarted) runs it again.
     if (signal.aborted && signal.reason === 'stop') return;
-    const finished = await kind.finish(this.owner, run, outcome);
+    const finished = await this.#finish(run, outcome, signal);
+    if (finished === undefined) return; // stopping: handed back
     if (finished === null) {
       this.#p.log.warn({ kind: kind.name, id: kind.idOf(run) }, 'run result dropped: its lease was lost');
       return;
     }
     await kind.announce(run, finished);
+  }
+
+  /**
+   * Records the outcome, retrying while the database is away (a restart): the run stays held,
+   * its lease extended, so the result is not lost and the page is not tested again. Undefined
+   * when the engine stops first (the run is handed back).
+   */
+  async #finish(run: R, outcome: O, signal: AbortSignal): Promise<F | null | undefined> {
+    for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        return await this.#kind.finish(this.owner, run, outcome);
+      } catch (err) {
+        if (signal.aborted && signal.reason === 'stop') return undefined;
+        this.#p.log.warn(
+          { err, kind: this.#kind.name, id: this.#kind.idOf(run) },
+          'recording a run failed; will retry',
+        );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+        if (signal.aborted && signal.reason === 'stop') return undefined;
+      }
+    }
   }
 
   async #extendLeases(): Promise<void> {
