@@ -12,6 +12,11 @@ export interface StoreFixture {
   store: Store;
   /** Another Store instance on the same database, as a second process would have. */
   openAnother(): Promise<Store>;
+  /**
+   * The database opened as a restarted Herald opens it (openStore): on SQLite under the
+   * data-dir lock, which releases every lease a killed process left.
+   */
+  reopen(): Promise<Store>;
   /** Versions recorded in herald_migrations. */
   appliedMigrations(): Promise<number[]>;
   /** Closes every store opened on the fixture and frees its database. */
@@ -30,6 +35,7 @@ export interface StoreTarget {
 function fixtureOf<S extends SqliteStore | PostgresStore>(
   open: () => S,
   onClose: () => Promise<void> | void,
+  openAsHerald: () => S = open,
 ): StoreFixture {
   const store = open();
   const opened: S[] = [store];
@@ -39,6 +45,11 @@ function fixtureOf<S extends SqliteStore | PostgresStore>(
       const another = open();
       opened.push(another);
       return another;
+    },
+    async reopen() {
+      const again = openAsHerald();
+      opened.push(again);
+      return again;
     },
     appliedMigrations: () => store.appliedMigrations(),
     async close() {
@@ -57,6 +68,7 @@ export function sqliteTarget(): StoreTarget {
     const f = fixtureOf(
       () => new SqliteStore({ file, synchronous: 'NORMAL' }),
       () => tmp.cleanup(),
+      () => new SqliteStore({ file, synchronous: 'NORMAL', lock: true }),
     );
     if (migrated) await f.store.migrate();
     return f;
