@@ -141,3 +141,17 @@ export async function eventsOf(api: Api, type: string): Promise<number> {
   assert.equal(res.status, 200, res.text);
   return (res.body as { data: Array<{ event: string }> }).data.filter((e) => e.event === type).length;
 }
+
+/**
+ * Resolves once the held page is being loaded; work that ends before that (a browser that
+ * cannot start) fails the test at once with its own reason, instead of hanging.
+ */
+export async function heldOrEnded(held: Promise<void>, ended: () => Promise<string | null>): Promise<void> {
+  let loading = false;
+  void held.then(() => (loading = true));
+  while (!loading) {
+    const reason = await ended();
+    if (!loading && reason !== null) assert.fail(`the work ended before its page loaded: ${reason}`);
+    await Promise.race([held, new Promise((r) => setTimeout(r, 100))]);
+  }
+}

@@ -24,6 +24,7 @@ import {
   apiOf,
   buildStatus,
   eventsOf,
+  heldOrEnded,
   killHard,
   startBuild,
   startTestRun,
@@ -47,7 +48,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
      * Answers the survivor's API and when it was ready.
      */
     async function killMidRun(
-      begin: (api: Api, site: FixtureSite, rx: Receiver) => Promise<void>,
+      begin: (api: Api, site: FixtureSite, rx: Receiver) => Promise<() => Promise<string | null>>,
     ): Promise<{ api: Api; rx: Receiver; site: FixtureSite; readyAt: number }> {
       if (backend === 'postgres') await requirePostgres();
       const site = await FixtureSite.start();
@@ -70,8 +71,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       });
       assert.equal(hook.status, 201, hook.text);
       site.holding = true;
-      await begin(api, site, rx);
-      await site.heldRequest(); // A's browser is loading the page: the run is mid-way
+      const ended = await begin(api, site, rx);
+      await heldOrEnded(site.heldRequest(), ended); // A's browser is loading the page: the run is mid-way
       // B runs beside A on PostgreSQL (its own port); on SQLite A's data dir admits one process.
       let survivor: HeraldProcess;
       let survivorApi = api;
@@ -99,6 +100,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         let responseID = '';
         const { api, rx, site, readyAt } = await killMidRun(async (api, site) => {
           responseID = await startTestRun(api, `${site.url}/hold`);
+          return async () => {
+            const run = await api.call('GET', `/api/test-runs/${responseID}`);
+            return run.body.status === 'done' || run.body.status === 'failed'
+              ? JSON.stringify(run.body.response)
+              : null;
+          };
         });
         const run = await until(
           async () => {
@@ -128,6 +135,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         let buildId = '';
         const { api, rx, readyAt } = await killMidRun(async (api, site, rx) => {
           buildId = await startBuild(api, site.url, '/hold', `${rx.url}/reporter`);
+          return async () => {
+            if ((await buildStatus(api, buildId)) !== 'FINISHED') return null;
+            return (await api.call('GET', `/api/build/${buildId}/results/json`)).text;
+          };
         });
         await until(
           async () => (await buildStatus(api, buildId)) === 'FINISHED',

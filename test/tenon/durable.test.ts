@@ -143,6 +143,21 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+/**
+ * Resolves once the browser loads the page; a run that ends before that (a browser that cannot
+ * start: Chromium missing) fails the test at once with the run's own reason, instead of hanging.
+ */
+async function pageLoadingOrFail(loading: Promise<void>, runUrl: string, headers: Record<string, string>) {
+  let loaded = false;
+  void loading.then(() => (loaded = true));
+  while (!loaded) {
+    const run = (await (await fetch(runUrl, { headers })).json()) as { status: string; response?: unknown };
+    if (!loaded && (run.status === 'done' || run.status === 'failed'))
+      assert.fail(`the run ended before its page loaded: ${JSON.stringify(run.response)}`);
+    await Promise.race([loading, new Promise((r) => setTimeout(r, 100))]);
+  }
+}
+
 describe('the run queue across a worker crash', () => {
   test('a run interrupted by SIGKILL is run again by the restarted worker and announced once', async () => {
     const gate = await gatePage();
@@ -179,7 +194,7 @@ describe('the run queue across a worker crash', () => {
         body: JSON.stringify({ url: gate.url, async: 1 }),
       });
       const { responseID } = (await res.json()) as { responseID: string };
-      await gate.firstHit;
+      await pageLoadingOrFail(gate.firstHit, `${base}/api/test-runs/${responseID}`, auth);
       const orphans = descendants(a.child.pid!);
       await stopProcess(a.child, 'SIGKILL');
       for (const pid of orphans) {
