@@ -5,15 +5,25 @@
  * answer; every run is stored, announced (no hooks: nothing to deliver) and answered in full.
  *
  *   node bench/tenon/throughput.ts [--seconds 60] [--clients 4] [--concurrency 2]
+ *
+ * BENCH_HERALD_ROOT: run the Herald of another checkout (say, the commit before a change) with
+ * this harness, so before and after are measured the same way (see bench/herald.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/log.ts';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type * as AppModule from '../../src/app.ts';
+import type * as ConfigModule from '../../src/config.ts';
+import type * as LogModule from '../../src/log.ts';
 import { CORPUS_DIR, serveCorpus } from './serve.ts';
+
+const ROOT = process.env.BENCH_HERALD_ROOT ?? fileURLToPath(new URL('../..', import.meta.url));
+const load = <T>(path: string): Promise<T> => import(pathToFileURL(join(ROOT, path)).href) as Promise<T>;
+const { startApp } = await load<typeof AppModule>('src/app.ts');
+const { loadConfig } = await load<typeof ConfigModule>('src/config.ts');
+const { createLogger } = await load<typeof LogModule>('src/log.ts');
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,6 +85,7 @@ try {
     Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
   console.log(
     JSON.stringify({
+      root: ROOT,
       seconds: SECONDS,
       clients: CLIENTS,
       concurrency: CONCURRENCY,
