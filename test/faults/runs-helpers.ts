@@ -4,8 +4,6 @@
  * that also ends the browsers the killed process leaves behind.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { stopProcess, type HeraldProcess } from '../helpers/herald-process.ts';
 
 export interface Api {
   base: string;
@@ -33,43 +31,6 @@ export function apiOf(base: string, headers: Record<string, string>): Api {
       return { status: res.status, body: parsed, text };
     },
   };
-}
-
-/** Every descendant of `pid` (the browsers a killed Herald leaves behind), from /proc. */
-function descendants(pid: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of parentOf)
-      if (parent === p) {
-        out.push(child);
-        walk(child);
-      }
-  };
-  walk(pid);
-  return out;
-}
-
-/** SIGKILL, as an operator's `kill -9` or the OOM killer: the browsers it started go too. */
-export async function killHard(p: HeraldProcess): Promise<void> {
-  const orphans = p.child.pid === undefined ? [] : descendants(p.child.pid);
-  await stopProcess(p.child, 'SIGKILL');
-  for (const pid of orphans) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
 }
 
 /** Polls the API until `fn` answers something truthy; each round awaits a real response. */

@@ -13,6 +13,7 @@ import { after, describe, test } from 'node:test';
 import { FixtureSite } from '../builds/helpers/fixture-site.ts';
 import {
   freePort,
+  killHard,
   processSetup,
   spawnHerald,
   stopProcess,
@@ -25,7 +26,6 @@ import {
   buildStatus,
   eventsOf,
   heldOrEnded,
-  killHard,
   startBuild,
   startTestRun,
   testRunStatus,

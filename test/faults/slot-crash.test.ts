@@ -11,10 +11,16 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { FixtureSite } from '../builds/helpers/fixture-site.ts';
-import { processSetup, spawnHerald, stopProcess, type HeraldProcess } from '../helpers/herald-process.ts';
+import {
+  type HeraldProcess,
+  killHard,
+  processSetup,
+  spawnHerald,
+  stopProcess,
+} from '../helpers/herald-process.ts';
 import { requirePostgres } from '../helpers/pg.ts';
 import { Receiver } from '../helpers/receiver.ts';
-import { apiOf, eventsOf, killHard, until } from './runs-helpers.ts';
+import { apiOf, eventsOf, until } from './runs-helpers.ts';
 
 describe('run engine: a worker killed between claiming a monitor slot and queuing its runs', () => {
   const cleanups: Array<() => Promise<void> | void> = [];

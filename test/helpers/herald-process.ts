@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createTestDatabase } from './pg.ts';
 import { createTempSqliteDir } from './sqlite.ts';
@@ -103,4 +104,41 @@ export async function processSetup(
     base: `http://127.0.0.1:${port}`,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
   };
+}
+
+/** Every descendant of `pid` (the browsers a killed Herald leaves behind), from /proc. */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parentOf)
+      if (parent === p) {
+        out.push(child);
+        walk(child);
+      }
+  };
+  walk(pid);
+  return out;
+}
+
+/** SIGKILL, as an operator's `kill -9` or the OOM killer: the browsers it started go too. */
+export async function killHard(p: HeraldProcess): Promise<void> {
+  const orphans = p.child.pid === undefined ? [] : descendants(p.child.pid);
+  await stopProcess(p.child, 'SIGKILL');
+  for (const pid of orphans) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }

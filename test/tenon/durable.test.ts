@@ -6,11 +6,16 @@
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { serveCorpus, type CorpusServer } from '../../bench/tenon/serve.ts';
-import { freePort, spawnHerald, stopProcess, type HeraldProcess } from '../helpers/herald-process.ts';
+import {
+  freePort,
+  killHard,
+  spawnHerald,
+  stopProcess,
+  type HeraldProcess,
+} from '../helpers/herald-process.ts';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { createTempSqliteDir } from '../helpers/sqlite.ts';
@@ -118,31 +123,6 @@ async function gatePage(): Promise<{
   };
 }
 
-/** Every descendant of `pid` (the browser a killed Herald leaves behind), from /proc. */
-function descendants(pid: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parentOf.set(Number(entry), ppid);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of parentOf) {
-      if (parent !== p) continue;
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(pid);
-  return out;
-}
-
 /**
  * Resolves once the browser loads the page; a run that ends before that (a browser that cannot
  * start: Chromium missing) fails the test at once with the run's own reason, instead of hanging.
@@ -195,15 +175,7 @@ describe('the run queue across a worker crash', () => {
       });
       const { responseID } = (await res.json()) as { responseID: string };
       await pageLoadingOrFail(gate.firstHit, `${base}/api/test-runs/${responseID}`, auth);
-      const orphans = descendants(a.child.pid!);
-      await stopProcess(a.child, 'SIGKILL');
-      for (const pid of orphans) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      await killHard(a);
 
       b = spawnHerald(env);
       await b.ready;
