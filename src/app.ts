@@ -210,7 +210,9 @@ async function startRunEngines(
     maxAttempts: config.runMaxAttempts,
   });
   const announce = { publisher, log };
-  const engines: Array<[{ start(): Promise<void>; stop(): Promise<void>; wake(): void }, Wake]> = [
+  const engines: Array<
+    [Pick<RunEngine<unknown, unknown, unknown>, 'start' | 'interrupt' | 'stop' | 'wake'>, Wake]
+  > = [
     [
       new RunEngine(
         buildRunKind({ ...announce, builds: store.builds, publicUrl: config.publicUrl, pool, config }),
@@ -260,8 +262,11 @@ async function startRunEngines(
     async stop() {
       await scheduler.stop();
       for (const [, wake] of engines) wake.attach(null);
-      await Promise.all(engines.map(([engine]) => engine.stop()));
+      // Hand every run back, then close the browsers under the runs that cannot see their
+      // signal (a page being tested), then wait (bounded) for them to settle.
+      await Promise.all(engines.map(([engine]) => engine.interrupt()));
       await pool.close();
+      await Promise.all(engines.map(([engine]) => engine.stop()));
     },
   };
 }

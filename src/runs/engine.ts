@@ -79,6 +79,7 @@ export class RunEngine<R, O, F = true> {
   #timers: NodeJS.Timeout[] = [];
   #nextSweep = 0;
   #idleWaiters: Array<() => void> = [];
+  #interrupting: Promise<void> | null = null;
 
   constructor(kind: RunKind<R, O, F>, ports: RunEnginePorts, settings: RunEngineSettings) {
     this.#kind = kind;
@@ -121,8 +122,33 @@ export class RunEngine<R, O, F = true> {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Claims nothing more, aborts and hands back what runs, waits for it at most stopGraceMs. */
+  /**
+   * The first half of stop: claims nothing more, aborts what runs with 'stop' and hands it back
+   * at once. A caller that owns what the runs use (the browser pool) may close it now, so runs
+   * that cannot see their signal end too.
+   */
+  interrupt(): Promise<void> {
+    this.#interrupting ??= this.#interrupt();
+    return this.#interrupting;
+  }
+
+  /** Interrupts, then waits at most stopGraceMs for the aborted runs to settle. */
   async stop(): Promise<void> {
+    if (this.#state === 'idle' || this.#state === 'stopped') return;
+    await this.interrupt();
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.#held.values()].map((h) => h.done)),
+      new Promise<void>((r) => (grace = setTimeout(r, this.#s.stopGraceMs ?? 10_000))),
+    ]);
+    clearTimeout(grace);
+    await this.#p.workers
+      .unregisterWorker(this.owner)
+      .catch((err: unknown) => this.#p.log.error({ err }, 'unregistering the run owner failed'));
+    this.#state = 'stopped';
+  }
+
+  async #interrupt(): Promise<void> {
     if (this.#state !== 'running') return;
     this.#state = 'stopping';
     this.wake();
@@ -130,7 +156,6 @@ export class RunEngine<R, O, F = true> {
     await this.#loop;
     const held = [...this.#held.entries()];
     for (const [, h] of held) h.abort.abort('stop' satisfies AbortReason);
-    const { log } = this.#p;
     await this.#p.leases
       .release(
         this.#kind.table,
@@ -138,18 +163,11 @@ export class RunEngine<R, O, F = true> {
         held.map(([id]) => id),
       )
       .catch((err: unknown) =>
-        log.error({ err, kind: this.#kind.name }, 'handing back runs failed; their leases will expire'),
+        this.#p.log.error(
+          { err, kind: this.#kind.name },
+          'handing back runs failed; their leases will expire',
+        ),
       );
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(held.map(([, h]) => h.done)),
-      new Promise<void>((r) => (grace = setTimeout(r, this.#s.stopGraceMs ?? 10_000))),
-    ]);
-    clearTimeout(grace);
-    await this.#p.workers
-      .unregisterWorker(this.owner)
-      .catch((err: unknown) => log.error({ err }, 'unregistering the run owner failed'));
-    this.#state = 'stopped';
   }
 
   async #run(): Promise<void> {
