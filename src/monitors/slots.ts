@@ -6,6 +6,7 @@
  * per (site, slot, page) in the test-run store, so a slot driven twice still runs each page
  * once.
  */
+import { HeraldError } from '../domain/errors.ts';
 import { monitorPages } from '../domain/monitors.ts';
 import type { RunEnqueuer } from '../domain/testruns.ts';
 import type { Logger } from '../log.ts';
@@ -52,6 +53,9 @@ export async function driveSlot(p: SlotKindPorts, monitor: DueMonitor, slot: num
       });
       responseIDs.push(responseID);
     } catch (err) {
+      // The database is away: the slot stays leased and is driven again (queued pages stay
+      // unique), rather than finishing without the pages it could not queue.
+      if (err instanceof HeraldError && err.code === 'SERVICE_UNAVAILABLE') throw err;
       // One page that cannot be queued does not keep the others from being tested.
       errors.push(`${url}: ${(err as Error).message}`);
       p.log.warn({ err, siteKey: site.siteKey, slot, url }, 'site monitor could not enqueue a test run');
