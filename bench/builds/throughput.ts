@@ -17,25 +17,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type * as AppModule from '../../src/app.ts';
-import type * as ConfigModule from '../../src/config.ts';
-import type * as LogModule from '../../src/log.ts';
+import { arg, loadHerald, measure } from '../throughput.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const SECONDS = arg('seconds', 60);
 const CLIENTS = arg('clients', 4);
 const CONCURRENCY = arg('concurrency', 2);
 const POLL_MS = 50;
 
-const ROOT = process.env.BENCH_HERALD_ROOT ?? fileURLToPath(new URL('../..', import.meta.url));
-const load = <T>(path: string): Promise<T> => import(pathToFileURL(join(ROOT, path)).href) as Promise<T>;
-const { startApp } = await load<typeof AppModule>('src/app.ts');
-const { loadConfig } = await load<typeof ConfigModule>('src/config.ts');
-const { createLogger } = await load<typeof LogModule>('src/log.ts');
+const { startApp, loadConfig, createLogger } = await loadHerald();
 
 /** The site under test: a form page and its answer; the reporter's endpoint answers 204. */
 async function serveSite(): Promise<{ base: string; close(): Promise<void> }> {
@@ -136,34 +125,8 @@ async function buildOnce(): Promise<boolean> {
 try {
   // Warm: the browser is launched by the first build, not counted.
   await buildOnce();
-  const latencies: number[] = [];
-  let failures = 0;
-  const end = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        if (await buildOnce()) latencies.push(performance.now() - t);
-        else failures++;
-      }
-    }),
-  );
-  const elapsedMin = (performance.now() - started) / 60_000;
-  latencies.sort((a, b) => a - b);
-  const p = (q: number) =>
-    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
-  console.log(
-    JSON.stringify({
-      root: ROOT,
-      seconds: SECONDS,
-      clients: CLIENTS,
-      concurrency: CONCURRENCY,
-      builds: latencies.length,
-      failures,
-      buildsPerMinute: Math.round(latencies.length / elapsedMin),
-      latencyMs: { p50: p(0.5), p95: p(0.95), max: Math.round(latencies.at(-1) ?? 0) },
-    }),
+  await measure({ seconds: SECONDS, clients: CLIENTS, concurrency: CONCURRENCY, unit: 'builds' }, () =>
+    buildOnce(),
   );
 } finally {
   await app.stop();

@@ -4,7 +4,7 @@
  * order alternates, so both see the same machine; prints each round and the medians with the
  * ratio after/before.
  *
- *   node bench/runs/compare.ts --before /work/wt/before [--rounds 6] [--seconds 30]
+ *   node bench/runs/compare.ts --before /work/wt/before [--rounds 6] [--seconds 30] [--only tenon,builds]
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ if (!BEFORE) throw new Error('--before <checkout> is required');
 const AFTER = fileURLToPath(new URL('../..', import.meta.url));
 const BENCHES = { tenon: 'runsPerMinute', builds: 'buildsPerMinute' } as const;
 type Bench = keyof typeof BENCHES;
+const ONLY = arg('only', 'tenon,builds').split(',') as Bench[];
 
 async function once(
   bench: Bench,
@@ -62,14 +63,14 @@ for (let round = 1; round <= ROUNDS; round++) {
           ['before', BEFORE],
           ['after', AFTER],
         ];
-  for (const bench of Object.keys(BENCHES) as Bench[])
+  for (const bench of ONLY)
     for (const [side, root] of order) {
       const r = await once(bench, root);
       results[bench][side].push(r.perMinute);
       console.log(JSON.stringify({ round, bench, side, ...r }));
     }
 }
-for (const bench of Object.keys(BENCHES) as Bench[]) {
+for (const bench of ONLY) {
   const before = median(results[bench].before);
   const after = median(results[bench].after);
   console.log(

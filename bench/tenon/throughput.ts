@@ -13,22 +13,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type * as AppModule from '../../src/app.ts';
-import type * as ConfigModule from '../../src/config.ts';
-import type * as LogModule from '../../src/log.ts';
+import { arg, loadHerald, measure } from '../throughput.ts';
 import { CORPUS_DIR, serveCorpus } from './serve.ts';
 
-const ROOT = process.env.BENCH_HERALD_ROOT ?? fileURLToPath(new URL('../..', import.meta.url));
-const load = <T>(path: string): Promise<T> => import(pathToFileURL(join(ROOT, path)).href) as Promise<T>;
-const { startApp } = await load<typeof AppModule>('src/app.ts');
-const { loadConfig } = await load<typeof ConfigModule>('src/config.ts');
-const { createLogger } = await load<typeof LogModule>('src/log.ts');
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
+const { startApp, loadConfig, createLogger } = await loadHerald();
 const SECONDS = arg('seconds', 60);
 const CLIENTS = arg('clients', 4);
 const CONCURRENCY = arg('concurrency', 2);
@@ -65,35 +53,9 @@ async function testOnce(page: string): Promise<number> {
 try {
   // Warm: the browser is launched by the first run, not counted.
   await testOnce(files[0]!);
-  const latencies: number[] = [];
-  let failures = 0;
-  const end = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, c) => {
-      for (let i = c; performance.now() < end; i += CLIENTS) {
-        const t = performance.now();
-        const status = await testOnce(files[i % files.length]!);
-        if (status === 200) latencies.push(performance.now() - t);
-        else failures++;
-      }
-    }),
-  );
-  const elapsedMin = (performance.now() - started) / 60_000;
-  latencies.sort((a, b) => a - b);
-  const p = (q: number) =>
-    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
-  console.log(
-    JSON.stringify({
-      root: ROOT,
-      seconds: SECONDS,
-      clients: CLIENTS,
-      concurrency: CONCURRENCY,
-      runs: latencies.length,
-      failures,
-      runsPerMinute: Math.round(latencies.length / elapsedMin),
-      latencyMs: { p50: p(0.5), p95: p(0.95), max: Math.round(latencies.at(-1) ?? 0) },
-    }),
+  await measure(
+    { seconds: SECONDS, clients: CLIENTS, concurrency: CONCURRENCY, unit: 'runs' },
+    async (i) => (await testOnce(files[i % files.length]!)) === 200,
   );
 } finally {
   await app.stop();
