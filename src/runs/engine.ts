@@ -187,6 +187,7 @@ export class RunEngine<R, O, F = true> {
             now: Date.now(),
             limit: free,
             leaseMs: this.#s.leaseMs,
+            exclude: [...this.#held.keys()],
           });
           for (const run of claimed) this.#start(run);
           full = claimed.length === free;

@@ -11,6 +11,11 @@ export interface ClaimOptions {
   now: number;
   limit: number;
   leaseMs: number;
+  /**
+   * Rows the claimer runs already: never claimed again, even when their lease ran out under
+   * load before a heartbeat extended it (the owner's own expired leases are otherwise takeable).
+   */
+  exclude?: readonly string[];
 }
 
 export interface LeaseStore {

@@ -61,11 +61,12 @@ export function claimLeased(
                  LEFT JOIN (SELECT l.tenant_id, COUNT(*) AS n FROM ${table} l
                              WHERE (l.status = 'running' AND NOT ${takeable('l', '$1', '$3')}) ${BUSY[table]}
                              GROUP BY l.tenant_id) busy ON busy.tenant_id = c.tenant_id
-                WHERE c.${OPEN} AND (c.status = 'queued' OR ${takeable('c', '$1', '$3', '$4')})) t
+                WHERE c.${OPEN} AND (c.status = 'queued' OR ${takeable('c', '$1', '$3', '$4')})
+                  AND NOT (c.id ${tx.inList(5)})) t
            ON t.id = r.id
         WHERE r.${OPEN} AND (r.status = 'queued' OR ${takeable('r', '$1', '$3', '$4')})
         ORDER BY t.turn, r.id LIMIT $2${tx.forUpdate('OF r SKIP LOCKED')}`,
-      [opts.now, opts.limit, opts.now - deadAfterMs, opts.owner],
+      [opts.now, opts.limit, opts.now - deadAfterMs, opts.owner, tx.list(opts.exclude ?? [])],
       `herald_claim_${table}`,
     );
     if (due.length === 0) return [];
