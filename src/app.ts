@@ -17,6 +17,7 @@ import { MonitorScheduler, type RunEnqueuer } from './monitors/scheduler.ts';
 import { SiteService, type SiteRunReader } from './services/sites.ts';
 import { startTestRunQueue } from './tenon/queue.ts';
 import { openStore } from './store/index.ts';
+import { startTracing, type Tracing } from './telemetry/tracing.ts';
 import type { Store } from './store/store.ts';
 
 export interface AppRoles {
@@ -66,12 +67,17 @@ export async function startApp(
   if (config.adminKey) await ensureAdminKey(store, config.adminKey);
 
   const metrics = createMetrics(store);
+  const tracing: Tracing | null = await startTracing(
+    { endpoint: config.otlpEndpoint, serviceName: config.otelServiceName },
+    log,
+  );
   const publisher = new Publisher({
     store,
     log,
     metrics,
     leaseMs: config.leaseMs,
     maxEventBytes: config.maxEventBytes,
+    tracing,
   });
   const state = { draining: false };
 
@@ -101,6 +107,7 @@ export async function startApp(
       pollIntervalMs: config.pollIntervalMs,
       leaseMs: config.leaseMs,
       deliveryTimeoutMs: config.deliveryTimeoutMs,
+      tracing,
     });
     await worker.start();
     publisher.attachSink(worker);
@@ -120,7 +127,7 @@ export async function startApp(
     wake: () => publisher.wake(),
     hookChanged: (tenantId, hookId) => worker?.hookChanged(tenantId, hookId),
   };
-  const deps = { config, store, publisher, log, metrics, engine };
+  const deps = { config, store, publisher, log, metrics, engine, tracing };
   const ctx: AppContext = { ...deps, keys: new KeyCache(store), services: createServices(deps) };
   if (seams.siteRuns) ctx.services.sites = new SiteService(deps, seams.siteRuns);
   const builds: BuildServices | null = roles.worker ? await startBuildServices(ctx) : null;
@@ -159,6 +166,7 @@ export async function startApp(
       await worker?.stop();
       await sender?.close();
       await store.close();
+      await tracing?.shutdown();
     })());
 
   return {
