@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { Store } from '../store/store.ts';
 import { announceBuild } from './announce.ts';
+import { traced } from '../telemetry/tracing.ts';
 import { newId } from '../domain/ids.ts';
 import { BrowserPool } from './runner/browsers.ts';
 import { RunInterrupted, runTestCase, type AbortReason } from './runner/run.ts';
@@ -162,7 +163,7 @@ export class BuildQueue {
     );
     const flight: InFlight = { claimed, abort, done: Promise.resolve() };
     this.#inFlight.set(run.id, flight);
-    const execute = async (): Promise<void> => {
+    const execute = async (): Promise<string> => {
       if (run.attempts > MAX_RUN_ATTEMPTS) {
         const message = `The test case was interrupted ${run.attempts - 1} times (its worker stopped or died) and was given up`;
         await this.#record(claimed, {
@@ -173,7 +174,7 @@ export class BuildQueue {
           screenshot: null,
           finishedAt: Date.now(),
         });
-        return;
+        return 'failed';
       }
       const outcome = await runTestCase(run, build, {
         pool: this.#pool,
@@ -183,8 +184,17 @@ export class BuildQueue {
         signal: abort.signal,
       });
       await this.#record(claimed, outcome);
+      return outcome.status;
     };
-    flight.done = execute()
+    const attributes = {
+      'herald.tenant.id': build.tenantId,
+      'herald.build.id': build.id,
+      'herald.build.run': run.id,
+    };
+    flight.done = traced(this.#deps.tracing, 'herald.build', attributes, execute, (status) => ({
+      'herald.build.status': status,
+    }))
+      .then(() => undefined)
       .catch((err: unknown) => {
         if (err instanceof RunInterrupted) this.#interrupted.push(run.id);
         else this.#deps.log.error({ err, runId: run.id, buildId: build.id }, 'build run failed unexpectedly');

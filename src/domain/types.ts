@@ -84,9 +84,9 @@ export interface StoredEvent {
   idempotencyKey: string | null;
   createdAt: number;
   /** The version of the tenant's own event type `data` was validated against; null for built-in types. */
-  typeVersion?: number | null;
+  typeVersion: number | null;
   /** W3C `traceparent` of the publish span: its delivery attempts join that trace. */
-  traceparent?: string | null;
+  traceparent: string | null;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';

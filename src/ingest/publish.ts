@@ -317,6 +317,8 @@ function newEvent(
     payload,
     idempotencyKey,
     createdAt: now,
+    typeVersion: null,
+    traceparent: null,
   };
 }
 

@@ -70,3 +70,22 @@ export async function startTracing(s: TracingSettings, log: Logger): Promise<Tra
   log.info({ endpoint: s.endpoint }, 'OpenTelemetry tracing on (OTLP/HTTP)');
   return new OtelTracing(s);
 }
+
+/**
+ * `fn` in a span when tracing is on, else just `fn`: the thin wrapper for work that has a start
+ * and a finish (a test run, a build run). `outcome` names what `fn` returned, as attributes.
+ */
+export function traced<T>(
+  tracing: Tracing | null | undefined,
+  name: string,
+  attributes: SpanAttributes,
+  fn: () => Promise<T>,
+  outcome?: (result: T) => SpanAttributes,
+): Promise<T> {
+  if (!tracing) return fn();
+  return tracing.span(name, { attributes }, async (span) => {
+    const result = await fn();
+    if (outcome) span.setAttributes(outcome(result));
+    return result;
+  });
+}

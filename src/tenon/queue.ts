@@ -21,6 +21,7 @@ import { announceTestRun } from './announce.ts';
 import { runTest } from './engine.ts';
 import { tenonStatus, type TenonErrorBody } from './errors.ts';
 import { notifyFinished } from './finished.ts';
+import { traced } from '../telemetry/tracing.ts';
 import { buildResponse } from './mapping.ts';
 import { fromStored } from './stored.ts';
 
@@ -170,7 +171,17 @@ export class TestRunQueue {
   }
 
   #start(run: TestRun): void {
-    const done = this.#execute(run)
+    const attributes = { 'herald.tenant.id': run.tenantId, 'herald.test_run.id': run.responseID };
+    const done = traced(
+      this.#deps.tracing,
+      'herald.test_run',
+      attributes,
+      () => this.#execute(run),
+      (status) => ({
+        'herald.test_run.status': status ?? 'handed back',
+      }),
+    )
+      .then(() => undefined)
       .catch((err: unknown) =>
         this.#deps.log.error({ err, responseID: run.responseID }, 'test run failed unexpectedly'),
       )
@@ -213,18 +224,20 @@ export class TestRunQueue {
     }
   }
 
-  async #execute(run: TestRun): Promise<void> {
+  /** The run's status, or null when it was handed back or its result dropped. */
+  async #execute(run: TestRun): Promise<string | null> {
     const { store, log } = this.#deps;
     const outcome = await this.#outcome(run);
     // Stopping closed the browser under the run: it was handed back and runs again elsewhere.
-    if (this.#stopping) return;
+    if (this.#stopping) return null;
     if (!(await store.testRuns.finishRun(this.owner, run.id, outcome))) {
       log.warn({ responseID: run.responseID }, 'test run result dropped: its lease was lost');
-      return;
+      return null;
     }
     notifyFinished(store, run.responseID);
     const finished = await store.testRuns.getRun(run.tenantId, run.responseID);
     if (finished) await this.#announce(finished);
+    return outcome.status;
   }
 
   /** Failures are logged and left to the sweep, which announces the run later. */
