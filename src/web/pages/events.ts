@@ -24,7 +24,10 @@ export function eventPages(web: FastifyInstance, ctx: AppContext): void {
     });
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>Events</h1>
-      <p class="lede">Everything published to Herald, newest first: what was sent, and to which hooks.</p>
+      <p class="lede">
+        Everything published to Herald, newest first: what was sent, and to which hooks.
+        <a href="/events/types">Event types</a> lists what can be published.
+      </p>
       <form method="get" action="/events" class="filter-form">
         ${selectField({
           id: 'event-type',
