@@ -83,12 +83,17 @@ export function decodeExport(body: OtlpExport): SinkSpan[] {
 export class OtlpSink {
   readonly spans: SinkSpan[] = [];
   exports = 0;
+  /** Spans decoded, kept or not. */
+  received = 0;
   url = '';
+  /** Whether decoded spans are kept in `spans` (a bench only counts them). */
+  private keep = true;
   private waiters: Array<{ pred: (s: SinkSpan[]) => boolean; resolve: () => void }> = [];
   private readonly server = createServer((req, res) => void this.handle(req, res));
 
-  static async start(): Promise<OtlpSink> {
+  static async start(opts: { keep?: boolean } = {}): Promise<OtlpSink> {
     const sink = new OtlpSink();
+    sink.keep = opts.keep ?? true;
     sink.server.listen(0, '127.0.0.1');
     await once(sink.server, 'listening');
     sink.url = `http://127.0.0.1:${(sink.server.address() as AddressInfo).port}`;
@@ -126,7 +131,9 @@ export class OtlpSink {
       res.writeHead(415).end();
       return;
     }
-    this.spans.push(...decodeExport(JSON.parse(raw.toString('utf8')) as OtlpExport));
+    const spans = decodeExport(JSON.parse(raw.toString('utf8')) as OtlpExport);
+    this.received += spans.length;
+    if (this.keep) this.spans.push(...spans);
     this.exports++;
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     this.waiters = this.waiters.filter((w) => {
