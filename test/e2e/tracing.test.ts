@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { OtlpSink, type SinkSpan } from '../../bench/otlp-sink.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { startHerald, type Backend, type TestHerald } from '../helpers/herald.ts';
-import { requirePostgres } from '../helpers/pg.ts';
+import { createTestDatabase, requirePostgres } from '../helpers/pg.ts';
+import { freePort, spawnHerald, stopProcess } from '../helpers/herald-process.ts';
 
 /**
  * Issue 17, must show 7: with OTEL_EXPORTER_OTLP_ENDPOINT set, a publish that carries a
@@ -123,6 +124,71 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
   });
 }
+
+describe('tracing across processes on postgres', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  test('an attempt made by a worker process joins the trace the API process stored with the event', async () => {
+    await requirePostgres();
+    const sink = await OtlpSink.start();
+    const rx = await Receiver.start();
+    cleanups.push(
+      () => sink.close(),
+      () => rx.close(),
+    );
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const port = await freePort();
+    const key = `hk_tr_${randomBytes(12).toString('hex')}`;
+    const env = {
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      HERALD_ADMIN_KEY: key,
+      HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
+      HERALD_LOG_LEVEL: 'error',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    };
+    const api = spawnHerald({ ...env, OTEL_SERVICE_NAME: 'herald-api' }, 'api');
+    cleanups.push(() => stopProcess(api.child));
+    await api.ready;
+    const worker = spawnHerald({ ...env, OTEL_SERVICE_NAME: 'herald-worker' }, 'worker');
+    cleanups.push(() => stopProcess(worker.child));
+
+    const call = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    assert.equal(
+      (await call('/api/hooks', { name: 'xp', url: `${rx.url}/xp`, objects: ['site'] })).status,
+      201,
+    );
+    const traceId = randomBytes(16).toString('hex');
+    const publisherSpan = randomBytes(8).toString('hex');
+    const res = await call(
+      '/api/events',
+      { event: 'site.created', data: site },
+      { traceparent: `00-${traceId}-${publisherSpan}-01` },
+    );
+    assert.equal(res.status, 202);
+
+    const [req] = await rx.waitFor(1, (r) => r.path === '/xp');
+    const tp = parse(String(req!.headers['traceparent']));
+    assert.equal(tp.traceId, traceId);
+    await sink.until((spans) => spans.some((s) => s.name === 'herald.attempt' && s.spanId === tp.spanId));
+    const publish = sink.spans.find((s) => s.name === 'herald.publish' && s.traceId === traceId);
+    const attempt = sink.spans.find((s) => s.spanId === tp.spanId)!;
+    assert.equal(publish?.serviceName, 'herald-api');
+    assert.equal(publish.parentSpanId, publisherSpan);
+    assert.equal(attempt.serviceName, 'herald-worker');
+    assert.equal(attempt.parentSpanId, publish.spanId, 'the worker read the context stored with the event');
+  });
+});
 
 describe('tracing off', () => {
   let h: TestHerald;
