@@ -33,5 +33,7 @@ test("the console lists the built-in event types and the tenant's own, escaped",
   assert.ok(!res.text.includes('<script>alert(1)'));
   const builtIn = res.text.slice(res.text.indexOf('id="builtin-title"'));
   assert.match(builtIn, /<code>site\.created<\/code>/);
-  assert.match((await c.get('/events')).text, /href="\/events\/types"/);
+  const events = (await c.get('/events')).text;
+  assert.match(events, /href="\/events\/types"/);
+  assert.match(events, /<option value="invoice\.paid"/, 'the events filter offers the own type');
 });
