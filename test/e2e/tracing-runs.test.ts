@@ -3,10 +3,12 @@ import { after, before, test } from 'node:test';
 import { OtlpSink } from '../../bench/otlp-sink.ts';
 import { serveCorpus, type CorpusServer } from '../../bench/tenon/serve.ts';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
+import { createProject, createTrace, FAILING, startBuild, waitFinished } from '../builds/helpers/builds.ts';
 
 /**
- * Issue 17, must show 7 (test runs): with tracing on, a Tenon test run is a `herald.test_run`
- * span from its start to its finish, with its outcome, exported to a loopback OTLP/HTTP sink.
+ * Issue 17, must show 7 (test runs and builds): with tracing on, a Tenon test run is a
+ * `herald.test_run` span and each run of a build a `herald.build` span, from start to finish
+ * with the outcome, exported to a loopback OTLP/HTTP sink.
  */
 let h: TestHerald;
 let pages: CorpusServer;
@@ -42,4 +44,21 @@ test('a test run is a span from start to finish, with its outcome', async () => 
   assert.equal(span.attributes['herald.test_run.status'], 'done');
   assert.ok(span.endMs > span.startMs, 'it lasts as long as the run');
   assert.equal(span.status.code ?? 0, 0);
+});
+
+test('each run of a build is a span with its outcome', async () => {
+  const project = await createProject(h, { baseUrl: 'http://127.0.0.1:9/' });
+  const trace = await createTrace(h, project.projectID, FAILING);
+  // Firefox is not installed here: that run fails at once, which is outcome enough.
+  const buildId = await startBuild(h, `/api/trace/${trace.id}/execute`, {
+    requiredCapabilities: [{ browserName: 'firefox' }],
+  });
+  await waitFinished(h, buildId, 60_000);
+  await sink.until((spans) =>
+    spans.some((s) => s.name === 'herald.build' && s.attributes['herald.build.id'] === buildId),
+  );
+  const span = sink.spans.find(
+    (s) => s.name === 'herald.build' && s.attributes['herald.build.id'] === buildId,
+  )!;
+  assert.equal(span.attributes['herald.build.status'], 'failed');
 });
