@@ -16,7 +16,10 @@
  *                     [--steady-events 10000] [--steady-rate 1000] [--steady-batch 10] [--steady-in-flight 16]
  *                     [--deliveries 1000000] [--rate 0] [--concurrency 64] [--batch 200] [--batches-in-flight 4]
  *                     [--timeout 120] [--budget 900] [--pgboss-tuning '{"batchSize":200}'] [--herald-env KEY=VALUE]...
- *                     [--out bench/results/latest.md]
+ *                     [--otlp-sink] [--out bench/results/latest.md]
+ *
+ * `--otlp-sink`: tracing on (OTEL_EXPORTER_OTLP_ENDPOINT) with spans exported to a loopback
+ * OTLP/HTTP sink in the bench process (bench/otlp-sink.ts), which decodes and counts them.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -25,6 +28,7 @@ import { runBacklog } from './backlog.ts';
 import { REPO_ROOT, heraldMissing } from './herald.ts';
 import { cpuProbeMicros, percentile, waitForQuiet, wallNow } from './lib.ts';
 import type { Produced, Sut } from './lib.ts';
+import { OtlpSink } from './otlp-sink.ts';
 import { payloadSizes, primePayloads } from './payloads.ts';
 import { PGBOSS_QUEUE_OPTIONS, PGBOSS_TUNING } from './pgboss.ts';
 import type { PgBossTuning } from './pgboss.ts';
@@ -63,6 +67,8 @@ const { values: args } = parseArgs({
     retries: { type: 'string', default: '2' },
     'pgboss-tuning': { type: 'string', default: '{}' },
     'herald-env': { type: 'string', multiple: true, default: [] },
+    // Tracing on: Herald exports its spans to a loopback OTLP/HTTP sink in this process.
+    'otlp-sink': { type: 'boolean', default: false },
     out: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -128,6 +134,8 @@ for (const kv of args['herald-env'] ?? []) {
   }
   HERALD_ENV[kv.slice(0, eq)] = kv.slice(eq + 1);
 }
+const OTLP_SINK = args['otlp-sink'] ? await OtlpSink.start({ keep: false }) : null;
+if (OTLP_SINK) HERALD_ENV['OTEL_EXPORTER_OTLP_ENDPOINT'] = OTLP_SINK.url;
 const BATCH = intArg('batch', args.batch, 1);
 const IN_FLIGHT = intArg('batches-in-flight', args['batches-in-flight'], 1);
 const PGBOSS_OVERRIDES = JSON.parse(args['pgboss-tuning'] ?? '{}') as Partial<PgBossTuning>;
@@ -368,6 +376,10 @@ async function main(): Promise<number> {
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, await prettyMarkdown(md, out));
   console.error(`wrote ${relative(process.cwd(), out) || out}`);
+  if (OTLP_SINK) {
+    console.error(`OTLP sink: ${OTLP_SINK.received} spans in ${OTLP_SINK.exports} exports`);
+    await OTLP_SINK.close();
+  }
   return failed ? 1 : 0;
 }
 

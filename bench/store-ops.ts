@@ -157,6 +157,8 @@ async function main(): Promise<void> {
             payload,
             idempotencyKey: null,
             createdAt: now,
+            typeVersion: null,
+            traceparent: null,
           },
           deliveries: hooks.map((h) => newDelivery(tenantId, id, h.id, now)),
         });

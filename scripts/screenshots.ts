@@ -48,6 +48,8 @@ async function seedHistory(h: TestHerald, hookId: string, url: string): Promise<
         payload: JSON.stringify({ eventID: eventId, event: 'project.updated', dateAdded: at, data: {} }),
         idempotencyKey: null,
         createdAt: at,
+        typeVersion: null,
+        traceparent: null,
       };
       const failed = (hour === 15 && i < 3) || (hour === 4 && i === 0);
       const delivery: Delivery = {

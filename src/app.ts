@@ -24,6 +24,8 @@ import { createRunSignals, type RunSignals, type Wake } from './runs/signals.ts'
 import { SiteService, type SiteRunReader } from './services/sites.ts';
 import { testRunKind } from './tenon/kind.ts';
 import { openStore } from './store/index.ts';
+import { tracedRuns } from './telemetry/runs.ts';
+import { startTracing, type Tracing } from './telemetry/tracing.ts';
 import type { Store } from './store/store.ts';
 
 export interface AppRoles {
@@ -76,12 +78,17 @@ export async function startApp(
   if (config.adminKey) await new KeyService({ store }).ensureAdminKey(config.adminKey);
 
   const metrics = createMetrics(store);
+  const tracing: Tracing | null = await startTracing(
+    { endpoint: config.otlpEndpoint, serviceName: config.otelServiceName },
+    log,
+  );
   const publisher = new Publisher({
     store,
     log,
     metrics,
     leaseMs: config.leaseMs,
     maxEventBytes: config.maxEventBytes,
+    tracing,
   });
   const state = { draining: false };
 
@@ -111,6 +118,7 @@ export async function startApp(
       pollIntervalMs: config.pollIntervalMs,
       leaseMs: config.leaseMs,
       deliveryTimeoutMs: config.deliveryTimeoutMs,
+      tracing,
     });
     await worker.start();
     publisher.attachSink(worker);
@@ -132,11 +140,16 @@ export async function startApp(
     hookChanged: (tenantId, hookId) => worker?.hookChanged(tenantId, hookId),
     runs: runSignals,
   };
-  const deps = { config, store, publisher, log, metrics, engine };
+  const deps = { config, store, publisher, log, metrics, engine, tracing };
   const ctx: AppContext = { ...deps, keys: new KeyCache(store), services: createServices(deps) };
   if (seams.siteRuns) ctx.services.sites = new SiteService(deps, seams.siteRuns);
   const runs = roles.worker
-    ? await startRunEngines(ctx, runSignals, seams.testRuns ?? ctx.services.testRuns, seams.runLifecycle)
+    ? await startRunEngines(
+        ctx,
+        runSignals,
+        seams.testRuns ?? ctx.services.testRuns,
+        seams.runLifecycle ?? tracedRuns(tracing),
+      )
     : null;
 
   let server: FastifyInstance | null = null;
@@ -159,6 +172,7 @@ export async function startApp(
       await worker?.stop();
       await sender?.close();
       await store.close();
+      await tracing?.shutdown();
     })());
 
   return {

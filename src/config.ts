@@ -56,6 +56,8 @@ export interface Config {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
   setupLinkTtlSec: number;
+  otlpEndpoint: string | null;
+  otelServiceName: string;
   /** Whether HERALD_PUBLIC_URL was given (not derived from HOST:PORT): only then is Host checked. */
   publicUrlConfigured: boolean;
 }
@@ -441,6 +443,29 @@ export const CONFIG_FIELDS = [
     default: '3600',
     doc: 'How long the one-time console setup link printed on a first run (no console user yet) stays valid.',
     parse: int(60, 7 * 86_400),
+  }),
+  field({
+    key: 'otlpEndpoint',
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    default: '',
+    doc: 'OpenTelemetry: an OTLP/HTTP collector base URL (e.g. `http://127.0.0.1:4318`). When set, Herald exports spans of publishes, fan-outs, delivery attempts, test runs and builds to `<url>/v1/traces`; unset, tracing is off and costs nothing.',
+    parse: (raw) => {
+      if (raw === '') return null;
+      try {
+        const u = new URL(raw);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+      } catch {
+        throw new Error('must be an http(s) URL');
+      }
+      return raw;
+    },
+  }),
+  field({
+    key: 'otelServiceName',
+    env: 'OTEL_SERVICE_NAME',
+    default: 'herald',
+    doc: "OpenTelemetry: the `service.name` of Herald's spans.",
+    parse: (raw) => raw,
   }),
 ] as const;
 

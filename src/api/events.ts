@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { EVENT_TYPES } from '../domain/event-types.ts';
 import type { PublishResult } from '../ingest/publish.ts';
 import { auth, cursor, pageLimit } from '../http/request.ts';
 import { type AppContext } from '../context.ts';
@@ -23,6 +22,10 @@ function idempotencyKey(raw: string | string[] | undefined): string | null {
   return (Array.isArray(raw) ? raw[0] : raw) ?? '';
 }
 
+/** W3C trace context of the publisher; an invalid one is ignored, as the spec says. */
+const traceparent = (raw: string | string[] | undefined): string | null =>
+  typeof raw === 'string' ? raw : null;
+
 export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['events'];
@@ -43,6 +46,7 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
         auth(req).tenantId,
         req.body,
         idempotencyKey(req.headers['idempotency-key']),
+        traceparent(req.headers['traceparent']),
       );
       return reply.status(202).send(answer(result));
     },
@@ -58,7 +62,11 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (req, reply) => {
-      const results = await events.publishBatch(auth(req).tenantId, req.body.events);
+      const results = await events.publishBatch(
+        auth(req).tenantId,
+        req.body.events,
+        traceparent(req.headers['traceparent']),
+      );
       return reply.status(202).send({ data: results.map(answer) });
     },
   );
@@ -91,19 +99,5 @@ export async function eventRoutes(app: FastifyInstance, ctx: AppContext): Promis
         deliveries: deliveries.map((delivery) => deliveryView({ delivery, event: summary })),
       };
     },
-  );
-
-  r.get(
-    '/api/event-types',
-    { schema: { tags, summary: 'The catalogue of event types with their JSON Schemas' } },
-    async () => ({
-      data: EVENT_TYPES.map((t) => ({
-        event: t.type,
-        object: t.object,
-        description: t.description,
-        publishable: t.publishable,
-        schema: t.schema,
-      })),
-    }),
   );
 }

@@ -41,10 +41,15 @@ export const HookCreateBody = Type.Object(
       maxLength: 2048,
       description: 'Absolute http(s) URL the events are POSTed to.',
     }),
-    objects: Type.Array(HookObject, { minItems: 1, uniqueItems: true }),
+    objects: Type.Array(HookObject, {
+      uniqueItems: true,
+      description:
+        "Built-in objects whose events the hook receives. May be empty when `events` names only the tenant's own event types.",
+    }),
     events: Type.Optional(
       Type.Union([Type.Array(EventTypeName, { uniqueItems: true, maxItems: 100 }), Type.Null()], {
-        description: 'Only these events of the chosen objects; omit or null for all of them.',
+        description:
+          "Only these events of the chosen objects, plus any of the tenant's own event types named here; omit or null for all events of the objects.",
       }),
     ),
     enabled: Type.Optional(Type.Boolean({ description: 'Default true.' })),
@@ -212,6 +217,10 @@ export const EventView = Type.Object({
   eventID: Type.String(),
   event: Type.String(),
   dateAdded: Type.Integer(),
+  typeVersion: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      "The version of the tenant's own event type `data` was validated against; null for built-in types.",
+  }),
   payload: Type.Unknown({ description: 'The exact body POSTed to receivers.' }),
 });
 

@@ -53,6 +53,8 @@ export function buildRunKind(p: BuildKindPorts): RunKind<ClaimedRun, RunOutcome,
         signal,
       });
     },
+    publicIdOf: (c) => c.build.id,
+    statusOf: (o) => o.status,
     givenUp: (_c, interruptions) => ({
       status: 'failed',
       durationMs: 0,

@@ -19,6 +19,8 @@ export interface Sendable {
   delivery: Pick<Delivery, 'id' | 'tenantId' | 'eventRowId' | 'attempts' | 'target'>;
   hook: Hook | null;
   payload: string;
+  /** W3C trace context for the request, when tracing is on (telemetry/tracing.ts). */
+  traceparent?: string | undefined;
 }
 
 export interface SendOutcome {
@@ -81,6 +83,7 @@ export function buildHeaders(
       .join(' ');
   }
   if (target.usetraceKey !== null) headers['signature'] = signUsetrace(target.usetraceKey, body);
+  if (c.traceparent !== undefined) headers['traceparent'] = c.traceparent;
   const logged = { ...headers };
   if (target.username !== null && target.password !== null) {
     headers['authorization'] =

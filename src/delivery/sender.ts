@@ -7,6 +7,9 @@ import { BodyCache } from './body-cache.ts';
 import { releasedPayload } from './reclaim.ts';
 import { sendOnce, unsentOutcome, type Sendable, type SendOutcome } from './send.ts';
 
+/** A claimed delivery as the worker hands it over: with its attempt's trace context when tracing. */
+export type Outgoing = ClaimedDelivery & Pick<Sendable, 'traceparent'>;
+
 /** Makes attempts. The worker decides what to send; a Sender only sends. */
 export interface Sender {
   /**
@@ -21,7 +24,7 @@ export interface Sender {
    * origin). Resolves null when the job was given back unstarted (cancelQueued): no attempt
    * was made.
    */
-  submit(c: ClaimedDelivery, key: string, cap: number): Promise<SendOutcome | null>;
+  submit(c: Outgoing, key: string, cap: number): Promise<SendOutcome | null>;
   /** Gives back the queued, unstarted jobs of `key` (of every key: null). */
   cancelQueued(key: string | null): void;
   close(): Promise<void>;
@@ -178,7 +181,7 @@ export class ThreadSender implements Sender {
     );
   }
 
-  submit(claimed: ClaimedDelivery, limitKey: string, cap: number): Promise<SendOutcome | null> {
+  submit(claimed: Outgoing, limitKey: string, cap: number): Promise<SendOutcome | null> {
     if (this.failure) return Promise.resolve(unsentOutcome(claimed, this.failure.message));
     const id = this.nextId++;
     const { payload, hook, delivery: d } = claimed;
@@ -195,7 +198,10 @@ export class ThreadSender implements Sender {
     };
     this.outbox.jobs.push({
       id,
-      claimed: { delivery, hook },
+      claimed:
+        claimed.traceparent === undefined
+          ? { delivery, hook }
+          : { delivery, hook, traceparent: claimed.traceparent },
       key: limitKey,
       cap,
     });

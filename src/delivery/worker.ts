@@ -8,7 +8,8 @@ import { Breaker, type AttemptKind, type BreakerOptions } from './breaker.ts';
 import { HeldWork } from './held.ts';
 import { FairScheduler, type Picked } from './scheduler.ts';
 import { ResultWriter } from './results.ts';
-import type { Sender } from './sender.ts';
+import type { Outgoing, Sender } from './sender.ts';
+import type { Tracing } from '../telemetry/tracing.ts';
 import type { SendOutcome } from './send.ts';
 
 export interface WorkerOptions {
@@ -38,6 +39,8 @@ export interface WorkerOptions {
   maxHeldBytes?: number;
   /** Owner liveness heartbeat period (Store.heartbeatWorker); default 5 s. */
   livenessIntervalMs?: number;
+  /** Attempt spans and the receiver's `traceparent`, when tracing is on. */
+  tracing?: Tracing | null;
 }
 
 /** A tenant over its share of held work: its extra deliveries wait this long in the database. */
@@ -585,7 +588,9 @@ export class Worker implements LocalSink {
 
   private async deliver(p: Picked<Held>, cap: number): Promise<void> {
     const { c, startedAt } = p.item;
-    const outcome = await this.o.sender.submit(c, p.key, cap);
+    const trace = this.o.tracing?.attemptStarted(c) ?? null;
+    const sent: Outgoing = trace === null ? c : { ...c, traceparent: trace.traceparent };
+    const outcome = await this.o.sender.submit(sent, p.key, cap);
     this.scheduler.finished(p.tenant, p.key);
     if (this.abandoned) return;
     if (outcome === null) {
@@ -598,7 +603,19 @@ export class Worker implements LocalSink {
     }
     this.heldWork.delete(c);
     this.unparkShare(c.delivery.tenantId);
-    this.writer.push(this.resultOf(c, outcome));
+    const result = this.resultOf(c, outcome);
+    this.writer.push(result);
+    if (trace !== null) {
+      const a = outcome.attempt;
+      this.o.tracing!.attemptEnded(trace, c, {
+        outcome: result.outcome,
+        startedAt: a.startedAt,
+        durationMs: a.durationMs,
+        status: a.responseStatus,
+        error: a.error,
+        attemptNo: a.attemptNo,
+      });
+    }
     this.onBreaker(p.key, kindOf(outcome), startedAt);
     this.pump();
     if (

@@ -83,6 +83,10 @@ export interface StoredEvent {
   /** Idempotency-Key header, when one was sent. Unique per tenant. */
   idempotencyKey: string | null;
   createdAt: number;
+  /** The version of the tenant's own event type `data` was validated against; null for built-in types. */
+  typeVersion: number | null;
+  /** W3C `traceparent` of the publish span: its delivery attempts join that trace. */
+  traceparent: string | null;
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -148,6 +152,8 @@ export interface ClaimedDelivery {
   eventType: string;
   /** The hook as it is now; null for reporter deliveries. */
   hook: Hook | null;
+  /** The event's stored trace context (StoredEvent.traceparent), when it has one. */
+  trace?: string | null;
 }
 
 export interface Page<T> {

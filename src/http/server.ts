@@ -10,6 +10,7 @@ import type { AppContext } from '../context.ts';
 import { deliveryRoutes } from '../api/deliveries.ts';
 import { installErrorHandling } from '../api/errors.ts';
 import { eventRoutes } from '../api/events.ts';
+import { eventTypeRoutes } from '../api/event-types.ts';
 import { hookRoutes } from '../api/hooks.ts';
 import { opsRoutes } from '../api/ops.ts';
 import { hostGuard, normalisePath, serverTimeouts } from './guards.ts';
@@ -83,6 +84,7 @@ export async function buildServer(ctx: AppContext, state: { draining: boolean })
   await opsRoutes(app, ctx, state);
   await hookRoutes(app, ctx);
   await eventRoutes(app, ctx);
+  await eventTypeRoutes(app, ctx);
   await deliveryRoutes(app, ctx);
   await adminRoutes(app, ctx);
   await tenonRoutes(app, ctx);

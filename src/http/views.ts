@@ -48,6 +48,7 @@ export function eventView(e: StoredEvent) {
     eventID: e.eventID,
     event: e.type,
     dateAdded: e.dateAdded,
+    typeVersion: e.typeVersion ?? null,
     payload: JSON.parse(e.payload) as unknown,
   };
 }

@@ -7,14 +7,15 @@ export function objectOf(eventType: string): string {
 }
 
 /**
- * Whether a hook receives an event: it must be enabled, subscribe to the event's object, and,
- * when it names events, name this one. `ping` reaches only the hook it was sent to, so it is
- * never matched by fan-out.
+ * Whether a hook receives an event: it must be enabled and, when it names events, name this
+ * one; when it names none, subscribe to the event's object. (A named built-in event is always
+ * of the hook's objects: the hook rules check it. A tenant's own type is only ever named.)
+ * `ping` reaches only the hook it was sent to, so it is never matched by fan-out.
  */
 export function hookMatches(hook: Pick<Hook, 'enabled' | 'objects' | 'events'>, eventType: string): boolean {
   if (!hook.enabled || eventType === 'ping') return false;
-  if (!hook.objects.includes(objectOf(eventType))) return false;
-  return hook.events === null || hook.events.length === 0 || hook.events.includes(eventType);
+  if (hook.events !== null && hook.events.length > 0) return hook.events.includes(eventType);
+  return hook.objects.includes(objectOf(eventType));
 }
 
 export function matchingHooks<H extends Pick<Hook, 'enabled' | 'objects' | 'events'>>(

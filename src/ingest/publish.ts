@@ -10,6 +10,8 @@ import type { NewEventWithDeliveries, Store } from '../store/store.ts';
 import { GroupCommitter } from './commit.ts';
 import { DEFAULT_MAX_EVENT_BYTES, MAX_DATA_DEPTH, envelopeJson, nestedDeeperThan } from './limits.ts';
 import { matchingHooks } from './match.ts';
+import type { SpanScope, Tracing } from '../telemetry/tracing.ts';
+import { resolveTenantTypes, type ResolvedType } from './tenant-types.ts';
 
 export interface PublishInput {
   event: string;
@@ -46,6 +48,8 @@ export interface PublishOptions {
   internal?: boolean;
   /** Deliver to exactly these hooks instead of fanning out (ping). */
   onlyHooks?: Hook[];
+  /** The publisher's W3C `traceparent`: with tracing on, the publish joins that trace. */
+  traceparent?: string | null;
 }
 
 /** The ingest stage: validate → fan out → commit → hand to the local worker. */
@@ -56,6 +60,7 @@ export class Publisher {
   private readonly leaseMs: number;
   private readonly maxEventBytes: number;
   private readonly committer: GroupCommitter;
+  private readonly tracing: Tracing | null;
   private sink: LocalSink | null = null;
 
   constructor(deps: {
@@ -65,6 +70,7 @@ export class Publisher {
     leaseMs: number;
     /** Largest serialised `data` accepted (HERALD_MAX_EVENT_BYTES). */
     maxEventBytes?: number;
+    tracing?: Tracing | null;
   }) {
     this.store = deps.store;
     this.log = deps.log;
@@ -72,6 +78,7 @@ export class Publisher {
     this.leaseMs = deps.leaseMs;
     this.maxEventBytes = deps.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.committer = new GroupCommitter(deps.store);
+    this.tracing = deps.tracing ?? null;
   }
 
   attachSink(sink: LocalSink | null): void {
@@ -86,15 +93,21 @@ export class Publisher {
    * Validates every input first: one bad event refuses the whole call and stores nothing.
    * Cheap checks come first, so nothing recursive (schema, stringify) sees data nested too deep,
    * and no schema validation runs on an event that is too large anyway. Returns each input's
-   * `data` serialised, which becomes part of its payload.
+   * `data` serialised, which becomes part of its payload. `custom` holds the tenant's own
+   * types among the inputs' (see resolveTenantTypes).
    */
-  validate(inputs: PublishInput[], internal: boolean): string[] {
+  validate(
+    inputs: PublishInput[],
+    internal: boolean,
+    custom: ReadonlyMap<string, ResolvedType> = new Map(),
+  ): string[] {
     const problems: Array<{ index: number; path: string; message: string }> = [];
     const tooLarge: Array<{ index: number; bytes: number; limit: number }> = [];
     const serialised: string[] = [];
     inputs.forEach((input, index) => {
       const type = findEventType(input.event);
-      if (!type || (!type.publishable && !internal)) {
+      const own = type ? undefined : custom.get(input.event);
+      if (own === undefined && (!type || (!type.publishable && !internal))) {
         problems.push({ index, path: '/event', message: `unknown event type "${input.event}"` });
         return;
       }
@@ -110,7 +123,7 @@ export class Publisher {
         return;
       }
       serialised[index] = json;
-      const result = validateEventData(input.event, input.data);
+      const result = own ? own.schema.validate(input.data) : validateEventData(input.event, input.data);
       if (!result.ok)
         for (const e of result.errors) problems.push({ index, path: `/data${e.path}`, message: e.message });
     });
@@ -134,17 +147,54 @@ export class Publisher {
     );
   }
 
-  async publish(
+  publish(tenantId: string, inputs: PublishInput[], opts: PublishOptions = {}): Promise<PublishResult[]> {
+    const tracing = this.tracing;
+    if (!tracing) return this.publishIn(null, tenantId, inputs, opts);
+    const attributes = {
+      'herald.tenant.id': tenantId,
+      'herald.events': inputs.length,
+      'herald.event.type': inputs.length === 1 ? inputs[0]!.event : undefined,
+    };
+    return tracing.span('herald.publish', { parent: opts.traceparent, attributes, server: true }, (span) =>
+      this.publishIn(span, tenantId, inputs, opts),
+    );
+  }
+
+  private async publishIn(
+    span: SpanScope | null,
     tenantId: string,
     inputs: PublishInput[],
-    opts: PublishOptions = {},
+    opts: PublishOptions,
   ): Promise<PublishResult[]> {
-    const dataJson = this.validate(inputs, opts.internal ?? false);
+    const custom = inputs.some((i) => !findEventType(i.event))
+      ? await resolveTenantTypes(
+          this.store,
+          tenantId,
+          inputs.map((i) => i.event),
+        )
+      : undefined;
+    const dataJson = this.validate(inputs, opts.internal ?? false, custom);
     const now = Date.now();
-    const hooks = opts.onlyHooks ?? (await this.store.listEnabledHooks(tenantId));
-    const items = inputs.map((input, i) =>
-      this.prepare(tenantId, input, dataJson[i]!, hooks, opts.onlyHooks !== undefined, now),
-    );
+    const fanOut = async () => {
+      const hooks = opts.onlyHooks ?? (await this.store.listEnabledHooks(tenantId));
+      const items = inputs.map((input, i) => {
+        const item = this.prepare(tenantId, input, dataJson[i]!, hooks, opts.onlyHooks !== undefined, now);
+        item.event.typeVersion = custom?.get(input.event)?.version ?? null;
+        item.event.traceparent = span?.traceparent ?? null;
+        return item;
+      });
+      return { hooks, items };
+    };
+    const { hooks, items } =
+      span && this.tracing
+        ? await this.tracing.span('herald.fanout', { parent: span.traceparent }, async (fan) => {
+            const out = await fanOut();
+            fan.setAttributes({
+              'herald.deliveries': out.items.reduce((n, i) => n + i.deliveries.length, 0),
+            });
+            return out;
+          })
+        : await fanOut();
     return this.commit(items, new Map(hooks.map((h) => [h.id, h])), now);
   }
 
@@ -197,7 +247,13 @@ export class Publisher {
       created++;
       for (const delivery of r.deliveries) {
         const hook = delivery.hookId === null ? null : (hooksById.get(delivery.hookId) ?? null);
-        handed.push({ delivery, payload: r.event.payload, eventType: r.event.type, hook });
+        handed.push({
+          delivery,
+          payload: r.event.payload,
+          eventType: r.event.type,
+          hook,
+          trace: r.event.traceparent,
+        });
       }
     }
     this.metrics.eventsAccepted.inc(created);
@@ -261,6 +317,8 @@ function newEvent(
     payload,
     idempotencyKey,
     createdAt: now,
+    typeVersion: null,
+    traceparent: null,
   };
 }
 

@@ -96,6 +96,7 @@ export function slotRunKind(p: SlotKindPorts): RunKind<LeasedSlot, Driven, Drive
       }
       return { outcome: await driveSlot(p, monitor, s.slot), siteKey: monitor.site.siteKey };
     },
+    statusOf: (d) => d.outcome.status,
     givenUp: (_s, interruptions) => ({
       outcome: {
         status: 'failed',

@@ -24,7 +24,7 @@ import { hostname } from 'node:os';
 import { newId } from '../domain/ids.ts';
 import type { Logger } from '../log.ts';
 import type { LeaseStore } from '../store/leased.ts';
-import { passThrough, type AbortReason, type RunKind, type RunLifecycle } from './kind.ts';
+import { passThrough, type AbortReason, type RunInfo, type RunKind, type RunLifecycle } from './kind.ts';
 
 /** The store operations the engine needs: leases, and owner liveness in `workers`. */
 export interface RunEnginePorts {
@@ -220,7 +220,14 @@ export class RunEngine<R, O, F = true> {
             () => abort.abort('deadline' satisfies AbortReason),
             Math.max(0, deadlineAt - Date.now()),
           );
-    const info = { kind: kind.name, id, tenantId: kind.tenantOf(run), attempt: kind.attemptsOf(run) };
+    const publicId = kind.publicIdOf?.(run);
+    const info: RunInfo = {
+      kind: kind.name,
+      id,
+      tenantId: kind.tenantOf(run),
+      attempt: kind.attemptsOf(run),
+      ...(publicId !== undefined && { publicId }),
+    };
     const held: Held = { abort, done: Promise.resolve() };
     this.#held.set(id, held);
     held.done = (this.#p.lifecycle ?? passThrough)
@@ -232,6 +239,7 @@ export class RunEngine<R, O, F = true> {
           'run failed unexpectedly; it runs again once its lease ends',
         );
       })
+      .then(() => undefined)
       .finally(() => {
         clearTimeout(deadline);
         this.#held.delete(id);
@@ -240,20 +248,22 @@ export class RunEngine<R, O, F = true> {
       });
   }
 
-  async #runOnce(run: R, signal: AbortSignal): Promise<void> {
+  /** The outcome's status once recorded; null when handed back or dropped. */
+  async #runOnce(run: R, signal: AbortSignal): Promise<string | null> {
     const kind = this.#kind;
     const attempts = kind.attemptsOf(run);
     const outcome =
       attempts > this.#s.maxAttempts ? kind.givenUp(run, attempts - 1) : await kind.execute(run, signal);
     // Stopping handed the run back: another worker (or this one, restarted) runs it again.
-    if (signal.aborted && signal.reason === 'stop') return;
+    if (signal.aborted && signal.reason === 'stop') return null;
     const finished = await this.#finish(run, outcome, signal);
-    if (finished === undefined) return; // stopping: handed back
+    if (finished === undefined) return null; // stopping: handed back
     if (finished === null) {
       this.#p.log.warn({ kind: kind.name, id: kind.idOf(run) }, 'run result dropped: its lease was lost');
-      return;
+      return null;
     }
     await kind.announce(run, finished);
+    return kind.statusOf(outcome);
   }
 
   /**

@@ -18,6 +18,11 @@ export interface RunKind<R, O, F = true> {
   /** Leases up to opts.limit runs (the store's claim over ops/leased.ts). */
   claim(opts: ClaimOptions): Promise<R[]>;
   idOf(run: R): string;
+  /**
+   * The id a user knows the run by, where it is not its row id: a Tenon run's responseID, the
+   * build a build's test case belongs to.
+   */
+  publicIdOf?(run: R): string;
   tenantOf(run: R): string;
   /** Claims so far, this one included. */
   attemptsOf(run: R): number;
@@ -30,6 +35,8 @@ export interface RunKind<R, O, F = true> {
   execute(run: R, signal: AbortSignal): Promise<O>;
   /** The outcome of a run claimed more than the attempt cap allows (interrupted each time). */
   givenUp(run: R, interruptions: number): O;
+  /** The outcome in a word (`passed`, `done`, `failed`…), for lifecycle observers. */
+  statusOf(outcome: O): string;
   /** Records the outcome if `owner` still holds the run; null (nothing changed) otherwise. */
   finish(owner: string, run: R, outcome: O): Promise<F | null>;
   /**
@@ -47,14 +54,18 @@ export interface RunInfo {
   id: string;
   tenantId: string;
   attempt: number;
+  /** See RunKind.publicIdOf. */
+  publicId?: string;
 }
 
 /**
  * The one place a run starts and ends: the engine calls `around` with the whole of one run
- * (execute, finish, announce) as `body`. A tracing span wraps it here.
+ * (execute, finish, announce) as `body`, which resolves to the outcome's status (`passed`,
+ * `done`, `failed`…), or null when the run was handed back or its result dropped. A tracing
+ * span wraps it here (src/telemetry/runs.ts).
  */
 export interface RunLifecycle {
-  around<T>(run: RunInfo, body: () => Promise<T>): Promise<T>;
+  around(run: RunInfo, body: () => Promise<string | null>): Promise<unknown>;
 }
 
 export const passThrough: RunLifecycle = { around: (_run, body) => body() };

@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RunSignals } from '../runs/signals.ts';
 import type { Store } from '../store/store.ts';
+import type { Tracing } from '../telemetry/tracing.ts';
 
 /**
  * What a service may tell the delivery engine. Services call these after their store write
@@ -30,4 +31,6 @@ export interface ServiceDeps {
   log: Logger;
   metrics: Metrics;
   engine: EngineSignals;
+  /** OpenTelemetry, when OTEL_EXPORTER_OTLP_ENDPOINT is set (test-run and build spans). */
+  tracing?: Tracing | null;
 }

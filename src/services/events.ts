@@ -24,6 +24,7 @@ export class EventService {
     tenantId: string,
     input: PublishInput,
     idempotencyKey: string | null = null,
+    traceparent: string | null = null,
   ): Promise<PublishResult> {
     if (idempotencyKey !== null && (idempotencyKey === '' || idempotencyKey.length > IDEMPOTENCY_KEY_MAX))
       throw new HeraldError(
@@ -31,15 +32,21 @@ export class EventService {
         `Idempotency-Key must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`,
         [{ path: 'headers/idempotency-key', message: `must be 1 to ${IDEMPOTENCY_KEY_MAX} characters` }],
       );
-    const [result] = await this.deps.publisher.publish(tenantId, [{ ...input, idempotencyKey }]);
+    const [result] = await this.deps.publisher.publish(tenantId, [{ ...input, idempotencyKey }], {
+      traceparent,
+    });
     return result!;
   }
 
   /** Up to BATCH_MAX events in one transaction. */
-  async publishBatch(tenantId: string, events: PublishInput[]): Promise<PublishResult[]> {
+  async publishBatch(
+    tenantId: string,
+    events: PublishInput[],
+    traceparent: string | null = null,
+  ): Promise<PublishResult[]> {
     if (events.length > BATCH_MAX)
       throw new HeraldError('BATCH_TOO_LARGE', `At most ${BATCH_MAX} events per batch, got ${events.length}`);
-    return this.deps.publisher.publish(tenantId, events);
+    return this.deps.publisher.publish(tenantId, events, { traceparent });
   }
 
   /** By internal id (`evt_…`) or by the envelope's eventID. */

@@ -71,9 +71,17 @@ function urlProblems(url: string, allowlist: readonly Cidr[]): HookProblem[] {
   ];
 }
 
-function objectProblems(objects: readonly string[]): HookProblem[] {
-  if (objects.length === 0)
-    return [problem('objects', 'VALIDATION_FAILED', 'noObjects', 'objects must name at least one object')];
+/** No objects is fine when events are named (the tenant's own types have no built-in object). */
+function objectProblems(objects: readonly string[], namesEvents: boolean): HookProblem[] {
+  if (objects.length === 0 && !namesEvents)
+    return [
+      problem(
+        'objects',
+        'VALIDATION_FAILED',
+        'noObjects',
+        "objects must name at least one object (or events one of the tenant's own event types)",
+      ),
+    ];
   const unknown = objects.findIndex((o) => !(HOOK_OBJECTS as readonly string[]).includes(o));
   if (unknown !== -1)
     return [
@@ -89,12 +97,21 @@ function objectProblems(objects: readonly string[]): HookProblem[] {
   return [];
 }
 
-/** The first problem among the events only: one wrong name usually explains the rest. */
-function eventProblems(events: readonly string[] | null, objects: readonly string[], objectsOk: boolean) {
+/**
+ * The first problem among the events only: one wrong name usually explains the rest. A name
+ * in `own` (the tenant's own event types) is of no built-in object, so needs none.
+ */
+function eventProblems(
+  events: readonly string[] | null,
+  objects: readonly string[],
+  objectsOk: boolean,
+  own: ReadonlySet<string>,
+) {
   const list = events ?? [];
   if (list.length > MAX_EVENTS)
     return [problem('events', 'VALIDATION_FAILED', 'tooMany', `name at most ${MAX_EVENTS} events`)];
   for (const [i, e] of list.entries()) {
+    if (own.has(e)) continue;
     // ping is sent to one hook on request, so subscribing to it means nothing.
     if (!findEventType(e) || e === 'ping')
       return [
@@ -163,18 +180,22 @@ function credentialProblems(h: HookSettings, passwordDropped: boolean): HookProb
   return out;
 }
 
-/** Every problem of these settings, in the order of the form's fields. */
+/**
+ * Every problem of these settings, in the order of the form's fields. `ownTypes`: the names
+ * of the tenant's own event types (a hook may name them in `events`).
+ */
 export function hookProblems(
   h: HookSettings,
   allowlist: readonly Cidr[],
-  opts: { passwordDropped?: boolean } = {},
+  opts: { passwordDropped?: boolean; ownTypes?: ReadonlySet<string> } = {},
 ): HookProblem[] {
-  const objects = objectProblems(h.objects);
+  const own = opts.ownTypes ?? new Set<string>();
+  const objects = objectProblems(h.objects, (h.events ?? []).length > 0);
   return [
     ...nameProblems(h.name),
     ...urlProblems(h.url, allowlist),
     ...objects,
-    ...eventProblems(h.events, h.objects, objects.length === 0),
+    ...eventProblems(h.events, h.objects, objects.length === 0, own),
     ...credentialProblems(h, opts.passwordDropped ?? false),
   ];
 }

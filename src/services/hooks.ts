@@ -1,5 +1,7 @@
 import { generateSecret } from '../delivery/signature.ts';
 import { HeraldError } from '../domain/errors.ts';
+import { findEventType } from '../domain/event-types.ts';
+import { MAX_TENANT_EVENT_TYPES } from '../domain/tenant-event-types.ts';
 import { newId } from '../domain/ids.ts';
 import type { Delivery, DeliveryStatus, Hook, HookPatch, Page } from '../domain/types.ts';
 import type { PublishResult } from '../ingest/publish.ts';
@@ -46,8 +48,16 @@ export class HookService {
     this.deps = deps;
   }
 
-  #check(settings: HookSettings, opts: { passwordDropped?: boolean } = {}): void {
-    const problems = hookProblems(settings, this.deps.config.targetAllowlist, opts);
+  async #check(
+    tenantId: string,
+    settings: HookSettings,
+    opts: { passwordDropped?: boolean } = {},
+  ): Promise<void> {
+    // The tenant's own types are read only when an event is not built-in.
+    const ownTypes = (settings.events ?? []).some((e) => !findEventType(e))
+      ? new Set((await this.deps.store.eventTypes.list(tenantId, MAX_TENANT_EVENT_TYPES)).map((t) => t.name))
+      : undefined;
+    const problems = hookProblems(settings, this.deps.config.targetAllowlist, { ...opts, ownTypes });
     if (problems.length > 0) throw new HookInvalid(problems);
   }
 
@@ -70,7 +80,7 @@ export class HookService {
       createdAt: now,
       updatedAt: now,
     };
-    this.#check(hook);
+    await this.#check(tenantId, hook);
     await this.deps.store.createHook(hook);
     return hook;
   }
@@ -127,7 +137,7 @@ export class HookService {
         patch.password = null;
       }
     }
-    this.#check({ ...hook, ...patch }, { passwordDropped });
+    await this.#check(tenantId, { ...hook, ...patch }, { passwordDropped });
     return this.#write(hook, patch, now, change.enabled === true);
   }
 

@@ -8,6 +8,7 @@ import { BuildService } from './builds.ts';
 import { DeliveryService } from './deliveries.ts';
 import type { ServiceDeps } from './deps.ts';
 import { EventService } from './events.ts';
+import { EventTypeService } from './event-types.ts';
 import { HookService } from './hooks.ts';
 import { KeyService } from './keys.ts';
 import { OpsService } from './ops.ts';
@@ -23,6 +24,7 @@ export type { EngineSignals, ServiceDeps } from './deps.ts';
 export interface Services {
   hooks: HookService;
   events: EventService;
+  eventTypes: EventTypeService;
   deliveries: DeliveryService;
   keys: KeyService;
   users: UserService;
@@ -39,6 +41,7 @@ export function createServices(deps: ServiceDeps): Services {
   return {
     hooks: new HookService(deps),
     events: new EventService(deps),
+    eventTypes: new EventTypeService(deps),
     deliveries: new DeliveryService(deps),
     keys: new KeyService(deps),
     users: new UserService(deps),

@@ -15,6 +15,8 @@ import type { MonitorStore } from './monitors.ts';
 import { extendLeased, releaseLeased } from './ops/leased.ts';
 import { createBuildStore } from './ops/builds/index.ts';
 import { createConsoleStore } from './ops/console/index.ts';
+import type { EventTypeStore } from './event-types.ts';
+import { createEventTypeStore } from './ops/event-types.ts';
 import { createMonitorStore } from './ops/monitors/index.ts';
 import type { TestRunStore } from './testruns.ts';
 import { createTestRunStore } from './ops/testruns/index.ts';
@@ -64,6 +66,7 @@ export class SqlStore implements Store {
   readonly monitors: MonitorStore;
   readonly testRuns: TestRunStore;
   readonly leases: LeaseStore;
+  readonly eventTypes: EventTypeStore;
   readonly #b: Backend;
   readonly #sql: Sql;
   readonly #deadAfterMs: number;
@@ -82,6 +85,7 @@ export class SqlStore implements Store {
       extend: (table, owner, ids, leaseUntil) => extendLeased(sql, table, owner, ids, leaseUntil),
       release: (table, owner, ids) => releaseLeased(sql, table, owner, ids),
     };
+    this.eventTypes = createEventTypeStore(this.#sql);
   }
 
   migrate = (): Promise<void> => this.#b.migrate();

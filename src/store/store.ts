@@ -12,6 +12,7 @@ import type {
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
 import type { LeaseStore } from './leased.ts';
+import type { EventTypeStore } from './event-types.ts';
 import type { MonitorStore } from './monitors.ts';
 import type { TestRunStore } from './testruns.ts';
 
@@ -34,6 +35,8 @@ export interface Store {
   readonly testRuns: TestRunStore;
   /** The leases of every kind of run (build runs, test runs, monitor slots): one set of operations. */
   readonly leases: LeaseStore;
+  /** Tenants' own event types and their schema versions. */
+  readonly eventTypes: EventTypeStore;
   /** Applies pending numbered migrations, each in a transaction that records its version. */
   migrate(): Promise<void>;
   close(): Promise<void>;

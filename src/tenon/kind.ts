@@ -88,6 +88,8 @@ export function testRunKind(p: TestRunKindPorts): RunKind<TestRun, TestRunOutcom
     // The page engine bounds each test itself (a page that never loads is a 522).
     deadlineOf: () => null,
     execute: (run) => testPage(p.pool, run),
+    publicIdOf: (r) => r.responseID,
+    statusOf: (o) => o.status,
     givenUp: (_run, interruptions) =>
       failed(
         tenonStatus(

@@ -14,6 +14,7 @@ import { testRunPages } from './pages/test-runs.ts';
 import { tracePages } from './pages/traces.ts';
 import { deliveryPages } from './pages/deliveries.ts';
 import { eventPages } from './pages/events.ts';
+import { eventTypePages } from './pages/event-types.ts';
 import { hookPages } from './pages/hooks.ts';
 import { keyPages } from './pages/keys.ts';
 import { loginPages } from './pages/login.ts';
@@ -72,6 +73,7 @@ async function consolePlugin(web: FastifyInstance, ctx: AppContext): Promise<voi
   settingsPages(web, ctx);
   hookPages(web, ctx);
   deliveryPages(web, ctx);
+  eventTypePages(web, ctx);
   eventPages(web, ctx);
   keyPages(web, ctx);
   userPages(web, ctx);

@@ -61,7 +61,12 @@ describe('RunEngine', () => {
 
   function start(
     execute: RunKind<TestRun, TestRunOutcome>['execute'],
-    extra: { deadlineOf?: (r: TestRun) => number | null; runs?: RunInfo[]; stopGraceMs?: number } = {},
+    extra: {
+      deadlineOf?: (r: TestRun) => number | null;
+      runs?: RunInfo[];
+      statuses?: (string | null)[];
+      stopGraceMs?: number;
+    } = {},
   ) {
     const finished: string[] = [];
     const kind: RunKind<TestRun, TestRunOutcome> = {
@@ -74,6 +79,7 @@ describe('RunEngine', () => {
       deadlineOf: extra.deadlineOf ?? (() => null),
       execute,
       givenUp: (_r, n) => outcome('failed', `given up after ${n}`),
+      statusOf: (o) => o.status,
       finish: async (owner, r, o) => ((await f.store.testRuns.finishRun(owner, r.id, o)) ? true : null),
       announce: async (r) => void finished.push(r.id),
     };
@@ -86,7 +92,9 @@ describe('RunEngine', () => {
         lifecycle: {
           around: async (info, body) => {
             extra.runs?.push(info);
-            return body();
+            const status = await body();
+            extra.statuses?.push(status);
+            return status;
           },
         },
       },
@@ -107,7 +115,8 @@ describe('RunEngine', () => {
 
   test('runs each queued run once, announces it, and calls the lifecycle around it', async () => {
     const runs: RunInfo[] = [];
-    const { engine, finished } = start(async () => outcome('done', 'ok'), { runs });
+    const statuses: (string | null)[] = [];
+    const { engine, finished } = start(async () => outcome('done', 'ok'), { runs, statuses });
     const id = await queue();
     await engine.start();
     engine.wake();
@@ -115,6 +124,8 @@ describe('RunEngine', () => {
     assert.deepEqual(finished, [id]);
     assert.equal((await statusOf(id)).status, 'done');
     assert.deepEqual(runs, [{ kind: 'test', id, tenantId: 'ten_a', attempt: 1 }]);
+    await waitFor(() => statuses.length === 1);
+    assert.deepEqual(statuses, ['done']);
   });
 
   test('a run claimed beyond the attempt cap is given up, not executed', async () => {

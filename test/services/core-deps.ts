@@ -97,6 +97,8 @@ export async function storeDeliveries(
     payload: JSON.stringify({ eventID, event: 'site.created', dateAdded: now, data: { name: 'x' } }),
     idempotencyKey: null,
     createdAt: now,
+    typeVersion: null,
+    traceparent: null,
   };
   const deliveries: Delivery[] = rows.map((r) => ({
     id: newId('delivery', r.createdAt),

@@ -56,11 +56,22 @@ describe('hook rules', () => {
     });
 
   test('an event is not blamed on the objects when the objects are themselves wrong', () => {
-    const problems = hookProblems({ ...ok, objects: [], events: ['site.created'] }, LOOPBACK);
+    const problems = hookProblems({ ...ok, objects: ['nonsense'], events: ['site.created'] }, LOOPBACK);
     assert.deepEqual(
       problems.map((p) => p.field),
       ['objects'],
     );
+  });
+
+  test("the tenant's own event types need no object; built-in events still do", () => {
+    const ownTypes = new Set(['invoice.paid']);
+    const reasons = (over: Partial<typeof ok>, own = ownTypes) =>
+      hookProblems({ ...ok, ...over }, LOOPBACK, { ownTypes: own }).map((p) => p.reason);
+    assert.deepEqual(reasons({ objects: [], events: ['invoice.paid'] }), []);
+    assert.deepEqual(reasons({ objects: ['site'], events: ['invoice.paid', 'site.created'] }), []);
+    assert.deepEqual(reasons({ objects: [], events: ['site.created'] }), ['eventNotOfObjects']);
+    assert.deepEqual(reasons({ objects: [], events: ['invoice.paid'] }, new Set()), ['unknownEvent']);
+    assert.deepEqual(reasons({ objects: [], events: null }), ['noObjects']);
   });
 
   test('a password dropped for a new origin is asked for again by name', () => {

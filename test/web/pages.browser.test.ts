@@ -244,6 +244,7 @@ describe('console pages in Chromium', () => {
       role: 'member',
     });
 
+    await h.api('POST', '/api/event-types', { name: 'invoice.paid', schema: { type: 'object' } });
     const pages: Array<[string, string]> = [
       ['/settings', 'Settings'],
       ['/settings/hooks', 'Web Hooks'],
@@ -254,6 +255,7 @@ describe('console pages in Chromium', () => {
       [`/deliveries/${delivery}`, `Delivery ${delivery}`],
       ['/events', 'Events'],
       ['/events?type=project.created', 'Events'],
+      ['/events/types', 'Event types'],
       [`/events/${published.body.eventID}`, 'project.created'],
       ['/settings/keys', 'API Keys'],
       ['/settings/users', 'Users'],

@@ -30,7 +30,7 @@ const CLAIM = `WITH due AS (
   ), ranked AS (
     SELECT l.*, row_number() OVER (PARTITION BY l.hook_id ORDER BY l.id) AS hook_rank FROM leased l
   )
-  SELECT d.*, e.payload AS e_payload, e.type AS e_type, ${aliased('h', HOOK_COLUMNS, 'h_')}
+  SELECT d.*, e.payload AS e_payload, e.type AS e_type, e.trace_parent AS e_trace, ${aliased('h', HOOK_COLUMNS, 'h_')}
     FROM ranked d
     JOIN events e ON e.id = d.event_id
     LEFT JOIN hooks h ON h.id = d.hook_id AND d.hook_rank = 1
@@ -69,5 +69,6 @@ function claimedFromRows(rows: Row[]): ClaimedDelivery[] {
     payload: r['e_payload'] as string,
     eventType: r['e_type'] as string,
     hook: r['hook_id'] === null ? null : (hooks.get(r['hook_id'] as string) ?? null),
+    trace: r['e_trace'] as string | null,
   }));
 }

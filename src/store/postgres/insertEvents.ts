@@ -15,7 +15,11 @@ const EVENT_TYPES: readonly ArrayType[] = [
   'text',
   'text',
   'bigint',
+  'int',
+  'text',
 ];
+const EVENT_COLUMNS =
+  'id, tenant_id, event_id, type, date_added, payload, idempotency_key, created_at, type_version, trace_parent';
 const DELIVERY_NAMES = DELIVERY_COLUMNS.map(([c]) => c).join(', ');
 
 /**
@@ -33,10 +37,10 @@ const DELIVERY_NAMES = DELIVERY_COLUMNS.map(([c]) => c).join(', ');
  * It returns the ids it did not insert (usually none), not the ones it did.
  */
 const INSERT = `WITH ev AS (
-  INSERT INTO events (id, tenant_id, event_id, type, date_added, payload, idempotency_key, created_at)
-  SELECT id, tenant_id, event_id, type, date_added, payload, idempotency_key, created_at
+  INSERT INTO events (${EVENT_COLUMNS})
+  SELECT ${EVENT_COLUMNS}
     FROM ${unnest(EVENT_TYPES)}
-         WITH ORDINALITY AS r(id, tenant_id, event_id, type, date_added, payload, idempotency_key, created_at, ord)
+         WITH ORDINALITY AS r(${EVENT_COLUMNS}, ord)
    ORDER BY ord
   ON CONFLICT DO NOTHING
   RETURNING id
@@ -104,6 +108,8 @@ function eventArrays(events: StoredEvent[]): Buffer[] {
     events.map((e) => e.payload),
     events.map((e) => e.idempotencyKey ?? null),
     events.map((e) => e.createdAt),
+    events.map((e) => e.typeVersion ?? null),
+    events.map((e) => e.traceparent ?? null),
   ]);
 }
 

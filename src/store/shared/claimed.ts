@@ -25,7 +25,7 @@ export function sharePayloads(claimed: ClaimedDelivery[]): ClaimedDelivery[] {
 }
 
 /**
- * Claimed rows (a delivery joined with its event's `e_payload` and `e_type`, and either its
+ * Claimed rows (a delivery joined with its event's `e_payload`, `e_type` and `e_trace`, and either its
  * hook's `h_…` columns or, when `hookRows` is given, nothing of the hook: those rows carry the
  * hooks' `h_…` columns once each) as deliveries that share payloads and Hook objects: a hook is
  * parsed once per hook and version, not once per delivery.
@@ -53,6 +53,7 @@ export function claimedRows(d: Dialect, rows: AnyRow[], hookRows?: AnyRow[]): Cl
         hooks.set(key, hook);
       }
     }
-    return { delivery, payload, eventType: r['e_type'] as string, hook };
+    const trace = (r['e_trace'] as string | null | undefined) ?? null;
+    return { delivery, payload, eventType: r['e_type'] as string, hook, trace };
   });
 }

@@ -155,6 +155,8 @@ export function eventFromRow(r: AnyRow): StoredEvent {
     payload: str(r['payload']),
     idempotencyKey: strOrNull(r['idempotency_key']),
     createdAt: num(r['created_at']),
+    typeVersion: numOrNull(r['type_version']),
+    traceparent: strOrNull(r['trace_parent']),
   };
 }
 

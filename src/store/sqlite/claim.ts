@@ -10,7 +10,7 @@ import type { SqliteDb } from './db.ts';
  * A delivery with its event's payload and type. The hook's row is read once per hook, not once
  * per delivery (HOOKS_BY_ID, in the same transaction).
  */
-const CLAIMED_SELECT = `SELECT d.*, e.payload AS e_payload, e.type AS e_type
+const CLAIMED_SELECT = `SELECT d.*, e.payload AS e_payload, e.type AS e_type, e.trace_parent AS e_trace
   FROM deliveries d
   JOIN events e ON e.id = d.event_id
   LEFT JOIN hooks h ON h.id = d.hook_id`;

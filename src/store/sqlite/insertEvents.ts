@@ -13,8 +13,8 @@ import type { Param } from './db.ts';
 // No conflict target: the primary key, (tenant_id, event_id) and (tenant_id, idempotency_key)
 // all mean "already ingested".
 const INSERT_EVENT = `INSERT INTO events
-  (id, tenant_id, event_id, type, date_added, payload, idempotency_key, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  (id, tenant_id, event_id, type, date_added, payload, idempotency_key, created_at, type_version, trace_parent)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT DO NOTHING`;
 
 const INSERT_DELIVERY = `INSERT INTO deliveries (${DELIVERY_COLUMN_NAMES.join(', ')})
@@ -41,6 +41,8 @@ function insertOne(db: SqliteDb, { event: e, deliveries }: NewEventWithDeliverie
     e.payload,
     e.idempotencyKey ?? null,
     e.createdAt,
+    e.typeVersion ?? null,
+    e.traceparent ?? null,
   );
   if (inserted === 1) {
     for (const d of deliveries) db.run(INSERT_DELIVERY, ...(deliveryValues(d) as Param[]));

@@ -1,7 +1,6 @@
 import { idOrUndefined } from '../../domain/ids.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { EVENT_TYPES } from '../../domain/event-types.ts';
 import { deliveryBadge, prettyJson, time } from '../format.ts';
 import { selectField } from '../forms.ts';
 import { html } from '../html.ts';
@@ -15,7 +14,11 @@ const PAGE_SIZE = 25;
 export function eventPages(web: FastifyInstance, ctx: AppContext): void {
   web.get<{ Querystring: { type?: string; after?: string } }>('/events', async (req, reply) => {
     const { tenantId } = userOf(req);
-    const type = EVENT_TYPES.find((t) => t.type === req.query.type)?.type;
+    // The built-in types and the tenant's own, so either can be filtered on.
+    const names = (await ctx.services.eventTypes.list(tenantId)).map((e) =>
+      'own' in e ? e.own.name : e.builtIn.type,
+    );
+    const type = names.find((t) => t === req.query.type);
     const after = idOrUndefined('event', req.query.after);
     const { data: list, nextCursor } = await ctx.services.events.list(tenantId, {
       limit: PAGE_SIZE,
@@ -24,17 +27,17 @@ export function eventPages(web: FastifyInstance, ctx: AppContext): void {
     });
     const v = viewOf(ctx, req, reply);
     const body = html`<h1>Events</h1>
-      <p class="lede">Everything published to Herald, newest first: what was sent, and to which hooks.</p>
+      <p class="lede">
+        Everything published to Herald, newest first: what was sent, and to which hooks.
+        <a href="/events/types">Event types</a> lists what can be published.
+      </p>
       <form method="get" action="/events" class="filter-form">
         ${selectField({
           id: 'event-type',
           name: 'type',
           label: 'Event type',
           value: type ?? '',
-          options: [
-            { value: '', label: 'All event types' },
-            ...EVENT_TYPES.map((t) => ({ value: t.type, label: t.type })),
-          ],
+          options: [{ value: '', label: 'All event types' }, ...names.map((t) => ({ value: t, label: t }))],
         })}
         <button type="submit" class="button secondary">Show events</button>
       </form>

@@ -85,11 +85,11 @@ function messageOf(p: HookProblem): string {
         ? `Enter a valid, fully-qualified URL such as https://example.com/hooks (${p.message})`
         : `Herald may not POST to this address: ${p.message}`;
     case 'objects':
-      return 'Select at least one object to post to this hook';
+      return 'Select at least one object to post to this hook, or name your own event types below';
     case 'events':
       if (p.reason === 'tooMany') return 'Name at most 100 events';
       return p.reason === 'unknownEvent'
-        ? `"${p.value}" is not an event type Herald knows`
+        ? `"${p.value}" is not an event type Herald knows, nor one of yours`
         : `"${p.value}" is about ${objectOf(p.value ?? '')}, which is not selected above`;
     case 'username':
       return p.reason === 'tooLong'

@@ -63,6 +63,8 @@ export function makeEvent(tenantId: string, over: Partial<StoredEvent> = {}): St
     payload: JSON.stringify({ eventID: eventId, event: 'site.created', dateAdded: T0, data: { name: 'x' } }),
     idempotencyKey: null,
     createdAt: T0,
+    typeVersion: null,
+    traceparent: null,
     ...over,
   };
 }
