@@ -33,6 +33,11 @@ export function hookView(h: Hook) {
     lastSuccessAt: h.lastSuccessAt,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
+    headers: h.headers,
+    filter: h.filter,
+    rateLimit: h.rateLimit,
+    ordering: h.ordering,
+    orderingKey: h.orderingKey,
   };
 }
 

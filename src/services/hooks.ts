@@ -1,7 +1,7 @@
 import { generateSecret } from '../delivery/signature.ts';
 import { HeraldError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import type { Delivery, DeliveryStatus, Hook, HookPatch, Page } from '../domain/types.ts';
+import type { Delivery, DeliveryStatus, Hook, HookOrdering, HookPatch, Page } from '../domain/types.ts';
 import type { PublishResult } from '../ingest/publish.ts';
 import type { ActivityBucket, LastDelivery } from '../store/console.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -19,6 +19,12 @@ export interface NewHook {
   enabled?: boolean | undefined;
   username?: string | null | undefined;
   password?: string | null | undefined;
+  /** Delivery options (issue 17); see hook-option-rules.ts. */
+  headers?: Record<string, string> | undefined;
+  filter?: object | null | undefined;
+  rateLimit?: number | null | undefined;
+  ordering?: HookOrdering | undefined;
+  orderingKey?: string | null | undefined;
 }
 
 /** Fields left out (undefined) keep their stored value. */
@@ -31,7 +37,17 @@ export interface HookSecret {
 }
 
 /** What the delivery engine must hear about: a change here means the old settings are stale. */
-const ENGINE_FIELDS = ['enabled', 'url', 'username', 'password', 'secret'] as const;
+const ENGINE_FIELDS = [
+  'enabled',
+  'url',
+  'username',
+  'password',
+  'secret',
+  'headers',
+  'rateLimit',
+  'ordering',
+  'orderingKey',
+] as const;
 
 const eventList = (e: string[] | null | undefined) => (e && e.length > 0 ? e : null);
 
@@ -69,6 +85,11 @@ export class HookService {
       disabledReason: null,
       createdAt: now,
       updatedAt: now,
+      headers: input.headers ?? {},
+      filter: input.filter ?? null,
+      rateLimit: input.rateLimit ?? null,
+      ordering: input.ordering ?? 'none',
+      orderingKey: input.orderingKey ?? null,
     };
     this.#check(hook);
     await this.deps.store.createHook(hook);
@@ -114,6 +135,11 @@ export class HookService {
       ...(change.events !== undefined && { events: eventList(change.events) }),
       ...(change.username !== undefined && { username: change.username }),
       ...(change.password !== undefined && { password: change.password }),
+      ...(change.headers !== undefined && { headers: change.headers }),
+      ...(change.filter !== undefined && { filter: change.filter }),
+      ...(change.rateLimit !== undefined && { rateLimit: change.rateLimit }),
+      ...(change.ordering !== undefined && { ordering: change.ordering }),
+      ...(change.orderingKey !== undefined && { orderingKey: change.orderingKey }),
       ...(change.enabled !== undefined && {
         enabled: change.enabled,
         ...(change.enabled && { disabledReason: null, failingSince: null }),

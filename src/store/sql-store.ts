@@ -1,3 +1,4 @@
+import * as rateSlots from './ops/rate-slots.ts';
 import type {
   ApiKey,
   Attempt,
@@ -134,6 +135,8 @@ export class SqlStore implements Store {
     deliveries.extendLeases(this.#sql, owner, ids, leaseUntil);
   releaseLeases = (owner: string, ids?: string[]): Promise<void> =>
     deliveries.releaseLeases(this.#sql, owner, ids);
+  reserveRateSlots = (hookId: string, nowUs: number, n: number, intervalUs: number): Promise<number> =>
+    rateSlots.reserveRateSlots(this.#sql, hookId, nowUs, n, intervalUs);
   subscribeWake = (onWake: () => void): Promise<() => Promise<void>> => this.#b.subscribeWake(onWake);
   subscribeHookChanges = (onChange: HookChangeHandler): Promise<() => Promise<void>> =>
     this.#b.subscribeHookChanges(onChange);

@@ -136,6 +136,11 @@ export interface Store {
   extendLeases(owner: string, ids: string[], leaseUntil: number): Promise<number>;
   /** Drops this owner's leases (graceful shutdown) so another worker can claim at once. */
   releaseLeases(owner: string, ids?: string[]): Promise<void>;
+  /**
+   * Reserves `n` send slots of a rate-limited hook, `intervalUs` apart (unix µs); returns the
+   * hook's next free slot, the reserved ones being the `n` before it (domain/rate-limit.ts).
+   */
+  reserveRateSlots(hookId: string, nowUs: number, n: number, intervalUs: number): Promise<number>;
   /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */
   disableFailingHooks(failingBefore: number, reason: string, now: number): Promise<Hook[]>;
   /**

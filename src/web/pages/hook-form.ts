@@ -100,6 +100,10 @@ function messageOf(p: HookProblem): string {
       return p.reason === 'passwordForNewOrigin'
         ? 'The URL now points at another host: enter the password again for it, or clear the username'
         : 'Enter a password to go with the username, or clear the username';
+    case 'headers':
+    case 'filter':
+    case 'orderingKey':
+      return p.message;
   }
 }
 
