@@ -1,10 +1,11 @@
 import { slotIntervalUs, slotsBefore } from '../domain/rate-limit.ts';
 import type { Store } from '../store/store.ts';
 
-const LATE_FLOOR_MS = 20;
-
 interface Waiter {
   resolve: (admitted: boolean) => void;
+  /** Already given up one late slot: the next is taken however late (so a high rate, whose
+   * slots are always behind a round trip, cannot loop). */
+  retried?: boolean;
 }
 
 /**
@@ -27,15 +28,15 @@ export class RateGate {
   }
 
   /** Resolves true at the delivery's slot, or false when no slot could be reserved. */
-  admit(hookId: string, rate: number): Promise<boolean> {
+  admit(hookId: string, rate: number, retried = false): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
     return new Promise((resolve) => {
       const batch = this.asking.get(hookId);
       if (batch) {
-        batch.waiters.push({ resolve });
+        batch.waiters.push({ resolve, retried });
         return;
       }
-      this.asking.set(hookId, { rate, waiters: [{ resolve }] });
+      this.asking.set(hookId, { rate, waiters: [{ resolve, retried }] });
       queueMicrotask(() => void this.reserve(hookId));
     });
   }
@@ -52,25 +53,23 @@ export class RateGate {
       for (const w of batch.waiters) w.resolve(false);
       return;
     }
-    const late = (w: Waiter) => void this.admit(hookId, batch.rate).then(w.resolve);
+    const late = (w: Waiter) => void this.admit(hookId, batch.rate, true).then(w.resolve);
     slotsBefore(nextAtUs, n, interval).forEach((slotUs, i) =>
       this.at(slotUs / 1000, interval / 1000, batch.waiters[i]!, late),
     );
   }
 
   /**
-   * Admits `w` at `ms`. A timer that fires more than a slot late (a busy event loop, a slow
-   * reservation) would send
-   * together with the next slot's delivery, bunching requests past the limit: that slot is
-   * given up and a new one reserved instead.
+   * Admits `w` at `ms`. A timer that fires more than half a slot late (a busy event loop, a
+   * slow reservation) would send together with the next slot's delivery, bunching requests past
+   * the limit: that slot is given up and a new one reserved instead (once; 5 ms of lateness are
+   * always tolerated, or a high rate's slots, always behind a round trip, would all be redone).
    */
   private at(ms: number, intervalMs: number, w: Waiter, late: (w: Waiter) => void): void {
     if (this.closed) return w.resolve(false);
-    // Past a high rate's slots a round trip is always late: bunching within 20 ms is tolerated.
-    const tolerance = Math.max(intervalMs, LATE_FLOOR_MS);
     const fire = () => {
       if (this.closed) w.resolve(false);
-      else if (Date.now() - ms > tolerance) late(w);
+      else if (!w.retried && Date.now() - ms > Math.max(intervalMs / 2, 5)) late(w);
       else w.resolve(true);
     };
     const wait = ms - Date.now();
