@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  isReservedHeader,
+  orderKeyOf,
+  pointerProblem,
+  resolvePointer,
+} from '../../src/domain/hook-options.ts';
+import { MAX_AHEAD_US, reserve, slotIntervalUs } from '../../src/domain/rate-limit.ts';
+import { claimableHeads } from '../../src/store/shared/fifo.ts';
+
+describe('hook options: pure rules', () => {
+  test('reserved header names, whatever their case', () => {
+    const cases: Array<[string, boolean]> = [
+      ['Content-Type', true],
+      ['content-length', true],
+      ['Host', true],
+      ['User-Agent', true],
+      ['AUTHORIZATION', true],
+      ['Signature', true],
+      ['traceparent', true],
+      ['Webhook-Id', true],
+      ['webhook-anything', true],
+      ['X-Webhook-Id', false],
+      ['X-Api-Key', false],
+      ['tracestate', false],
+    ];
+    for (const [name, reserved] of cases) assert.equal(isReservedHeader(name), reserved, name);
+  });
+
+  test('JSON Pointers: what is refused and what they name', () => {
+    const doc = { data: { projectID: 'p', 'a/b': 1, 'm~n': 2, list: ['x', 'y'] } };
+    const cases: Array<[string, string | null, unknown]> = [
+      ['/data/projectID', null, 'p'],
+      ['/data/a~1b', null, 1],
+      ['/data/m~0n', null, 2],
+      ['/data/list/1', null, 'y'],
+      ['/data/list/01', null, undefined],
+      ['/data/missing', null, undefined],
+      ['/data/projectID/deeper', null, undefined],
+      ['data/projectID', 'must start with "/" (a JSON Pointer, e.g. /data/projectID)', undefined],
+      ['/data/bad~2', 'has a "~" that is not "~0" or "~1"', undefined],
+    ];
+    for (const [pointer, problem, value] of cases) {
+      assert.equal(pointerProblem(pointer), problem, pointer);
+      if (problem === null) assert.deepEqual(resolvePointer(doc, pointer), value, pointer);
+    }
+  });
+
+  test('FIFO queue keys', () => {
+    const env = { eventID: 'e', data: { projectID: 'p1', n: 7, o: { a: 1 }, long: 'x'.repeat(300) } };
+    const cases: Array<[string | null, string | RegExp]> = [
+      [null, ''],
+      ['/data/projectID', 'p1'],
+      ['/data/n', '7'],
+      ['/data/o', '{"a":1}'],
+      ['/data/missing', ''],
+      ['/data/long', /^sha256:[0-9a-f]{64}$/],
+    ];
+    for (const [pointer, key] of cases) {
+      const got = orderKeyOf(env, pointer);
+      if (key instanceof RegExp) assert.match(got, key);
+      else assert.equal(got, key, String(pointer));
+    }
+  });
+
+  test('rate slots: evenly spaced from now or from the next free slot, never far ahead', () => {
+    const i = slotIntervalUs(20);
+    assert.equal(i, 50_000);
+    assert.equal(slotIntervalUs(10_000), 100);
+    const cases: Array<[number | null, number, number, number[], number]> = [
+      // [next free slot, now, n] → slots, new next free slot
+      [null, 1_000_000, 3, [1_000_000, 1_050_000, 1_100_000], 1_150_000],
+      [500_000, 1_000_000, 1, [1_000_000], 1_050_000],
+      [1_200_000, 1_000_000, 2, [1_200_000, 1_250_000], 1_300_000],
+      [1_000_000 + 10 * MAX_AHEAD_US, 1_000_000, 1, [1_000_000 + MAX_AHEAD_US], 1_000_000 + MAX_AHEAD_US + i],
+    ];
+    for (const [next, now, n, slots, after] of cases) {
+      const r = reserve(next, now, n, i);
+      assert.deepEqual(r.slotsUs, slots);
+      assert.equal(r.nextAtUs, after);
+    }
+  });
+
+  test('FIFO heads: the oldest pending of each queue, and every unordered delivery', () => {
+    const d = (id: string, hookId: string | null, orderKey?: string | null) => ({ id, hookId, orderKey });
+    const pending = [
+      d('dlv_05', 'hook_a', ''),
+      d('dlv_02', 'hook_a', ''),
+      d('dlv_03', 'hook_a', 'k1'),
+      d('dlv_04', 'hook_b', ''),
+      d('dlv_01', 'hook_c'),
+      d('dlv_06', null, null),
+      d('dlv_07', 'hook_a', 'k1'),
+    ];
+    assert.deepEqual(
+      claimableHeads(pending).map((x) => x.id),
+      ['dlv_02', 'dlv_03', 'dlv_04', 'dlv_01', 'dlv_06'],
+    );
+  });
+});
