@@ -97,7 +97,25 @@ function orderingProblems(h: OptionSettings): HookProblem[] {
   return [];
 }
 
+function rateProblems(rate: number | null): HookProblem[] {
+  if (rate === null || (Number.isInteger(rate) && rate >= 1 && rate <= 10_000)) return [];
+  return [
+    {
+      field: 'rateLimit',
+      code: 'VALIDATION_FAILED',
+      reason: 'outOfRange',
+      path: '/rateLimit',
+      message: 'rateLimit must be a whole number of requests per second from 1 to 10000, or null',
+    },
+  ];
+}
+
 /** Every problem of the options, in the order of the form's fields. */
 export function optionProblems(h: OptionSettings): HookProblem[] {
-  return [...headerProblems(h.headers), ...filterProblems(h.filter), ...orderingProblems(h)];
+  return [
+    ...headerProblems(h.headers),
+    ...filterProblems(h.filter),
+    ...rateProblems(h.rateLimit),
+    ...orderingProblems(h),
+  ];
 }

@@ -12,7 +12,16 @@ import { checkTargetUrl, MAX_TARGET_URL_LENGTH, type Cidr } from '../network/pol
  */
 
 export type HookField =
-  'name' | 'url' | 'objects' | 'events' | 'username' | 'password' | 'headers' | 'filter' | 'orderingKey';
+  | 'name'
+  | 'url'
+  | 'objects'
+  | 'events'
+  | 'username'
+  | 'password'
+  | 'headers'
+  | 'filter'
+  | 'rateLimit'
+  | 'orderingKey';
 
 export type ProblemReason =
   | 'blank'
@@ -30,7 +39,8 @@ export type ProblemReason =
   | 'reservedHeader'
   | 'invalidSchema'
   | 'invalidPointer'
-  | 'keyWithoutFifo';
+  | 'keyWithoutFifo'
+  | 'outOfRange';
 
 export interface HookProblem {
   field: HookField;

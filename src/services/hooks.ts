@@ -4,6 +4,7 @@ import { newId } from '../domain/ids.ts';
 import type { Delivery, DeliveryStatus, Hook, HookOrdering, HookPatch, Page } from '../domain/types.ts';
 import type { PublishResult } from '../ingest/publish.ts';
 import type { ActivityBucket, LastDelivery } from '../store/console.ts';
+import type { FifoQueue } from '../store/ops/fifo-queues.ts';
 import type { ServiceDeps } from './deps.ts';
 import { withEvents, type DeliveryEntry } from './deliveries.ts';
 import { hookProblems, HookInvalid, originOf, type HookSettings } from './hook-rules.ts';
@@ -234,6 +235,12 @@ export class HookService {
       }),
     );
     return { data: await withEvents(this.deps.store, tenantId, rows.data), nextCursor: rows.nextCursor };
+  }
+
+  /** What a FIFO hook holds: each queue with pending work, and the head the rest wait on. */
+  async fifoQueues(tenantId: string, id: string): Promise<FifoQueue[]> {
+    const hook = await this.get(tenantId, id);
+    return hook.ordering === 'fifo' ? this.deps.store.fifoQueues(tenantId, id) : [];
   }
 
   /** Attempts of the hook since `since`, in buckets (the console's activity chart). */

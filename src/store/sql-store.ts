@@ -1,3 +1,5 @@
+import * as fifo from './ops/fifo-queues.ts';
+import type { FifoQueue } from './ops/fifo-queues.ts';
 import * as rateSlots from './ops/rate-slots.ts';
 import type {
   ApiKey,
@@ -137,6 +139,8 @@ export class SqlStore implements Store {
     deliveries.releaseLeases(this.#sql, owner, ids);
   reserveRateSlots = (hookId: string, nowUs: number, n: number, intervalUs: number): Promise<number> =>
     rateSlots.reserveRateSlots(this.#sql, hookId, nowUs, n, intervalUs);
+  fifoQueues = (tenantId: string, hookId: string): Promise<FifoQueue[]> =>
+    fifo.fifoQueues(this.#sql, tenantId, hookId);
   subscribeWake = (onWake: () => void): Promise<() => Promise<void>> => this.#b.subscribeWake(onWake);
   subscribeHookChanges = (onChange: HookChangeHandler): Promise<() => Promise<void>> =>
     this.#b.subscribeHookChanges(onChange);

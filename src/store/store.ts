@@ -1,3 +1,4 @@
+import type { FifoQueue } from './ops/fifo-queues.ts';
 import type {
   ApiKey,
   Attempt,
@@ -141,6 +142,8 @@ export interface Store {
    * hook's next free slot, the reserved ones being the `n` before it (domain/rate-limit.ts).
    */
   reserveRateSlots(hookId: string, nowUs: number, n: number, intervalUs: number): Promise<number>;
+  /** A FIFO hook's queues that hold pending work, each with its head (what the others wait on). */
+  fifoQueues(tenantId: string, hookId: string): Promise<FifoQueue[]>;
   /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */
   disableFailingHooks(failingBefore: number, reason: string, now: number): Promise<Hook[]>;
   /**
