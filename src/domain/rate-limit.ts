@@ -1,12 +1,15 @@
 /**
- * Per-hook rate limits (issue 17) as a generic cell rate algorithm: each hook has one "next free
- * slot" time; a send reserves the slots after it, one every 1/rate s, and waits for its own.
- * Sends are therefore spaced evenly, never bunched: with rateLimit r, any 1 s window holds at
- * most r + 1 starts. The slot times live in the database, so the limit holds across workers.
+ * Per-hook rate limits (issue 17) as a generic cell rate algorithm (GCRA). Each hook has one
+ * "theoretical arrival time", the next free send slot. A send is admitted when that slot is at
+ * most half an interval (or 20 ms) away, and moves it one interval on from the later of itself and now;
+ * otherwise the sender waits for the slot and asks again. Each admission is decided against the
+ * time it is asked at, never against a time reserved earlier, so a late timer or a busy event
+ * loop cannot bunch sends: any 1 s window holds at most rate + 1 admissions (rate × 1.02 + 1
+ * above 25/s, see toleranceUs). The slot
+ * lives in the database, so the limit holds across workers.
  */
 
-/** A reservation never starts more than this far ahead of now: a worker whose clock ran ahead
- * cannot starve the hook for longer (legitimate reservations are a few in-flight requests). */
+/** A slot further ahead than this comes from a clock that ran ahead: it is reset, not waited for. */
 export const MAX_AHEAD_US = 60_000_000;
 
 /** The spacing of a hook's sends, in microseconds. */
@@ -15,22 +18,25 @@ export function slotIntervalUs(rate: number): number {
 }
 
 /**
- * Reserves `n` slots: the hook's next free slot moves from `nextAtUs` (null: never used) to the
- * returned `nextAtUs`, and the reserved slots start at `slotsUs`. This is what the store's
- * statement does atomically; the worker only ever sees the new `nextAtUs` (see slotsBefore).
+ * How early a send may take its slot: half an interval, but at least 20 ms, so a high rate is
+ * not held back by timer granularity and round trips (it may then send up to 2 % of a second's
+ * worth back to back: at most rate × 1.02 + 1 in any second).
  */
-export function reserve(
-  nextAtUs: number | null,
-  nowUs: number,
-  n: number,
-  intervalUs: number,
-): { nextAtUs: number; slotsUs: number[] } {
-  const start = Math.max(Math.min(nextAtUs ?? nowUs, nowUs + MAX_AHEAD_US), nowUs);
-  const after = start + n * intervalUs;
-  return { nextAtUs: after, slotsUs: slotsBefore(after, n, intervalUs) };
+export function toleranceUs(intervalUs: number): number {
+  return Math.max(Math.floor(intervalUs / 2), 20_000);
 }
 
-/** The `n` slots that end at `nextAtUs` (the answer of a reservation), earliest first. */
-export function slotsBefore(nextAtUs: number, n: number, intervalUs: number): number[] {
-  return Array.from({ length: n }, (_, i) => nextAtUs - (n - i) * intervalUs);
+/**
+ * One admission decision: the pure form of the store's takeRateSlot statement. `nextAtUs` is
+ * the hook's next free slot (null: never used). Returns whether the send may go now and the
+ * hook's next free slot afterwards (when refused: the slot to wait for).
+ */
+export function take(
+  nextAtUs: number | null,
+  nowUs: number,
+  intervalUs: number,
+): { granted: boolean; nextAtUs: number } {
+  const at = nextAtUs === null || nextAtUs > nowUs + MAX_AHEAD_US ? nowUs : nextAtUs;
+  if (at > nowUs + toleranceUs(intervalUs)) return { granted: false, nextAtUs: at };
+  return { granted: true, nextAtUs: Math.max(at, nowUs) + intervalUs };
 }

@@ -137,8 +137,12 @@ export class SqlStore implements Store {
     deliveries.extendLeases(this.#sql, owner, ids, leaseUntil);
   releaseLeases = (owner: string, ids?: string[]): Promise<void> =>
     deliveries.releaseLeases(this.#sql, owner, ids);
-  reserveRateSlots = (hookId: string, nowUs: number, n: number, intervalUs: number): Promise<number> =>
-    rateSlots.reserveRateSlots(this.#sql, hookId, nowUs, n, intervalUs);
+  takeRateSlot = (
+    hookId: string,
+    nowUs: number,
+    intervalUs: number,
+  ): Promise<{ granted: boolean; nextAtUs: number }> =>
+    rateSlots.takeRateSlot(this.#sql, hookId, nowUs, intervalUs);
   fifoQueues = (tenantId: string, hookId: string): Promise<FifoQueue[]> =>
     fifo.fifoQueues(this.#sql, tenantId, hookId);
   subscribeWake = (onWake: () => void): Promise<() => Promise<void>> => this.#b.subscribeWake(onWake);

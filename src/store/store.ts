@@ -138,10 +138,14 @@ export interface Store {
   /** Drops this owner's leases (graceful shutdown) so another worker can claim at once. */
   releaseLeases(owner: string, ids?: string[]): Promise<void>;
   /**
-   * Reserves `n` send slots of a rate-limited hook, `intervalUs` apart (unix µs); returns the
-   * hook's next free slot, the reserved ones being the `n` before it (domain/rate-limit.ts).
+   * One rate-limit admission for a hook (GCRA, domain/rate-limit.ts `take`), atomic across
+   * workers: whether a send may go now (unix µs), and the hook's next free slot.
    */
-  reserveRateSlots(hookId: string, nowUs: number, n: number, intervalUs: number): Promise<number>;
+  takeRateSlot(
+    hookId: string,
+    nowUs: number,
+    intervalUs: number,
+  ): Promise<{ granted: boolean; nextAtUs: number }>;
   /** A FIFO hook's queues that hold pending work, each with its head (what the others wait on). */
   fifoQueues(tenantId: string, hookId: string): Promise<FifoQueue[]>;
   /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */

@@ -6,7 +6,7 @@ import {
   pointerProblem,
   resolvePointer,
 } from '../../src/domain/hook-options.ts';
-import { MAX_AHEAD_US, reserve, slotIntervalUs } from '../../src/domain/rate-limit.ts';
+import { MAX_AHEAD_US, slotIntervalUs, take } from '../../src/domain/rate-limit.ts';
 import { claimableHeads } from '../../src/store/shared/fifo.ts';
 
 describe('hook options: pure rules', () => {
@@ -64,22 +64,23 @@ describe('hook options: pure rules', () => {
     }
   });
 
-  test('rate slots: evenly spaced from now or from the next free slot, never far ahead', () => {
+  test('rate admissions (GCRA): at most one per interval, never a burst after idling', () => {
     const i = slotIntervalUs(20);
     assert.equal(i, 50_000);
     assert.equal(slotIntervalUs(10_000), 100);
-    const cases: Array<[number | null, number, number, number[], number]> = [
-      // [next free slot, now, n] → slots, new next free slot
-      [null, 1_000_000, 3, [1_000_000, 1_050_000, 1_100_000], 1_150_000],
-      [500_000, 1_000_000, 1, [1_000_000], 1_050_000],
-      [1_200_000, 1_000_000, 2, [1_200_000, 1_250_000], 1_300_000],
-      [1_000_000 + 10 * MAX_AHEAD_US, 1_000_000, 1, [1_000_000 + MAX_AHEAD_US], 1_000_000 + MAX_AHEAD_US + i],
+    const now = 1_000_000;
+    const cases: Array<[number | null, number, boolean, number]> = [
+      // [next free slot, now] → admitted, next free slot after
+      [null, now, true, now + i],
+      [now - 10 * i, now, true, now + i],
+      [now, now, true, now + i],
+      [now + i / 2, now, true, now + i / 2 + i],
+      [now + i / 2 + 1, now, false, now + i / 2 + 1],
+      [now + i, now, false, now + i],
+      [now + 10 * MAX_AHEAD_US, now, true, now + i],
     ];
-    for (const [next, now, n, slots, after] of cases) {
-      const r = reserve(next, now, n, i);
-      assert.deepEqual(r.slotsUs, slots);
-      assert.equal(r.nextAtUs, after);
-    }
+    for (const [next, at, granted, after] of cases)
+      assert.deepEqual(take(next, at, i), { granted, nextAtUs: after });
   });
 
   test('FIFO heads: the oldest pending of each queue, and every unordered delivery', () => {

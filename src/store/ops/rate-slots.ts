@@ -1,29 +1,32 @@
-import { MAX_AHEAD_US } from '../../domain/rate-limit.ts';
+import { MAX_AHEAD_US, toleranceUs } from '../../domain/rate-limit.ts';
 import type { Sql } from '../sql.ts';
 
 /**
- * Reserves `n` send slots of a rate-limited hook, `intervalUs` apart, and returns the hook's new
- * next free slot (unix µs); the reserved slots are the `n` before it (domain/rate-limit.ts). One
- * atomic upsert, so workers sharing the database never get the same slot. The row outlives a
- * database restart, so the limit does too.
+ * One GCRA admission for a rate-limited hook (domain/rate-limit.ts `take`), atomically: the
+ * upsert moves the hook's next free slot only when the send is admitted, so workers sharing the
+ * database never take the same slot. A refused send reads the slot to wait for. The row
+ * outlives a database restart, so the limit does too.
  */
-export async function reserveRateSlots(
+export async function takeRateSlot(
   sql: Sql,
   hookId: string,
   nowUs: number,
-  n: number,
   intervalUs: number,
-): Promise<number> {
+): Promise<{ granted: boolean; nextAtUs: number }> {
   const max = sql.dialect === 'postgres' ? 'GREATEST' : 'max';
-  const min = sql.dialect === 'postgres' ? 'LEAST' : 'min';
+  const now = 'CAST($2 AS BIGINT)';
   const rows = await sql.query(
-    `INSERT INTO hook_rate_slots (hook_id, next_at_us) VALUES ($1, CAST($2 AS BIGINT) + CAST($3 AS BIGINT))
+    `INSERT INTO hook_rate_slots (hook_id, next_at_us) VALUES ($1, ${now} + CAST($3 AS BIGINT))
      ON CONFLICT (hook_id) DO UPDATE
-       SET next_at_us = ${max}(${min}(hook_rate_slots.next_at_us, CAST($2 AS BIGINT) + ${MAX_AHEAD_US}), CAST($2 AS BIGINT))
-         + CAST($3 AS BIGINT)
+       SET next_at_us = CASE WHEN hook_rate_slots.next_at_us > ${now} + ${MAX_AHEAD_US} THEN ${now}
+                             ELSE ${max}(hook_rate_slots.next_at_us, ${now}) END + CAST($3 AS BIGINT)
+       WHERE hook_rate_slots.next_at_us <= ${now} + CAST($4 AS BIGINT)
+          OR hook_rate_slots.next_at_us > ${now} + ${MAX_AHEAD_US}
      RETURNING next_at_us`,
-    [hookId, nowUs, n * intervalUs],
-    'herald_reserve_rate_slots',
+    [hookId, nowUs, intervalUs, toleranceUs(intervalUs)],
+    'herald_take_rate_slot',
   );
-  return Number(rows[0]!['next_at_us']);
+  if (rows.length > 0) return { granted: true, nextAtUs: Number(rows[0]!['next_at_us']) };
+  const held = await sql.query('SELECT next_at_us FROM hook_rate_slots WHERE hook_id = $1', [hookId]);
+  return { granted: false, nextAtUs: Number(held[0]?.['next_at_us'] ?? nowUs) };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { slotIntervalUs, slotsBefore } from '../../../src/domain/rate-limit.ts';
+import { slotIntervalUs } from '../../../src/domain/rate-limit.ts';
 import type { Delivery } from '../../../src/domain/types.ts';
 import { claimableHeads } from '../../../src/store/shared/fifo.ts';
 import type { ConformanceTarget } from './fixtures.ts';
@@ -81,20 +81,30 @@ export function hookOptionTests(target: ConformanceTarget): void {
       );
     });
 
-    storeTest(target, 'rate slots are handed out once, whoever asks at the same time', async ({ store }) => {
+    storeTest(target, 'a rate slot is taken once, whoever asks at the same time', async ({ store }) => {
       const interval = slotIntervalUs(20);
       const now = T0 * 1000;
       const answers = await Promise.all(
-        Array.from({ length: 10 }, () => store.reserveRateSlots('hook_x', now, 2, interval)),
+        Array.from({ length: 10 }, () => store.takeRateSlot('hook_x', now, interval)),
       );
-      const slots = answers.flatMap((next) => slotsBefore(next, 2, interval)).sort((a, b) => a - b);
-      assert.deepEqual(
-        slots,
-        Array.from({ length: 20 }, (_, i) => now + i * interval),
-      );
+      assert.equal(answers.filter((a) => a.granted).length, 1, 'one send per slot');
+      assert.ok(answers.every((a) => a.nextAtUs === now + interval));
+      // Within half an interval of the slot: admitted; earlier: refused, told when.
+      assert.deepEqual(await store.takeRateSlot('hook_x', now + interval / 4, interval), {
+        granted: false,
+        nextAtUs: now + interval,
+      });
+      assert.deepEqual(await store.takeRateSlot('hook_x', now + interval / 2, interval), {
+        granted: true,
+        nextAtUs: now + 2 * interval,
+      });
       // Idle for a while: the next slot is now, not a burst of the slots missed meanwhile.
       const later = now + 10_000_000;
-      assert.equal(await store.reserveRateSlots('hook_x', later, 1, interval), later + interval);
+      assert.deepEqual(await store.takeRateSlot('hook_x', later, interval), {
+        granted: true,
+        nextAtUs: later + interval,
+      });
+      assert.equal((await store.takeRateSlot('hook_x', later + 1, interval)).granted, false);
     });
   });
 }
