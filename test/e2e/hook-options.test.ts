@@ -199,8 +199,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     );
 
     test('fifo with orderingKey: order per key, and the keys interleave', { timeout: 90_000 }, async () => {
-      const keyOf = (b: unknown) => (b as { data: { projectID: string } }).data.projectID;
-      const orx = await OrderedReceiver.start({ failEvery: 3, delayMs: 5, keyOf });
+      const orx = await OrderedReceiver.start({ failEvery: 3, delayMs: 5, keyPointer: '/data/projectID' });
       try {
         const created = await h.api('POST', '/api/hooks', {
           name: 'fifo-keyed',

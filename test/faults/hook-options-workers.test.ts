@@ -92,8 +92,7 @@ describe('hook options with two worker processes on PostgreSQL', { skip }, () =>
     'fifo per key: never two of one key in flight, and a SIGKILLed worker breaks no order',
     { timeout: 120_000 },
     async (t) => {
-      const keyOf = (b: unknown) => (b as { data: { projectID: string } }).data.projectID;
-      const rx = await OrderedReceiver.start({ failEvery: 3, delayMs: 10, keyOf });
+      const rx = await OrderedReceiver.start({ failEvery: 3, delayMs: 10, keyPointer: '/data/projectID' });
       cleanups.push(() => rx.close());
       const { call, workers } = await cluster();
       const hook = await call('POST', '/api/hooks', {

@@ -1,4 +1,6 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 
@@ -13,72 +15,97 @@ export interface OrderedRequest {
   concurrentSameKey: number;
 }
 
+interface Options {
+  /** Every failEvery-th request of a key is answered 500 (0: never). */
+  failEvery: number;
+  delayMs: number;
+  /** The key's field in the body, a JSON Pointer such as /data/projectID; none: one key. */
+  keyPointer: string | null;
+}
+
+const CHILD_FLAG = '--ordered-receiver-child';
+
+/** The server itself: answers as `o` says and reports each answered request. */
+async function serve(
+  o: Options,
+  record: (r: OrderedRequest) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const inFlight = new Map<string, number>();
+  const count = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const keyOf = (body: unknown): string => {
+    if (o.keyPointer === null) return '';
+    let at: unknown = body;
+    for (const part of o.keyPointer.slice(1).split('/'))
+      at = (at as Record<string, unknown> | undefined)?.[part];
+    return String(at);
+  };
+  const server: Server = createServer((req, res) => {
+    const arrivedAt = Date.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { eventID: string };
+      const key = keyOf(body);
+      const concurrentSameKey = inFlight.get(key) ?? 0;
+      inFlight.set(key, concurrentSameKey + 1);
+      // Counted per key: with keys in parallel, a global count could fail one key every time.
+      const n = (count.get(key) ?? 0) + 1;
+      count.set(key, n);
+      const status = o.failEvery > 0 && n % o.failEvery === 0 ? 500 : 200;
+      setTimeout(() => {
+        inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+        res.writeHead(status).end();
+        record({ eventID: body.eventID, key, status, arrivedAt, answeredAt: Date.now(), concurrentSameKey });
+      }, o.delayMs);
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+      await once(server, 'close').catch(() => undefined);
+    },
+  };
+}
+
 /**
- * A loopback receiver for FIFO and rate-limit tests. Every `failEvery`-th request of a key is answered
- * 500 (0: never); answers wait `delayMs`, so overlapping requests would be seen. It records when
- * each request arrived and was answered, and how many of the same key were in flight then.
+ * A loopback receiver for FIFO and rate-limit tests, in its own process: its arrival times are
+ * then not those of an event loop that an in-process Herald keeps busy. Every `failEvery`-th
+ * request of a key is answered 500; answers wait `delayMs`, so overlapping requests would be
+ * seen. It records when each request arrived and was answered, and how many of the same key
+ * were in flight then.
  */
 export class OrderedReceiver {
   readonly requests: OrderedRequest[] = [];
   url = '';
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly inFlight = new Map<string, number>();
-  private readonly count = new Map<string, number>();
+  private child: ChildProcess | null = null;
   private waiters: Array<{ pred: () => boolean; resolve: () => void }> = [];
 
-  private readonly o: { failEvery: number; delayMs: number; keyOf: (body: unknown) => string };
-
-  private constructor(o: { failEvery: number; delayMs: number; keyOf: (body: unknown) => string }) {
-    this.o = o;
-    this.server = createServer((req, res) => {
-      const arrivedAt = Date.now();
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { eventID: string };
-        const key = this.o.keyOf(body);
-        const concurrentSameKey = this.inFlight.get(key) ?? 0;
-        this.inFlight.set(key, concurrentSameKey + 1);
-        // Counted per key: with keys in parallel, a global count could fail one key every time.
-        const n = (this.count.get(key) ?? 0) + 1;
-        this.count.set(key, n);
-        const status = this.o.failEvery > 0 && n % this.o.failEvery === 0 ? 500 : 200;
-        setTimeout(() => {
-          this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
-          const r = {
-            eventID: body.eventID,
-            key,
-            status,
-            arrivedAt,
-            answeredAt: Date.now(),
-            concurrentSameKey,
-          };
-          res.writeHead(status).end();
-          this.requests.push(r);
-          this.waiters = this.waiters.filter((w) => (w.pred() ? (w.resolve(), false) : true));
-        }, this.o.delayMs);
-      });
-    });
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-  }
-
-  static async start(o: {
-    failEvery?: number;
-    delayMs?: number;
-    keyOf?: (body: unknown) => string;
-  }): Promise<OrderedReceiver> {
-    const r = new OrderedReceiver({
+  static async start(o: Partial<Options>): Promise<OrderedReceiver> {
+    const opts: Options = {
       failEvery: o.failEvery ?? 0,
       delayMs: o.delayMs ?? 0,
-      keyOf: o.keyOf ?? (() => ''),
+      keyPointer: o.keyPointer ?? null,
+    };
+    const r = new OrderedReceiver();
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(opts)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    r.server.listen(0, '127.0.0.1');
-    await once(r.server, 'listening');
-    r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}`;
+    r.child = child;
+    const [ready] = (await once(child, 'message')) as [{ url: string }];
+    r.url = ready.url;
+    child.on('message', (m: OrderedRequest) => {
+      r.requests.push(m);
+      r.waiters = r.waiters.filter((w) => (w.pred() ? (w.resolve(), false) : true));
+    });
     return r;
   }
 
@@ -108,10 +135,18 @@ export class OrderedReceiver {
   }
 
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.server.close();
-    await once(this.server, 'close').catch(() => undefined);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill();
+    await exited;
   }
+}
+
+if (process.argv[2] === CHILD_FLAG) {
+  const server = await serve(JSON.parse(process.argv[3]!) as Options, (r) => process.send!(r));
+  process.send!({ url: server.url });
+  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
 }
 
 /**
