@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
-import { median } from './lib.ts';
+import { maxInWindow, median } from './lib.ts';
 import { createScratchDb, dropScratchDb } from './pg.ts';
 
 const { values: args, positionals } = parseArgs({
@@ -94,16 +94,6 @@ function serveAsReceiver(expected: number): void {
   );
 }
 
-function peakIn(times: number[], windowMs: number): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i]! - t[j]! >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
-
 async function runCase(backend: string, c: Case): Promise<Result> {
   const dir = backend === 'sqlite' ? mkdtempSync(join(tmpdir(), 'herald-bench-opts-')) : null;
   const db = backend === 'postgres' ? await createScratchDb('hookopts') : null;
@@ -147,7 +137,7 @@ async function runCase(backend: string, c: Case): Promise<Result> {
       await call('/api/events/batch', { events });
     }
     const times = await rx.done;
-    return { perSec: c.events / ((Math.max(...times) - started) / 1000), peak1s: peakIn(times, 1000) };
+    return { perSec: c.events / ((Math.max(...times) - started) / 1000), peak1s: maxInWindow(times, 1000) };
   } finally {
     rx.close();
     await app.stop();

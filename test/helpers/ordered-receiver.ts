@@ -172,13 +172,4 @@ export function orderProblems(requests: readonly OrderedRequest[], accepted: rea
   return problems;
 }
 
-/** The most requests that arrived within any `windowMs` (sliding over arrival times). */
-export function maxInWindow(times: readonly number[], windowMs: number): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i]! - t[j]! >= windowMs) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
+export { maxInWindow } from '../../bench/lib.ts';
