@@ -116,6 +116,16 @@ export const HookView = Type.Object({
   orderingKey: Type.Union([Type.String(), Type.Null()]),
 });
 
+/** A FIFO hook's queue that holds work (GET /api/hooks/:id/queues). */
+export const FifoQueueView = Type.Object({
+  key: Type.String({ description: "'' for the whole hook, else the orderingKey's value" }),
+  pending: Type.Integer({ description: 'Pending deliveries in the queue, the head included' }),
+  headId: Type.String({ description: 'The delivery the others wait on' }),
+  headAttempts: Type.Integer(),
+  headLastError: Type.Union([Type.String(), Type.Null()]),
+  headNextAttemptAt: Type.Union([Type.Integer(), Type.Null()]),
+});
+
 export const HookCreated = Type.Intersect([HookView, Type.Object({ secret: Type.String() })]);
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });

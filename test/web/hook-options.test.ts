@@ -17,7 +17,7 @@ function textOf(page: string, id: string): string {
     .trim();
 }
 
-/** Issue 17 in the console: the hook form's delivery options, and what a FIFO hook holds. */
+/** Issue 17 in the console: the hook form's delivery options, and what a FIFO hook holds (and the API's view of it). */
 describe('console: hook delivery options', () => {
   let h: TestHerald;
   let rx: Receiver;
@@ -83,7 +83,8 @@ describe('console: hook delivery options', () => {
   });
 
   test("a FIFO hook's page shows what is held, behind which delivery", async () => {
-    rx.respondOn('/held', { status: 500 }, { status: 500 }, { status: 500 });
+    // The first request hangs (until the 15 s delivery deadline): the head stays in flight, the rest wait.
+    rx.respondOn('/held', { hang: true });
     const created = await h.api('POST', '/api/hooks', {
       name: 'held',
       url: `${rx.url}/held`,
@@ -105,5 +106,16 @@ describe('console: hook delivery options', () => {
     const head = mine[0]!.id;
     assert.ok(page.text.includes(`<a href="/deliveries/${head}">`), 'held by the first');
     assert.match(page.text, /<td>2<\/td>/, 'two wait behind it');
+    const queues = await h.api('GET', `/api/hooks/${created.body.id}/queues`);
+    assert.equal(queues.status, 200);
+    assert.deepEqual(
+      (queues.body.data as Array<{ key: string; pending: number; headId: string }>).map((q) => [
+        q.key,
+        q.pending,
+        q.headId,
+      ]),
+      [['', 3, head]],
+      'the API shows the same',
+    );
   });
 });
