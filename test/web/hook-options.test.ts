@@ -29,8 +29,9 @@ describe('console: hook delivery options', () => {
     rx = await Receiver.start();
   });
   after(async () => {
-    await h?.stop();
+    // The receiver first: its hanging request then ends at once instead of holding the stop.
     await rx?.close();
+    await h?.stop();
   });
   const signedIn = async () => {
     const c = new ConsoleClient(h.url);
