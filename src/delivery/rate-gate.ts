@@ -10,8 +10,8 @@ interface HookQueue {
 
 /**
  * Admission for rate-limited hooks: before a delivery of a hook with `rateLimit` is sent, it
- * waits here until the database admits it (store.takeRateSlot, one GCRA decision at the time
- * of asking), so the limit holds across every worker sharing the database. A worker's
+ * waits here until the database admits it (store.takeRateSlots, one GCRA decision at the time
+ * of asking, for as many waiting sends as the tolerance lets go at once), so the limit holds across every worker sharing the database. A worker's
  * deliveries of one hook queue up here and one asks at a time, sleeping until the hook's next
  * free slot in between. Hooks without a limit never come here.
  *
@@ -19,12 +19,12 @@ interface HookQueue {
  * claimed again, rather than sent past the limit.
  */
 export class RateGate {
-  private readonly store: Pick<Store, 'takeRateSlot'>;
+  private readonly store: Pick<Store, 'takeRateSlots'>;
   private readonly queues = new Map<string, HookQueue>();
   private readonly sleeping = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private closed = false;
 
-  constructor(store: Pick<Store, 'takeRateSlot'>) {
+  constructor(store: Pick<Store, 'takeRateSlots'>) {
     this.store = store;
   }
 
@@ -47,13 +47,13 @@ export class RateGate {
   private async run(hookId: string, q: HookQueue): Promise<void> {
     while (q.waiters.length > 0 && !this.closed) {
       const interval = slotIntervalUs(q.rate);
-      let r: { granted: boolean; nextAtUs: number };
+      let r: { granted: number; nextAtUs: number };
       try {
-        r = await this.store.takeRateSlot(hookId, Date.now() * 1000, interval);
+        r = await this.store.takeRateSlots(hookId, Date.now() * 1000, interval, q.waiters.length);
       } catch {
         break;
       }
-      if (r.granted) q.waiters.shift()!(true);
+      for (const admit of q.waiters.splice(0, r.granted)) admit(true);
       // Granted: the next waiter's slot is the new one; refused: this one's. Sleep until it is
       // within the tolerance, so the next question is likely answered yes.
       if (q.waiters.length > 0) await this.sleep((r.nextAtUs - toleranceUs(interval)) / 1000 - Date.now());

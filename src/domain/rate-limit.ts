@@ -27,16 +27,20 @@ export function toleranceUs(intervalUs: number): number {
 }
 
 /**
- * One admission decision: the pure form of the store's takeRateSlot statement. `nextAtUs` is
- * the hook's next free slot (null: never used). Returns whether the send may go now and the
- * hook's next free slot afterwards (when refused: the slot to wait for).
+ * One admission decision for up to `n` waiting sends: the pure form of the store's
+ * takeRateSlots statement. `nextAtUs` is the hook's next free slot (null: never used). Returns
+ * how many may go now (0 or more; each takes the next slot, so at most 1 + tolerance ÷ interval
+ * at once) and the hook's next free slot afterwards (when none may go: the slot to wait for).
  */
 export function take(
   nextAtUs: number | null,
   nowUs: number,
   intervalUs: number,
-): { granted: boolean; nextAtUs: number } {
-  const at = nextAtUs === null || nextAtUs > nowUs + MAX_AHEAD_US ? nowUs : nextAtUs;
-  if (at > nowUs + toleranceUs(intervalUs)) return { granted: false, nextAtUs: at };
-  return { granted: true, nextAtUs: Math.max(at, nowUs) + intervalUs };
+  n = 1,
+): { granted: number; nextAtUs: number } {
+  const at = nextAtUs === null || nextAtUs > nowUs + MAX_AHEAD_US ? nowUs : Math.max(nextAtUs, nowUs);
+  const tolerance = toleranceUs(intervalUs);
+  if (at > nowUs + tolerance) return { granted: 0, nextAtUs: at };
+  const granted = Math.min(n, Math.floor((nowUs + tolerance - at) / intervalUs) + 1);
+  return { granted, nextAtUs: at + granted * intervalUs };
 }

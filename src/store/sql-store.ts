@@ -137,12 +137,13 @@ export class SqlStore implements Store {
     deliveries.extendLeases(this.#sql, owner, ids, leaseUntil);
   releaseLeases = (owner: string, ids?: string[]): Promise<void> =>
     deliveries.releaseLeases(this.#sql, owner, ids);
-  takeRateSlot = (
+  takeRateSlots = (
     hookId: string,
     nowUs: number,
     intervalUs: number,
-  ): Promise<{ granted: boolean; nextAtUs: number }> =>
-    rateSlots.takeRateSlot(this.#sql, hookId, nowUs, intervalUs);
+    n: number,
+  ): Promise<{ granted: number; nextAtUs: number }> =>
+    rateSlots.takeRateSlots(this.#sql, hookId, nowUs, intervalUs, n);
   fifoQueues = (tenantId: string, hookId: string): Promise<FifoQueue[]> =>
     fifo.fifoQueues(this.#sql, tenantId, hookId);
   subscribeWake = (onWake: () => void): Promise<() => Promise<void>> => this.#b.subscribeWake(onWake);

@@ -138,14 +138,15 @@ export interface Store {
   /** Drops this owner's leases (graceful shutdown) so another worker can claim at once. */
   releaseLeases(owner: string, ids?: string[]): Promise<void>;
   /**
-   * One rate-limit admission for a hook (GCRA, domain/rate-limit.ts `take`), atomic across
-   * workers: whether a send may go now (unix µs), and the hook's next free slot.
+   * One rate-limit admission of up to `n` sends of a hook (GCRA, domain/rate-limit.ts `take`),
+   * atomic across workers: how many may go now (unix µs), and the hook's next free slot.
    */
-  takeRateSlot(
+  takeRateSlots(
     hookId: string,
     nowUs: number,
     intervalUs: number,
-  ): Promise<{ granted: boolean; nextAtUs: number }>;
+    n: number,
+  ): Promise<{ granted: number; nextAtUs: number }>;
   /** A FIFO hook's queues that hold pending work, each with its head (what the others wait on). */
   fifoQueues(tenantId: string, hookId: string): Promise<FifoQueue[]>;
   /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */

@@ -69,18 +69,21 @@ describe('hook options: pure rules', () => {
     assert.equal(i, 50_000);
     assert.equal(slotIntervalUs(10_000), 100);
     const now = 1_000_000;
-    const cases: Array<[number | null, number, boolean, number]> = [
-      // [next free slot, now] → admitted, next free slot after
-      [null, now, true, now + i],
-      [now - 10 * i, now, true, now + i],
-      [now, now, true, now + i],
-      [now + i / 2, now, true, now + i / 2 + i],
-      [now + i / 2 + 1, now, false, now + i / 2 + 1],
-      [now + i, now, false, now + i],
-      [now + 10 * MAX_AHEAD_US, now, true, now + i],
+    const cases: Array<[number | null, number, number, number, number]> = [
+      // [next free slot, now, waiting] → admitted, next free slot after
+      [null, now, 1, 1, now + i],
+      [now - 10 * i, now, 1, 1, now + i],
+      [now, now, 3, 1, now + i],
+      [now + i / 2, now, 1, 1, now + i / 2 + i],
+      [now + i / 2 + 1, now, 1, 0, now + i / 2 + 1],
+      [now + i, now, 1, 0, now + i],
+      [now + 10 * MAX_AHEAD_US, now, 1, 1, now + i],
     ];
-    for (const [next, at, granted, after] of cases)
-      assert.deepEqual(take(next, at, i), { granted, nextAtUs: after });
+    for (const [next, at, n, granted, after] of cases)
+      assert.deepEqual(take(next, at, i, n), { granted, nextAtUs: after });
+    // 1,000/s: 20 ms of tolerance lets 21 go at once, then one a millisecond.
+    assert.deepEqual(take(null, now, 1000, 50), { granted: 21, nextAtUs: now + 21_000 });
+    assert.deepEqual(take(now + 21_000, now + 2_000, 1000, 50), { granted: 2, nextAtUs: now + 23_000 });
   });
 
   test('FIFO heads: the oldest pending of each queue, and every unordered delivery', () => {

@@ -81,30 +81,43 @@ export function hookOptionTests(target: ConformanceTarget): void {
       );
     });
 
-    storeTest(target, 'a rate slot is taken once, whoever asks at the same time', async ({ store }) => {
+    storeTest(target, 'rate slots are taken once, whoever asks at the same time', async ({ store }) => {
       const interval = slotIntervalUs(20);
       const now = T0 * 1000;
       const answers = await Promise.all(
-        Array.from({ length: 10 }, () => store.takeRateSlot('hook_x', now, interval)),
+        Array.from({ length: 10 }, () => store.takeRateSlots('hook_x', now, interval, 5)),
       );
-      assert.equal(answers.filter((a) => a.granted).length, 1, 'one send per slot');
+      assert.equal(
+        answers.reduce((n, a) => n + a.granted, 0),
+        1,
+        'one send per slot (20/s: half an interval of tolerance lets one go at once)',
+      );
       assert.ok(answers.every((a) => a.nextAtUs === now + interval));
-      // Within half an interval of the slot: admitted; earlier: refused, told when.
-      assert.deepEqual(await store.takeRateSlot('hook_x', now + interval / 4, interval), {
-        granted: false,
+      // Within the tolerance of the slot: admitted; earlier: refused, told when.
+      assert.deepEqual(await store.takeRateSlots('hook_x', now + interval / 4, interval, 1), {
+        granted: 0,
         nextAtUs: now + interval,
       });
-      assert.deepEqual(await store.takeRateSlot('hook_x', now + interval / 2, interval), {
-        granted: true,
+      assert.deepEqual(await store.takeRateSlots('hook_x', now + interval / 2, interval, 3), {
+        granted: 1,
         nextAtUs: now + 2 * interval,
       });
       // Idle for a while: the next slot is now, not a burst of the slots missed meanwhile.
       const later = now + 10_000_000;
-      assert.deepEqual(await store.takeRateSlot('hook_x', later, interval), {
-        granted: true,
+      assert.deepEqual(await store.takeRateSlots('hook_x', later, interval, 1), {
+        granted: 1,
         nextAtUs: later + interval,
       });
-      assert.equal((await store.takeRateSlot('hook_x', later + 1, interval)).granted, false);
+      // A high rate lets the tolerance's worth go in one call (1,000/s: 20 ms → 21 sends).
+      const fast = slotIntervalUs(1000);
+      assert.deepEqual(await store.takeRateSlots('hook_y', now, fast, 50), {
+        granted: 21,
+        nextAtUs: now + 21 * fast,
+      });
+      assert.deepEqual(await store.takeRateSlots('hook_y', now, fast, 50), {
+        granted: 0,
+        nextAtUs: now + 21 * fast,
+      });
     });
   });
 }

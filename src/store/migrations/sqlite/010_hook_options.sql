@@ -14,9 +14,11 @@ CREATE INDEX deliveries_fifo_idx ON deliveries (hook_id, order_key, id)
   WHERE status = 'pending' AND order_key IS NOT NULL;
 
 -- Rate limits shared by every worker: the next free send slot of each limited hook, in
--- microseconds (GCRA; see src/delivery/rate-gate.ts). No foreign key: a deleted hook's row is
+-- microseconds (GCRA; see src/domain/rate-limit.ts). No foreign key: a deleted hook's row is
 -- harmless and is deleted with it.
 CREATE TABLE hook_rate_slots (
   hook_id TEXT PRIMARY KEY,
-  next_at_us INTEGER NOT NULL
+  next_at_us INTEGER NOT NULL,
+  -- How many sends the last admission let go (read back by the same statement).
+  granted INTEGER NOT NULL DEFAULT 0
 ) STRICT;
