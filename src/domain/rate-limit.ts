@@ -4,17 +4,24 @@
  * most half an interval (or 20 ms) away, and moves it one interval on from the later of itself and now;
  * otherwise the sender waits for the slot and asks again. Each admission is decided against the
  * time it is asked at, never against a time reserved earlier, so a late timer or a busy event
- * loop cannot bunch sends: any 1 s window holds at most rate + 1 admissions (rate × 1.02 + 1
- * above 25/s, see toleranceUs). The slot
+ * loop cannot bunch sends: any 1 s window holds at most rate × 0.95 + 1 admissions (a little
+ * more above 25/s, see toleranceUs), leaving headroom for what happens after. The slot
  * lives in the database, so the limit holds across workers.
  */
 
 /** A slot further ahead than this comes from a clock that ran ahead: it is reset, not waited for. */
 export const MAX_AHEAD_US = 60_000_000;
 
+/**
+ * Herald aims at this share of a hook's limit: what happens after an admission (the sender
+ * thread, the network, a busy machine) can bring two sends closer than their slots, and the
+ * limit is what the receiver sees.
+ */
+export const RATE_HEADROOM = 0.95;
+
 /** The spacing of a hook's sends, in microseconds. */
 export function slotIntervalUs(rate: number): number {
-  return Math.max(1, Math.round(1_000_000 / rate));
+  return Math.max(1, Math.round(1_000_000 / (rate * RATE_HEADROOM)));
 }
 
 /**

@@ -66,8 +66,8 @@ describe('hook options: pure rules', () => {
 
   test('rate admissions (GCRA): at most one per interval, never a burst after idling', () => {
     const i = slotIntervalUs(20);
-    assert.equal(i, 50_000);
-    assert.equal(slotIntervalUs(10_000), 100);
+    assert.equal(i, 52_632, '20/s, aiming at 95 % of the limit');
+    assert.equal(slotIntervalUs(10_000), 105);
     const now = 1_000_000;
     const cases: Array<[number | null, number, number, number, number]> = [
       // [next free slot, now, waiting] → admitted, next free slot after
