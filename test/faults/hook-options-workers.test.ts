@@ -47,10 +47,9 @@ describe('hook options with two worker processes on PostgreSQL', { skip }, () =>
     cleanups.push(() => stopProcess(api.child));
     await api.ready;
     const workers = [spawnHerald(env, 'worker'), spawnHerald(env, 'worker')];
-    for (const w of workers) {
-      cleanups.push(() => stopProcess(w.child));
-      await printedBy(w, '(worker) on PostgreSQL');
-    }
+    // Every stop is registered before any wait: a worker left running would hold its database.
+    for (const w of workers) cleanups.push(() => stopProcess(w.child));
+    for (const w of workers) await printedBy(w, '(worker) on PostgreSQL', 90_000);
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${base}${path}`, {
         method,
