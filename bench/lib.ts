@@ -549,3 +549,14 @@ export async function waitForQuiet(maxBusyPct: number, maxWaitMs: number): Promi
     if (busy < maxBusyPct || Date.now() >= deadline) return busy;
   }
 }
+
+/** The most of `times` (ms) that fall within any `windowMs` (a sliding window). */
+export function maxInWindow(times: readonly number[], windowMs: number): number {
+  const t = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < t.length; i++) {
+    while (t[i]! - t[j]! >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}

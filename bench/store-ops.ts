@@ -7,6 +7,7 @@
  *   node bench/store-ops.ts [--backend sqlite|postgres] [--events 20000] [--batch 200]
  *                          [--claim 512] [--payload 300] [--hooks 1]
  */
+import { NO_HOOK_OPTIONS } from '../src/domain/hook-options.ts';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
         disabledReason: null,
         createdAt: now,
         updatedAt: now,
+        ...NO_HOOK_OPTIONS,
       };
       await store.createHook(h);
       hooks.push(h);

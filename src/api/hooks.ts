@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Hook } from '../domain/types.ts';
 import { auth, cursor, pageLimit } from '../http/request.ts';
 import { type AppContext } from '../context.ts';
 import {
   DeliveryListQuery,
   DeliveryPage,
+  FifoQueueView,
   HookCreateBody,
   HookCreated,
   HookPatchBody,
@@ -33,6 +35,11 @@ export function hookView(h: Hook) {
     lastSuccessAt: h.lastSuccessAt,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
+    headers: h.headers,
+    filter: h.filter,
+    rateLimit: h.rateLimit,
+    ordering: h.ordering,
+    orderingKey: h.orderingKey,
   };
 }
 
@@ -138,6 +145,19 @@ export async function hookRoutes(app: FastifyInstance, ctx: AppContext): Promise
       });
       return { data: page.data.map(deliveryView), nextCursor: page.nextCursor };
     },
+  );
+
+  r.get(
+    '/api/hooks/:id/queues',
+    {
+      schema: {
+        tags,
+        summary: "A FIFO hook's queues that hold work, each with the delivery the others wait on",
+        params: IdParams,
+        response: { 200: Type.Object({ data: Type.Array(FifoQueueView) }) },
+      },
+    },
+    async (req) => ({ data: await hooks.fifoQueues(auth(req).tenantId, req.params.id) }),
   );
 
   r.post(

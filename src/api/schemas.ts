@@ -29,6 +29,39 @@ const HookObject = Type.Union(
 
 const Credential = Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()]);
 
+/** Delivery options (issue 17). Names and schemas are checked by the service (hook-option-rules). */
+const HookOptionFields = {
+  headers: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      description:
+        'Sent with every request to the hook, `{name: value}`. Names must be HTTP tokens; content-type, content-length, host, user-agent, authorization, signature, traceparent and webhook-* are reserved.',
+    }),
+  ),
+  filter: Type.Optional(
+    Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], {
+      description:
+        'A JSON Schema (draft 2020-12) the envelope `{eventID, event, dateAdded, data}` must satisfy for the hook to get the event; null for every event.',
+    }),
+  ),
+  rateLimit: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 1, maximum: 10_000 }), Type.Null()], {
+      description: 'Requests per second to this hook, across every worker; null for no limit.',
+    }),
+  ),
+  ordering: Type.Optional(
+    Type.Union([Type.Literal('none'), Type.Literal('fifo')], {
+      description:
+        '"fifo": one delivery at a time, in the order the events were accepted; a failing one holds those behind it until it succeeds or fails for good.',
+    }),
+  ),
+  orderingKey: Type.Optional(
+    Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], {
+      description:
+        'With "fifo": a JSON Pointer into the envelope (e.g. /data/projectID); order is kept per value.',
+    }),
+  ),
+};
+
 export const HookCreateBody = Type.Object(
   {
     name: Type.String({
@@ -55,6 +88,7 @@ export const HookCreateBody = Type.Object(
     enabled: Type.Optional(Type.Boolean({ description: 'Default true.' })),
     username: Type.Optional(Credential),
     password: Type.Optional(Credential),
+    ...HookOptionFields,
   },
   { additionalProperties: false },
 );
@@ -80,6 +114,21 @@ export const HookView = Type.Object({
   lastSuccessAt: Type.Union([Type.Integer(), Type.Null()]),
   createdAt: Type.Integer({ description: 'unix ms' }),
   updatedAt: Type.Integer({ description: 'unix ms' }),
+  headers: Type.Record(Type.String(), Type.String()),
+  filter: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+  rateLimit: Type.Union([Type.Integer(), Type.Null()]),
+  ordering: Type.Union([Type.Literal('none'), Type.Literal('fifo')]),
+  orderingKey: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** A FIFO hook's queue that holds work (GET /api/hooks/:id/queues). */
+export const FifoQueueView = Type.Object({
+  key: Type.String({ description: "'' for the whole hook, else the orderingKey's value" }),
+  pending: Type.Integer({ description: 'Pending deliveries in the queue, the head included' }),
+  headId: Type.String({ description: 'The delivery the others wait on' }),
+  headAttempts: Type.Integer(),
+  headLastError: Type.Union([Type.String(), Type.Null()]),
+  headNextAttemptAt: Type.Union([Type.Integer(), Type.Null()]),
 });
 
 export const HookCreated = Type.Intersect([HookView, Type.Object({ secret: Type.String() })]);

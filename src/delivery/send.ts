@@ -40,7 +40,16 @@ interface Target {
   password: string | null;
   secrets: string[];
   usetraceKey: string | null;
+  /** The hook's (or a callback's) own headers; null when there are none. */
+  headers: Record<string, string> | null;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 }
+
+const someHeaders = (h: Record<string, string> | undefined): Record<string, string> | null => {
+  if (h === undefined) return null;
+  for (const _ in h) return h;
+  return null;
+};
 
 function targetOf(c: Sendable, now: number): Target {
   if (c.hook) {
@@ -50,6 +59,8 @@ function targetOf(c: Sendable, now: number): Target {
       password: c.hook.password,
       secrets: liveSecrets(c.hook, now),
       usetraceKey: null,
+      headers: someHeaders(c.hook.headers),
+      method: 'POST',
     };
   }
   const t = c.delivery.target;
@@ -61,6 +72,8 @@ function targetOf(c: Sendable, now: number): Target {
     password: t.password ?? null,
     secrets: secret === null ? [] : [secret],
     usetraceKey: t.signatureStyle === 'usetrace' ? secret : null,
+    headers: someHeaders(t.headers),
+    method: t.method ?? 'POST',
   };
 }
 
@@ -71,7 +84,10 @@ export function buildHeaders(
   timestampSec: number,
 ): { headers: Record<string, string>; logged: Record<string, string> } {
   const body = c.payload;
+  // A user's headers come first, so Herald's own (content type, signatures, credentials) win.
+  const custom = target.headers === null ? null : customHeaders(target.headers);
   const headers: Record<string, string> = {
+    ...custom,
     'content-type': 'application/json',
     'user-agent': USER_AGENT,
     'webhook-id': c.delivery.id,
@@ -85,12 +101,22 @@ export function buildHeaders(
   if (target.usetraceKey !== null) headers['signature'] = signUsetrace(target.usetraceKey, body);
   if (c.traceparent !== undefined) headers['traceparent'] = c.traceparent;
   const logged = { ...headers };
+  // Custom headers often carry tokens: the attempt log names them but keeps no value.
+  if (custom !== null)
+    for (const name in custom) if (logged[name] === custom[name]) logged[name] = '[redacted]';
   if (target.username !== null && target.password !== null) {
     headers['authorization'] =
       `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}`;
     logged['authorization'] = 'Basic [redacted]';
   }
   return { headers, logged };
+}
+
+/** Names lower-cased, so a user's `X-Key` and Herald's own names cannot both be sent. */
+function customHeaders(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h)) out[name.toLowerCase()] = value;
+  return out;
 }
 
 /** Why an attempt was cut short by its overall deadline (the AbortSignal's reason). */
@@ -180,7 +206,7 @@ export async function sendOnce(
     const res = await agent.request({
       origin,
       path,
-      method: 'POST',
+      method: target.method,
       headers,
       body,
       signal: abort.signal,

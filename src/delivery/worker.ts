@@ -4,9 +4,11 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AttemptResult, Store } from '../store/store.ts';
 import { nextRetry } from '../domain/retry.ts';
+import { ordered } from '../domain/hook-options.ts';
 import { Breaker, type AttemptKind, type BreakerOptions } from './breaker.ts';
 import { HeldWork } from './held.ts';
 import { FairScheduler, type Picked } from './scheduler.ts';
+import { RateGate } from './rate-gate.ts';
 import { ResultWriter } from './results.ts';
 import type { Outgoing, Sender } from './sender.ts';
 import type { Tracing } from '../telemetry/tracing.ts';
@@ -92,6 +94,7 @@ export class Worker implements LocalSink {
    */
   private mayHaveDue = true;
   private readonly writer: ResultWriter;
+  private rateGate: RateGate;
   private running = false;
   /** stop() gave up on requests in flight and released them: their results are not ours. */
   private abandoned = false;
@@ -118,6 +121,7 @@ export class Worker implements LocalSink {
         return cap < o.hookMaxInFlight ? cap : cap * o.sender.depth;
       },
     });
+    this.rateGate = new RateGate(o.store);
     this.writer = new ResultWriter({
       store: o.store,
       owner: o.owner,
@@ -235,6 +239,7 @@ export class Worker implements LocalSink {
 
   async start(): Promise<void> {
     this.running = true;
+    this.rateGate = new RateGate(this.o.store);
     this.abandoned = false;
     // Owner liveness: claimDue takes over a dead owner's leases within the store's deadAfterMs,
     // while a slow but living one keeps them.
@@ -284,6 +289,7 @@ export class Worker implements LocalSink {
     if (this.nextDueTimer) clearTimeout(this.nextDueTimer.handle);
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.livenessTimer) clearInterval(this.livenessTimer);
+    this.rateGate.close();
     const unsubscribers = this.unsubscribers;
     this.unsubscribers = [];
     await within(Promise.all(unsubscribers.map((u) => u())), deadline);
@@ -587,10 +593,14 @@ export class Worker implements LocalSink {
   }
 
   private async deliver(p: Picked<Held>, cap: number): Promise<void> {
-    const { c, startedAt } = p.item;
-    const trace = this.o.tracing?.attemptStarted(c) ?? null;
+    const { c } = p.item;
+    // A rate-limited hook's delivery waits for its send slot; without one it goes back unsent.
+    const admitted = c.hook?.rateLimit ? await this.rateGate.admit(c.hook.id, c.hook.rateLimit) : true;
+    if (admitted && c.hook?.rateLimit) p.item.startedAt = Date.now();
+    const startedAt = p.item.startedAt;
+    const trace = admitted ? (this.o.tracing?.attemptStarted(c) ?? null) : null;
     const sent: Outgoing = trace === null ? c : { ...c, traceparent: trace.traceparent };
-    const outcome = await this.o.sender.submit(sent, p.key, cap);
+    const outcome = admitted ? await this.o.sender.submit(sent, p.key, cap) : null;
     this.scheduler.finished(p.tenant, p.key);
     if (this.abandoned) return;
     if (outcome === null) {
@@ -616,6 +626,8 @@ export class Worker implements LocalSink {
         attemptNo: a.attemptNo,
       });
     }
+    // The next of a FIFO queue is claimable once this result is committed: write it now.
+    if (ordered(c.delivery)) void this.writer.flush().then(() => this.wake());
     this.onBreaker(p.key, kindOf(outcome), startedAt);
     this.pump();
     if (

@@ -12,6 +12,8 @@ export const ERRORS = {
   INVALID_EVENT_DATA: { status: 400, message: 'The event data does not match its schema' },
   INVALID_SCHEMA: { status: 400, message: 'The JSON Schema is not valid' },
   INVALID_CURSOR: { status: 400, message: 'The pagination cursor is not valid' },
+  INVALID_HEADER: { status: 400, message: 'A header name or value is not valid' },
+  RESERVED_HEADER: { status: 400, message: 'That header is set by Herald and cannot be overridden' },
   INVALID_TRACE: { status: 400, message: 'A step of the trace is not valid' },
   BATCH_TOO_LARGE: { status: 400, message: 'Too many events in one batch' },
   UNAUTHORIZED: { status: 401, message: 'A valid API key is required' },

@@ -50,7 +50,18 @@ export interface Hook {
   disabledReason: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Sent with every request to the hook (names checked by hook-options rules). */
+  headers: Record<string, string>;
+  /** A JSON Schema the envelope must satisfy for the hook to get the event; null: every event. */
+  filter: object | null;
+  /** Requests per second to this hook, across every worker; null: no limit. */
+  rateLimit: number | null;
+  ordering: HookOrdering;
+  /** JSON Pointer into the envelope: FIFO per value instead of per hook. */
+  orderingKey: string | null;
 }
+
+export type HookOrdering = 'none' | 'fifo';
 
 export type HookPatch = Partial<
   Pick<
@@ -66,6 +77,11 @@ export type HookPatch = Partial<
     | 'oldSecrets'
     | 'failingSince'
     | 'disabledReason'
+    | 'headers'
+    | 'filter'
+    | 'rateLimit'
+    | 'ordering'
+    | 'orderingKey'
   >
 >;
 
@@ -103,6 +119,10 @@ export interface DeliveryTarget {
   secret?: string | null;
   /** `usetrace` adds `Signature: sha256=<hex>` keyed by the raw secret. */
   signatureStyle?: 'standard' | 'usetrace';
+  /** HTTP method; POST when absent (Tenon callbacks may ask for PUT, PATCH or DELETE). */
+  method?: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Extra request headers (a Tenon callback's own), sent like a hook's `headers`. */
+  headers?: Record<string, string>;
 }
 
 export interface Delivery {
@@ -124,6 +144,8 @@ export interface Delivery {
   createdAt: number;
   updatedAt: number;
   deliveredAt: number | null;
+  /** A `fifo` hook's queue ('' or the orderingKey's value); absent for every other delivery. */
+  orderKey?: string | null;
 }
 
 export interface Attempt {

@@ -12,6 +12,8 @@ import { DEFAULT_MAX_EVENT_BYTES, MAX_DATA_DEPTH, envelopeJson, nestedDeeperThan
 import { matchingHooks } from './match.ts';
 import type { SpanScope, Tracing } from '../telemetry/tracing.ts';
 import { resolveTenantTypes, type ResolvedType } from './tenant-types.ts';
+import { ordered } from '../domain/hook-options.ts';
+import { deliveriesFor } from './options.ts';
 
 export interface PublishInput {
   event: string;
@@ -232,9 +234,14 @@ export class Publisher {
       for (const d of i.deliveries)
         if (d.hookId !== null) perHook.set(d.hookId, (perHook.get(d.hookId) ?? 0) + 1);
     const leased = sink !== null && total > 0 && sink.hasRoom(total, bytes, tenantId, perHook);
+    let unleased = !leased && total > 0;
     if (leased) {
       for (const item of items)
         for (const d of item.deliveries) {
+          if (ordered(d)) {
+            unleased = true;
+            continue;
+          }
           d.leaseOwner = sink.owner;
           d.leaseUntil = now + this.leaseMs;
         }
@@ -246,6 +253,7 @@ export class Publisher {
       if (!r.created) continue;
       created++;
       for (const delivery of r.deliveries) {
+        if (leased && ordered(delivery)) continue;
         const hook = delivery.hookId === null ? null : (hooksById.get(delivery.hookId) ?? null);
         handed.push({
           delivery,
@@ -263,7 +271,7 @@ export class Publisher {
         handed.map((c) => c.delivery.id),
       );
     }
-    if (!leased && total > 0) sink?.wake();
+    if (unleased) sink?.wake();
     this.log.debug({ events: items.length, created, deliveries: handed.length }, 'events accepted');
     return results.map((r) => ({
       eventID: r.event.eventID,
@@ -285,7 +293,11 @@ export class Publisher {
     const payload = envelopeJson(eventId, input.event, now, dataJson);
     const event = newEvent(tenantId, eventId, input.event, payload, input.idempotencyKey ?? null, now);
     const targets = direct ? hooks : matchingHooks(hooks, input.event);
-    const deliveries: Delivery[] = targets.map((hook) => newDelivery(tenantId, event.id, hook.id, now));
+    const deliveries = deliveriesFor(targets, {
+      direct,
+      envelope: () => ({ eventID: eventId, event: input.event, dateAdded: now, data: input.data }),
+      make: (hook) => newDelivery(tenantId, event.id, hook.id, now),
+    });
     return { event, deliveries };
   }
 }

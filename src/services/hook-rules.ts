@@ -2,6 +2,7 @@ import { findEventType } from '../domain/event-types.ts';
 import { HeraldError, type ErrorCode } from '../domain/errors.ts';
 import { HOOK_OBJECTS, type Hook } from '../domain/types.ts';
 import { objectOf } from '../ingest/match.ts';
+import { optionProblems, type OptionSettings } from './hook-option-rules.ts';
 import { checkTargetUrl, MAX_TARGET_URL_LENGTH, type Cidr } from '../network/policy.ts';
 
 /**
@@ -10,7 +11,17 @@ import { checkTargetUrl, MAX_TARGET_URL_LENGTH, type Cidr } from '../network/pol
  * with the first.
  */
 
-export type HookField = 'name' | 'url' | 'objects' | 'events' | 'username' | 'password';
+export type HookField =
+  | 'name'
+  | 'url'
+  | 'objects'
+  | 'events'
+  | 'username'
+  | 'password'
+  | 'headers'
+  | 'filter'
+  | 'rateLimit'
+  | 'orderingKey';
 
 export type ProblemReason =
   | 'blank'
@@ -23,7 +34,13 @@ export type ProblemReason =
   | 'eventNotOfObjects'
   | 'tooMany'
   | 'missingPair'
-  | 'passwordForNewOrigin';
+  | 'passwordForNewOrigin'
+  | 'invalidHeader'
+  | 'reservedHeader'
+  | 'invalidSchema'
+  | 'invalidPointer'
+  | 'keyWithoutFifo'
+  | 'outOfRange';
 
 export interface HookProblem {
   field: HookField;
@@ -36,7 +53,8 @@ export interface HookProblem {
   value?: string;
 }
 
-export type HookSettings = Pick<Hook, 'name' | 'url' | 'objects' | 'events' | 'username' | 'password'>;
+export type HookSettings = Pick<Hook, 'name' | 'url' | 'objects' | 'events' | 'username' | 'password'> &
+  Partial<OptionSettings>;
 
 const MAX_NAME = 200;
 const MAX_EVENTS = 100;
@@ -197,6 +215,13 @@ export function hookProblems(
     ...objects,
     ...eventProblems(h.events, h.objects, objects.length === 0, own),
     ...credentialProblems(h, opts.passwordDropped ?? false),
+    ...optionProblems({
+      headers: h.headers ?? {},
+      filter: h.filter ?? null,
+      rateLimit: h.rateLimit ?? null,
+      ordering: h.ordering ?? 'none',
+      orderingKey: h.orderingKey ?? null,
+    }),
   ];
 }
 

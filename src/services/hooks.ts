@@ -3,9 +3,10 @@ import { HeraldError } from '../domain/errors.ts';
 import { findEventType } from '../domain/event-types.ts';
 import { MAX_TENANT_EVENT_TYPES } from '../domain/tenant-event-types.ts';
 import { newId } from '../domain/ids.ts';
-import type { Delivery, DeliveryStatus, Hook, HookPatch, Page } from '../domain/types.ts';
+import type { Delivery, DeliveryStatus, Hook, HookOrdering, HookPatch, Page } from '../domain/types.ts';
 import type { PublishResult } from '../ingest/publish.ts';
 import type { ActivityBucket, LastDelivery } from '../store/console.ts';
+import type { FifoQueue } from '../store/ops/fifo-queues.ts';
 import type { ServiceDeps } from './deps.ts';
 import { withEvents, type DeliveryEntry } from './deliveries.ts';
 import { hookProblems, HookInvalid, originOf, type HookSettings } from './hook-rules.ts';
@@ -21,6 +22,12 @@ export interface NewHook {
   enabled?: boolean | undefined;
   username?: string | null | undefined;
   password?: string | null | undefined;
+  /** Delivery options (issue 17); see hook-option-rules.ts. */
+  headers?: Record<string, string> | undefined;
+  filter?: object | null | undefined;
+  rateLimit?: number | null | undefined;
+  ordering?: HookOrdering | undefined;
+  orderingKey?: string | null | undefined;
 }
 
 /** Fields left out (undefined) keep their stored value. */
@@ -33,7 +40,17 @@ export interface HookSecret {
 }
 
 /** What the delivery engine must hear about: a change here means the old settings are stale. */
-const ENGINE_FIELDS = ['enabled', 'url', 'username', 'password', 'secret'] as const;
+const ENGINE_FIELDS = [
+  'enabled',
+  'url',
+  'username',
+  'password',
+  'secret',
+  'headers',
+  'rateLimit',
+  'ordering',
+  'orderingKey',
+] as const;
 
 const eventList = (e: string[] | null | undefined) => (e && e.length > 0 ? e : null);
 
@@ -79,6 +96,11 @@ export class HookService {
       disabledReason: null,
       createdAt: now,
       updatedAt: now,
+      headers: input.headers ?? {},
+      filter: input.filter ?? null,
+      rateLimit: input.rateLimit ?? null,
+      ordering: input.ordering ?? 'none',
+      orderingKey: input.orderingKey ?? null,
     };
     await this.#check(tenantId, hook);
     await this.deps.store.createHook(hook);
@@ -124,6 +146,11 @@ export class HookService {
       ...(change.events !== undefined && { events: eventList(change.events) }),
       ...(change.username !== undefined && { username: change.username }),
       ...(change.password !== undefined && { password: change.password }),
+      ...(change.headers !== undefined && { headers: change.headers }),
+      ...(change.filter !== undefined && { filter: change.filter }),
+      ...(change.rateLimit !== undefined && { rateLimit: change.rateLimit }),
+      ...(change.ordering !== undefined && { ordering: change.ordering }),
+      ...(change.orderingKey !== undefined && { orderingKey: change.orderingKey }),
       ...(change.enabled !== undefined && {
         enabled: change.enabled,
         ...(change.enabled && { disabledReason: null, failingSince: null }),
@@ -218,6 +245,12 @@ export class HookService {
       }),
     );
     return { data: await withEvents(this.deps.store, tenantId, rows.data), nextCursor: rows.nextCursor };
+  }
+
+  /** What a FIFO hook holds: each queue with pending work, and the head the rest wait on. */
+  async fifoQueues(tenantId: string, id: string): Promise<FifoQueue[]> {
+    const hook = await this.get(tenantId, id);
+    return hook.ordering === 'fifo' ? this.deps.store.fifoQueues(tenantId, id) : [];
   }
 
   /** Attempts of the hook since `since`, in buckets (the console's activity chart). */

@@ -1,3 +1,6 @@
+import * as fifo from './ops/fifo-queues.ts';
+import type { FifoQueue } from './ops/fifo-queues.ts';
+import * as rateSlots from './ops/rate-slots.ts';
 import type {
   ApiKey,
   Attempt,
@@ -146,6 +149,15 @@ export class SqlStore implements Store {
     deliveries.extendLeases(this.#sql, owner, ids, leaseUntil);
   releaseLeases = (owner: string, ids?: string[]): Promise<void> =>
     deliveries.releaseLeases(this.#sql, owner, ids);
+  takeRateSlots = (
+    hookId: string,
+    nowUs: number,
+    intervalUs: number,
+    n: number,
+  ): Promise<{ granted: number; nextAtUs: number }> =>
+    rateSlots.takeRateSlots(this.#sql, hookId, nowUs, intervalUs, n);
+  fifoQueues = (tenantId: string, hookId: string): Promise<FifoQueue[]> =>
+    fifo.fifoQueues(this.#sql, tenantId, hookId);
   subscribeWake = (onWake: () => void): Promise<() => Promise<void>> => this.#b.subscribeWake(onWake);
   subscribeHookChanges = (onChange: HookChangeHandler): Promise<() => Promise<void>> =>
     this.#b.subscribeHookChanges(onChange);

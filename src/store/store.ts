@@ -1,3 +1,4 @@
+import type { FifoQueue } from './ops/fifo-queues.ts';
 import type {
   ApiKey,
   Attempt,
@@ -142,6 +143,18 @@ export interface Store {
   extendLeases(owner: string, ids: string[], leaseUntil: number): Promise<number>;
   /** Drops this owner's leases (graceful shutdown) so another worker can claim at once. */
   releaseLeases(owner: string, ids?: string[]): Promise<void>;
+  /**
+   * One rate-limit admission of up to `n` sends of a hook (GCRA, domain/rate-limit.ts `take`),
+   * atomic across workers: how many may go now (unix µs), and the hook's next free slot.
+   */
+  takeRateSlots(
+    hookId: string,
+    nowUs: number,
+    intervalUs: number,
+    n: number,
+  ): Promise<{ granted: number; nextAtUs: number }>;
+  /** A FIFO hook's queues that hold pending work, each with its head (what the others wait on). */
+  fifoQueues(tenantId: string, hookId: string): Promise<FifoQueue[]>;
   /** Enabled hooks whose failingSince is at or before `failingBefore`: disabled and returned. */
   disableFailingHooks(failingBefore: number, reason: string, now: number): Promise<Hook[]>;
   /**

@@ -7,6 +7,7 @@
  * Both carry eventIDs fixed when the run was queued, so announcing twice (a worker that died
  * between publishing and marking the run announced, then the sweep) commits nothing new.
  */
+import { isReservedHeader } from '../domain/hook-options.ts';
 import type { DeliveryTarget } from '../domain/types.ts';
 import type { AnnouncePorts } from '../runs/ports.ts';
 import type { TestRun, TestRunStore } from '../store/testruns.ts';
@@ -21,24 +22,27 @@ export interface TestRunAnnouncePorts extends AnnouncePorts {
 }
 
 /**
- * The engine's sender always POSTs with its own headers; of the callback's headers it honours
- * `Authorization: Basic …` (as the target's credentials). Others are not sent (see README).
+ * Tenon API v2: the callback's `method` and `headers` are honoured. `Authorization: Basic …`
+ * becomes the target's credentials (so the attempt log redacts it); every other header goes in
+ * `headers`, sent through the same path as a hook's custom headers (names Herald sets itself,
+ * such as content-type or webhook-*, are left out: Herald's own win).
  */
 export function callbackTarget(
   cb: NonNullable<StoredRequest['callback']>,
   secret: string | null,
 ): DeliveryTarget {
   const target: DeliveryTarget = { url: cb.url, secret, signatureStyle: 'standard' };
-  const auth = Object.entries(cb.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-  const basic = auth === undefined ? null : /^Basic\s+(\S+)$/i.exec(auth);
-  if (basic) {
-    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon > 0) {
-      target.username = decoded.slice(0, colon);
-      target.password = decoded.slice(colon + 1);
-    }
+  if (cb.method !== 'POST') target.method = cb.method;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(cb.headers)) {
+    const basic = name.toLowerCase() === 'authorization' ? /^Basic\s+(\S+)$/i.exec(value) : null;
+    const decoded = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8') : '';
+    if (decoded.indexOf(':') > 0) {
+      target.username = decoded.slice(0, decoded.indexOf(':'));
+      target.password = decoded.slice(decoded.indexOf(':') + 1);
+    } else if (name.toLowerCase() === 'authorization' || !isReservedHeader(name)) headers[name] = value;
   }
+  if (Object.keys(headers).length > 0) target.headers = headers;
   return target;
 }
 

@@ -6,6 +6,7 @@
  * failure", applies to values: a known field with a bad value is `invalid_param`. Unknown
  * fields are ignored, because clients send their own settings along with the request.
  */
+import { HEADER_NAME_RE } from '../domain/hook-options.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TenonError } from './errors.ts';
 import type { TenonCallback, TenonLevel, TenonRequest, TenonRequestMirror } from './types.ts';
@@ -119,6 +120,9 @@ function httpUrl(raw: string, name: string): string {
   return u.href;
 }
 
+/** Tenon API v2's callback methods. */
+const CALLBACK_METHODS: readonly TenonCallback['method'][] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
 /** Form bodies send the callback as JSON text; JSON bodies as an object. */
 function parseCallback(fields: Fields): TenonCallback | undefined {
   let v = fields['callback'];
@@ -141,19 +145,20 @@ function parseCallback(fields: Fields): TenonCallback | undefined {
   if (typeof cb['url'] !== 'string' || cb['url'] === '') return invalid('callback.url', 'is required');
   const url = httpUrl(cb['url'], 'callback.url');
   const method = cb['method'] === undefined ? 'POST' : String(cb['method']).toUpperCase();
-  if (method !== 'POST' && method !== 'PUT') invalid('callback.method', 'must be POST or PUT');
+  if (!CALLBACK_METHODS.includes(method as TenonCallback['method']))
+    invalid('callback.method', `must be one of ${CALLBACK_METHODS.join(', ')}`);
   const headers: Record<string, string> = {};
   if (cb['headers'] !== undefined) {
     const h = cb['headers'];
     if (typeof h !== 'object' || h === null || Array.isArray(h))
       invalid('callback.headers', 'must be an object');
     for (const [k, val] of Object.entries(h as Fields)) {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) invalid('callback.headers', `bad header name ${k}`);
+      if (!HEADER_NAME_RE.test(k)) invalid('callback.headers', `bad header name ${k}`);
       if (typeof val !== 'string' || hasControl(val)) invalid('callback.headers', `bad value for ${k}`);
       headers[k] = val;
     }
   }
-  return { url, method, headers };
+  return { url, method: method as TenonCallback['method'], headers };
 }
 
 /** Tenon's docID form: an uppercase GUID. */

@@ -17,7 +17,7 @@ export interface TenonStatus {
 /** Where Tenon should send the finished result (async mode); a Herald delivery in practice. */
 export interface TenonCallback {
   url: string;
-  method: 'POST' | 'PUT';
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers: Record<string, string>;
 }
 

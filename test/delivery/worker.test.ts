@@ -1,3 +1,4 @@
+import { NO_HOOK_OPTIONS } from '../../src/domain/hook-options.ts';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
@@ -129,6 +130,7 @@ describe('Worker on a real SQLite store', () => {
       disabledReason: null,
       createdAt: now,
       updatedAt: now,
+      ...NO_HOOK_OPTIONS,
     };
     await store.createHook(h);
     return h;

@@ -1,3 +1,4 @@
+import { NO_HOOK_OPTIONS } from '../../src/domain/hook-options.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -98,6 +99,7 @@ describe('SSRF protection end to end', () => {
       disabledReason: null,
       createdAt: now,
       updatedAt: now,
+      ...NO_HOOK_OPTIONS,
     }));
     for (const hook of hooks) await h.app.store.createHook(hook);
     const pub = await h.api('POST', '/api/events', {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
-import { freePort, spawnHerald, stopProcess, type HeraldProcess } from '../helpers/herald-process.ts';
+import { freePort, printedBy, spawnHerald, stopProcess } from '../helpers/herald-process.ts';
 import { createTestDatabase, pgSkipReason } from '../helpers/pg.ts';
 import { Receiver } from '../helpers/receiver.ts';
 
@@ -22,28 +22,6 @@ const site = (i: number) => ({
   eventID: `xp-${i}`,
   data: { object: 'site', name: `s${i}`, siteKey: 'k', projectID: 'p', siteUrl: 'http://x.example' },
 });
-
-/** Resolves once the process has printed `text`; rejects if it exits first. */
-function printed(p: HeraldProcess, text: string, timeoutMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no "${text}" within ${timeoutMs} ms: ${p.output()}`)),
-      timeoutMs,
-    );
-    const check = () => {
-      if (!p.output().includes(text)) return;
-      clearTimeout(timer);
-      p.child.stdout!.off('data', check);
-      resolve();
-    };
-    p.child.stdout!.on('data', check);
-    p.child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`herald exited early (${code ?? signal}): ${p.output()}`));
-    });
-    check();
-  });
-}
 
 describe('hook changes across processes on PostgreSQL', { skip }, () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -78,7 +56,7 @@ describe('hook changes across processes on PostgreSQL', { skip }, () => {
       await api.ready;
       const worker = spawnHerald(env, 'worker');
       cleanups.push(() => stopProcess(worker.child, 'SIGTERM'));
-      await printed(worker, '(worker) on PostgreSQL');
+      await printedBy(worker, '(worker) on PostgreSQL');
 
       const base = `http://127.0.0.1:${port}`;
       const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };

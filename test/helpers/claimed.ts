@@ -1,3 +1,4 @@
+import { NO_HOOK_OPTIONS } from '../../src/domain/hook-options.ts';
 import type { EventRowId, HookId } from '../../src/domain/ids.ts';
 import type { ClaimedDelivery } from '../../src/domain/types.ts';
 import { newDelivery } from '../../src/ingest/publish.ts';
@@ -34,6 +35,7 @@ export function claimedToHook(o: {
       disabledReason: null,
       createdAt: now,
       updatedAt: now,
+      ...NO_HOOK_OPTIONS,
     },
   };
 }

@@ -142,3 +142,27 @@ export async function killHard(p: HeraldProcess): Promise<void> {
     }
   }
 }
+
+/** Resolves once the process has printed `text` (e.g. a worker's start line); rejects if it exits first. */
+export function printedBy(p: HeraldProcess, text: string, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no "${text}" within ${timeoutMs} ms: ${p.output()}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      if (!p.output().includes(text)) return;
+      clearTimeout(timer);
+      p.child.stdout!.off('data', check);
+      p.child.stderr!.off('data', check);
+      resolve();
+    };
+    p.child.stdout!.on('data', check);
+    p.child.stderr!.on('data', check);
+    p.child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`herald exited early (${code ?? signal}): ${p.output()}`));
+    });
+    check();
+  });
+}

@@ -46,13 +46,16 @@ describe('TestRunService', () => {
       f.services.testRuns.start({ tenantId: f.tenantId, fields, source: { kind: 'api' } });
     assert.equal((await start({ src: '<p>x', async: '1' })).run.async, true);
     assert.equal((await start({ src: '<p>x', callback: { url: 'http://127.0.0.1:9/cb' } })).run.async, true);
+    // Tenon API v2: PUT, PATCH and DELETE callbacks are honoured, not refused.
+    const put = { url: 'http://127.0.0.1:9/cb', method: 'PUT' };
+    assert.equal((await start({ src: '<p>x', callback: put })).run.async, true);
     const before = (await f.services.testRuns.list(f.tenantId, { limit: 100 })).length;
     for (const fields of [
       { src: '<p>x', async: '2' },
       { level: 'AA' },
       { url: 'http://10.1.2.3/' },
       { src: '<p>x', callback: { url: 'http://169.254.169.254/latest' } },
-      { src: '<p>x', callback: { url: 'http://127.0.0.1:9/cb', method: 'PUT' } },
+      { src: '<p>x', callback: { url: 'http://127.0.0.1:9/cb', method: 'GET' } },
     ]) {
       await assert.rejects(
         start(fields),

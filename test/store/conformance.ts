@@ -5,6 +5,7 @@ import { hookTests, migrationTests, tenantTests } from './conformance/basics.ts'
 import { maintenanceTests } from './conformance/maintenance.ts';
 import { recordTests } from './conformance/outcomes.ts';
 import { workerTests } from './conformance/workers.ts';
+import { hookOptionTests } from './conformance/hook-options.ts';
 
 export type { ConformanceTarget, StoreFixture } from './conformance/fixtures.ts';
 
@@ -22,4 +23,5 @@ export function runStoreConformance(target: ConformanceTarget): void {
   recordTests(target);
   maintenanceTests(target);
   workerTests(target);
+  hookOptionTests(target);
 }

@@ -82,6 +82,29 @@ describe('async mode (Tenon v2)', () => {
     assert.equal(polled.body.status, 'done');
     assert.deepEqual(polled.body.response, result);
   });
+
+  test("Tenon v2: the callback's method and headers are honoured (PUT with a custom header)", async () => {
+    const res = await h.api('POST', '/api/', {
+      key: h.adminKey,
+      url: `${pages.base}/images.html`,
+      callback: {
+        url: `${rx.url}/cb-put`,
+        method: 'PUT',
+        headers: { 'X-Callback-Token': 'tok-1', Authorization: 'Bearer abc', 'Content-Type': 'text/plain' },
+      },
+    });
+    assert.equal(res.status, 200);
+    const [got] = await rx.waitFor(1, (r) => r.path === '/cb-put');
+    assert.equal(got!.method, 'PUT');
+    assert.equal(got!.headers['x-callback-token'], 'tok-1');
+    assert.equal(got!.headers['authorization'], 'Bearer abc');
+    assert.equal(got!.headers['content-type'], 'application/json', "Herald's own headers win");
+    assert.ok(verifyStandard(SECRET, got!.headers, got!.body), 'the callback is signed');
+    assert.equal(
+      (JSON.parse(got!.body) as { request: { responseID: string } }).request.responseID,
+      res.body.responseID,
+    );
+  });
 });
 
 /** A page whose first load hangs (the worker is killed meanwhile) and later loads answer. */

@@ -35,6 +35,11 @@ const PATCH_COLUMNS: readonly PatchColumn<HookPatch>[] = [
   ['oldSecrets', 'old_secrets', (v: unknown[]) => JSON.stringify(v)],
   ['failingSince', 'failing_since'],
   ['disabledReason', 'disabled_reason'],
+  ['headers', 'headers', (v: Record<string, string>) => JSON.stringify(v)],
+  ['filter', 'filter_schema', (v: object | null) => (v === null ? null : JSON.stringify(v))],
+  ['rateLimit', 'rate_limit'],
+  ['ordering', 'ordering'],
+  ['orderingKey', 'ordering_key'],
 ];
 
 /** Fails a hook's (or an orphan's) pending deliveries; the rows stay as history. */
@@ -102,6 +107,7 @@ export function deleteHook(sql: Sql, tenantId: string, id: string, now: number):
         WHERE tenant_id = $2 AND hook_id = $3 AND status = 'pending'`,
       [now, tenantId, id],
     );
+    await tx.exec('DELETE FROM hook_rate_slots WHERE hook_id = $1', [id]);
     await notifyHookChanged(tx, tenantId, id);
     return true;
   });

@@ -4,6 +4,7 @@ import type { ClaimOpts } from '../sql-store.ts';
 import { query } from './pool.ts';
 import type { Queryable, Row } from './pool.ts';
 import { sharePayloads } from '../shared/claimed.ts';
+import { fifoHead } from '../shared/fifo.ts';
 import { aliased, deliveryFromRow, HOOK_COLUMNS, hookFromRow, POSTGRES } from '../shared/rows.ts';
 
 // A delivery whose hook was deleted has hook_id set but no hook row: h.enabled is NULL.
@@ -20,6 +21,7 @@ const CLAIM = `WITH due AS (
      WHERE ${SENDABLE} AND d.next_attempt_at <= $1 AND ${takeable('d', '$1', '$5', '$3')}
        AND NOT (d.tenant_id = ANY($6::text[]))
        AND (d.hook_id IS NULL OR NOT (d.hook_id = ANY($7::text[])))
+       AND ${fifoHead('d', 'h')}
      ORDER BY d.next_attempt_at, d.id
      LIMIT $2
      FOR UPDATE OF d SKIP LOCKED

@@ -19,6 +19,7 @@ const DELIVERY_TYPES: Record<DeliveryColumn, ArrayType> = {
   created_at: 'bigint',
   updated_at: 'bigint',
   delivered_at: 'bigint',
+  order_key: 'text',
 };
 
 /** Deliveries' columns with their array types, for `INSERT … SELECT FROM unnest(…)`. */

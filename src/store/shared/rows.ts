@@ -7,6 +7,7 @@ import type {
   DeliveryStatus,
   DeliveryTarget,
   Hook,
+  HookOrdering,
   KeyRole,
   OldSecret,
   StoredEvent,
@@ -49,6 +50,11 @@ export const HOOK_COLUMNS = [
   'disabled_reason',
   'created_at',
   'updated_at',
+  'headers',
+  'filter_schema',
+  'rate_limit',
+  'ordering',
+  'ordering_key',
 ] as const;
 
 export const DELIVERY_COLUMN_NAMES = [
@@ -68,6 +74,7 @@ export const DELIVERY_COLUMN_NAMES = [
   'created_at',
   'updated_at',
   'delivered_at',
+  'order_key',
 ] as const;
 
 export type DeliveryColumn = (typeof DELIVERY_COLUMN_NAMES)[number];
@@ -120,6 +127,11 @@ export function hookFromRow(d: Dialect, r: AnyRow, p = ''): Hook {
     disabledReason: strOrNull(r[`${p}disabled_reason`]),
     createdAt: num(r[`${p}created_at`]),
     updatedAt: num(r[`${p}updated_at`]),
+    headers: json<Record<string, string>>(r[`${p}headers`]),
+    filter: jsonOrNull<object>(r[`${p}filter_schema`]),
+    rateLimit: numOrNull(r[`${p}rate_limit`]),
+    ordering: str(r[`${p}ordering`]) as HookOrdering,
+    orderingKey: strOrNull(r[`${p}ordering_key`]),
   };
 }
 
@@ -142,6 +154,11 @@ export function hookValues(d: Dialect, h: Hook): unknown[] {
     h.disabledReason ?? null,
     h.createdAt,
     h.updatedAt,
+    JSON.stringify(h.headers ?? {}),
+    h.filter ? JSON.stringify(h.filter) : null,
+    h.rateLimit ?? null,
+    h.ordering ?? 'none',
+    h.orderingKey ?? null,
   ];
 }
 
@@ -178,6 +195,8 @@ export function deliveryFromRow(r: AnyRow): Delivery {
     createdAt: num(r['created_at']),
     updatedAt: num(r['updated_at']),
     deliveredAt: numOrNull(r['delivered_at']),
+    // Only FIFO deliveries carry the field, so every other delivery reads as it always did.
+    ...(r['order_key'] !== null && r['order_key'] !== undefined && { orderKey: str(r['order_key']) }),
   };
 }
 
@@ -200,6 +219,7 @@ export function deliveryValues(d: Delivery): unknown[] {
     d.createdAt,
     d.updatedAt,
     d.deliveredAt ?? null,
+    d.orderKey ?? null,
   ];
 }
 

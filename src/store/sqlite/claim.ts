@@ -3,6 +3,7 @@ import { releaseAllStatements } from '../ops/leased.ts';
 import { takeable } from '../ops/workers.ts';
 import type { ClaimOpts } from '../sql-store.ts';
 import { claimedRows } from '../shared/claimed.ts';
+import { fifoHead } from '../shared/fifo.ts';
 import { aliased, HOOK_COLUMNS, SQLITE } from '../shared/rows.ts';
 import type { SqliteDb } from './db.ts';
 
@@ -24,6 +25,7 @@ const SELECT_DUE = `${CLAIMED_SELECT}
     AND d.next_attempt_at <= ?1 AND ${takeable('d', '?1', '?3', '?4')}
     AND d.tenant_id NOT IN (SELECT value FROM json_each(?5))
     AND (d.hook_id IS NULL OR d.hook_id NOT IN (SELECT value FROM json_each(?6)))
+    AND ${fifoHead('d', 'h')}
   ORDER BY d.next_attempt_at, d.id
   LIMIT ?2`;
 

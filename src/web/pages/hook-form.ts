@@ -6,6 +6,15 @@ import { choiceGroup, errorSummary, textField, type FieldErrors } from '../forms
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, type View } from '../layout.ts';
 import { field, fields } from '../render.ts';
+import {
+  OPTION_FIELD_IDS,
+  optionFields,
+  optionInputOf,
+  optionMessage,
+  optionValuesFromBody,
+  optionValuesOf,
+  type OptionValues,
+} from './hook-options-form.ts';
 
 /** The seed's form: Name, "URL for the Hook Location", "Which objects should Post to this hook?". */
 
@@ -19,7 +28,7 @@ export const OBJECT_CHOICES: Array<{ value: string; label: string; hint: string 
 
 export const objectLabel = (o: string) => OBJECT_CHOICES.find((c) => c.value === o)?.label ?? o;
 
-export interface HookFormValues {
+export interface HookFormValues extends OptionValues {
   name: string;
   url: string;
   objects: string[];
@@ -37,6 +46,7 @@ export function valuesOf(hook: Hook): HookFormValues {
     events: (hook.events ?? []).join(' '),
     username: hook.username ?? '',
     password: '',
+    ...optionValuesOf(hook),
   };
 }
 
@@ -48,6 +58,7 @@ export function valuesFromBody(body: unknown): HookFormValues {
     events: field(body, 'events').trim(),
     username: field(body, 'username').trim(),
     password: field(body, 'password'),
+    ...optionValuesFromBody(body),
   };
 }
 
@@ -64,6 +75,7 @@ export function inputOf(v: HookFormValues, existing: Hook | null): NewHook {
     events: v.events === '' ? null : [...new Set(v.events.split(/[\s,]+/).filter(Boolean))],
     username: v.username === '' ? null : v.username,
     password: v.username === '' && v.password === '' ? null : keepPassword ? undefined : v.password || null,
+    ...optionInputOf(v),
   };
 }
 
@@ -100,6 +112,11 @@ function messageOf(p: HookProblem): string {
       return p.reason === 'passwordForNewOrigin'
         ? 'The URL now points at another host: enter the password again for it, or clear the username'
         : 'Enter a password to go with the username, or clear the username';
+    case 'headers':
+    case 'filter':
+    case 'rateLimit':
+    case 'orderingKey':
+      return optionMessage(p);
   }
 }
 
@@ -110,6 +127,7 @@ const FIELD_IDS = {
   events: 'hook-events',
   username: 'hook-username',
   password: 'hook-password',
+  ...OPTION_FIELD_IDS,
 };
 
 export function hookForm(
@@ -132,6 +150,7 @@ export function hookForm(
         ${textField({ id: 'hook-username', name: 'username', label: 'Basic authentication username', required: false, value: values.username, autocomplete: 'off', spellcheck: false, error: errors['username'] })}
         ${textField({ id: 'hook-password', name: 'password', label: 'Basic authentication password', type: 'password', required: false, autocomplete: 'new-password', hint: opts.existing?.password ? 'Leave empty to keep the current password.' : undefined, error: errors['password'] })}
       </details>
+      ${optionFields(values, errors)}
       <div class="actions">
         <button type="submit" class="button">Submit Hook</button>
         <a href="${opts.existing ? `/settings/hooks/${opts.existing.id}` : '/settings/hooks'}">Cancel</a>

@@ -4,6 +4,8 @@ import { idOrUndefined } from '../../domain/ids.ts';
 import type { Hook } from '../../domain/types.ts';
 import { HookInvalid } from '../../services/hook-rules.ts';
 import type { LastDelivery } from '../../store/console.ts';
+import type { FifoQueue } from '../../store/ops/fifo-queues.ts';
+import { heldQueues, NO_OPTION_VALUES, optionSummary } from './hook-options-form.ts';
 import { badge, deliveryBadge, time } from '../format.ts';
 import type { FieldErrors } from '../forms.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -166,7 +168,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
   web.get('/settings/hooks/new', async (req, reply) =>
     formPage(req, reply, {
       existing: null,
-      values: { name: '', url: '', objects: [], events: '', username: '', password: '' },
+      values: { name: '', url: '', objects: [], events: '', username: '', password: '', ...NO_OPTION_VALUES },
       errors: {},
     }),
   );
@@ -213,7 +215,12 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
       page(v, {
         title: hook.name,
         section: 'settings',
-        body: hookDetail(v, hook, ctx.config.secretGraceSec),
+        body: hookDetail(
+          v,
+          hook,
+          ctx.config.secretGraceSec,
+          await ctx.services.hooks.fifoQueues(hook.tenantId, hook.id),
+        ),
         crumbs: hookCrumbs(null, { label: hook.name }),
       }),
     );
@@ -298,7 +305,7 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
   });
 }
 
-function hookDetail(v: View, hook: Hook, graceSec: number): SafeHtml {
+function hookDetail(v: View, hook: Hook, graceSec: number, queues: readonly FifoQueue[]): SafeHtml {
   const now = Date.now();
   const previous = hook.oldSecrets.filter((s) => s.expiresAt > now);
   const graceHours = Math.round((graceSec / 3600) * 10) / 10;
@@ -329,6 +336,7 @@ function hookDetail(v: View, hook: Hook, graceSec: number): SafeHtml {
       <dd>${hook.events ? html`<code>${hook.events.join(' ')}</code>` : 'Every event of these objects'}</dd>
       <dt>Basic authentication</dt>
       <dd>${hook.username ? html`as <code>${hook.username}</code>` : 'None'}</dd>
+      ${optionSummary(hook)}
       <dt>Last success</dt>
       <dd>${time(hook.lastSuccessAt)}</dd>
       ${
@@ -342,6 +350,7 @@ function hookDetail(v: View, hook: Hook, graceSec: number): SafeHtml {
       <dt>Hook id</dt>
       <dd><code>${hook.id}</code></dd>
     </dl>
+    ${heldQueues(hook, queues)}
     <section aria-labelledby="secret-title" id="secret">
       <h2 id="secret-title">Signing secret</h2>
       <p>

@@ -1,3 +1,4 @@
+import { NO_HOOK_OPTIONS } from '../../../src/domain/hook-options.ts';
 import { test } from 'node:test';
 import { newId } from '../../../src/domain/ids.ts';
 import type { Attempt, Delivery, Hook, StoredEvent, Tenant } from '../../../src/domain/types.ts';
@@ -48,6 +49,7 @@ export function makeHook(tenantId: string, over: Partial<Hook> = {}): Hook {
     disabledReason: null,
     createdAt: T0,
     updatedAt: T0,
+    ...NO_HOOK_OPTIONS,
     ...over,
   };
 }

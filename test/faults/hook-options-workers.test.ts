@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import {
+  printedBy,
+  processSetup,
+  spawnHerald,
+  stopProcess,
+  type HeraldProcess,
+} from '../helpers/herald-process.ts';
+import { maxInWindow, OrderedReceiver, orderProblems } from '../helpers/ordered-receiver.ts';
+import { pgSkipReason } from '../helpers/pg.ts';
+
+/**
+ * Issue 17 across processes on PostgreSQL: one `herald api` process takes the events and two
+ * `herald worker` processes deliver them, so every delivery is claimed from the shared database.
+ * A rate limit holds across both workers; a FIFO hook never has two deliveries of one key in
+ * flight, and a worker SIGKILLed mid-sequence breaks no order (its head is taken over once its
+ * lease lapses, HERALD_LEASE_MS 2 s here).
+ */
+const skip = await pgSkipReason();
+
+/** A response body the test reads freely. */
+type Json = Record<string, unknown> | null;
+
+const site = (i: number, projectID: string) => ({
+  event: 'site.created',
+  eventID: `w-${String(i).padStart(4, '0')}-${projectID}`,
+  data: { object: 'site', name: `s${i}`, siteKey: 'k', projectID, siteUrl: 'http://x.example' },
+});
+
+describe('hook options with two worker processes on PostgreSQL', { skip }, () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  async function cluster(): Promise<{
+    call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Json }>;
+    workers: HeraldProcess[];
+  }> {
+    const { env, base, headers } = await processSetup('postgres', cleanups, {
+      HERALD_RETRY_SCHEDULE: '0,0,0,0,0,0',
+      HERALD_LEASE_MS: '2000',
+      HERALD_POLL_INTERVAL_MS: '50',
+    });
+    const api = spawnHerald(env, 'api');
+    cleanups.push(() => stopProcess(api.child));
+    await api.ready;
+    const workers = [spawnHerald(env, 'worker'), spawnHerald(env, 'worker')];
+    // Every stop is registered before any wait: a worker left running would hold its database.
+    for (const w of workers) cleanups.push(() => stopProcess(w.child));
+    for (const w of workers) await printedBy(w, '(worker) on PostgreSQL', 90_000);
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json().catch(() => null)) as Json };
+    };
+    return { call, workers };
+  }
+
+  test(
+    'rateLimit 20 holds across two workers: 200 events, at most 24 in any 1 s',
+    { timeout: 120_000 },
+    async (t) => {
+      const rx = await OrderedReceiver.start({});
+      cleanups.push(() => rx.close());
+      const { call } = await cluster();
+      const hook = await call('POST', '/api/hooks', {
+        name: 'limited',
+        url: `${rx.url}/limited`,
+        objects: ['site'],
+        rateLimit: 20,
+      });
+      assert.equal(hook.status, 201);
+      const events = Array.from({ length: 200 }, (_, i) => site(i, 'p'));
+      assert.equal((await call('POST', '/api/events/batch', { events })).status, 202);
+      await rx.waitDelivered(200, 60_000);
+      const peak = maxInWindow(
+        rx.requests.map((r) => r.arrivedAt),
+        1000,
+      );
+      t.diagnostic(`peak ${peak} requests in 1 s over ${rx.requests.length} requests`);
+      assert.ok(peak <= 24, `${peak} requests in one second`);
+    },
+  );
+
+  test(
+    'fifo per key: never two of one key in flight, and a SIGKILLed worker breaks no order',
+    { timeout: 120_000 },
+    async (t) => {
+      const rx = await OrderedReceiver.start({ failEvery: 3, delayMs: 10, keyPointer: '/data/projectID' });
+      cleanups.push(() => rx.close());
+      const { call, workers } = await cluster();
+      const hook = await call('POST', '/api/hooks', {
+        name: 'fifo',
+        url: `${rx.url}/fifo`,
+        objects: ['site'],
+        ordering: 'fifo',
+        orderingKey: '/data/projectID',
+      });
+      assert.equal(hook.status, 201);
+      const keys = ['a', 'b', 'c', 'd'];
+      const events = Array.from({ length: 120 }, (_, i) => site(i, keys[i % keys.length]!));
+      assert.equal((await call('POST', '/api/events/batch', { events })).status, 202);
+      await rx.waitDelivered(30, 60_000);
+      await stopProcess(workers[1]!.child, 'SIGKILL');
+      const killedAt = Date.now();
+      await rx.waitDelivered(120, 90_000);
+      t.diagnostic(
+        `${rx.requests.length} requests for 120 events; ${rx.requests.filter((r) => r.arrivedAt > killedAt).length} after the kill`,
+      );
+      for (const k of keys) {
+        const accepted = events.filter((e) => e.data.projectID === k).map((e) => e.eventID);
+        assert.deepEqual(
+          orderProblems(
+            rx.requests.filter((r) => r.key === k),
+            accepted,
+          ),
+          [],
+          `key ${k}`,
+        );
+      }
+      const overlapping = rx.requests.filter((r) => r.concurrentSameKey > 0);
+      assert.deepEqual(overlapping, [], 'never two deliveries of one key in flight');
+      assert.ok(workers[0]!.alive(), 'the other worker is still running');
+    },
+  );
+});
