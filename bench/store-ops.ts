@@ -124,6 +124,8 @@ async function main(): Promise<void> {
         password: null,
         secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0',
         oldSecrets: [],
+        signatureScheme: 'hmac-sha256',
+        publicKey: null,
         failingSince: null,
         lastSuccessAt: null,
         disabledReason: null,

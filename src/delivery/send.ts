@@ -4,7 +4,7 @@ import { newId } from '../domain/ids.ts';
 import type { Attempt, Delivery, Hook } from '../domain/types.ts';
 import { VERSION } from '../version.ts';
 import { parseRetryAfter } from '../domain/retry.ts';
-import { signStandardWith, signUsetrace, standardKey } from './signature.ts';
+import { signStandardWith, signUsetrace, signWith, standardKey } from './signature.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 /** A body announced at most this long is read to its end to keep the connection alive. */
@@ -38,6 +38,8 @@ interface Target {
   password: string | null;
   secrets: string[];
   usetraceKey: string | null;
+  /** Hook keys may be ed25519 (`whsk_`); a target's secret is always an HMAC key. */
+  hookKeys: boolean;
 }
 
 function targetOf(c: Sendable, now: number): Target {
@@ -48,6 +50,7 @@ function targetOf(c: Sendable, now: number): Target {
       password: c.hook.password,
       secrets: liveSecrets(c.hook, now),
       usetraceKey: null,
+      hookKeys: true,
     };
   }
   const t = c.delivery.target;
@@ -59,6 +62,7 @@ function targetOf(c: Sendable, now: number): Target {
     password: t.password ?? null,
     secrets: secret === null ? [] : [secret],
     usetraceKey: t.signatureStyle === 'usetrace' ? secret : null,
+    hookKeys: false,
   };
 }
 
@@ -77,7 +81,11 @@ export function buildHeaders(
   };
   if (target.secrets.length > 0) {
     headers['webhook-signature'] = target.secrets
-      .map((s) => signStandardWith(standardKey(s), c.delivery.id, timestampSec, body))
+      .map((s) =>
+        target.hookKeys
+          ? signWith(s, c.delivery.id, timestampSec, body)
+          : signStandardWith(standardKey(s), c.delivery.id, timestampSec, body),
+      )
       .join(' ');
   }
   if (target.usetraceKey !== null) headers['signature'] = signUsetrace(target.usetraceKey, body);

@@ -124,6 +124,8 @@ describe('Worker on a real SQLite store', () => {
       password: null,
       secret: generateSecret(),
       oldSecrets: [],
+      signatureScheme: 'hmac-sha256',
+      publicKey: null,
       failingSince: null,
       lastSuccessAt: null,
       disabledReason: null,

@@ -33,6 +33,8 @@ const PATCH_COLUMNS: readonly PatchColumn<HookPatch>[] = [
   ['password', 'password'],
   ['secret', 'secret'],
   ['oldSecrets', 'old_secrets', (v: unknown[]) => JSON.stringify(v)],
+  ['signatureScheme', 'signature_scheme'],
+  ['publicKey', 'public_key'],
   ['failingSince', 'failing_since'],
   ['disabledReason', 'disabled_reason'],
 ];

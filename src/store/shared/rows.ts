@@ -9,6 +9,7 @@ import type {
   Hook,
   KeyRole,
   OldSecret,
+  SignatureScheme,
   StoredEvent,
   Tenant,
 } from '../../domain/types.ts';
@@ -49,6 +50,8 @@ export const HOOK_COLUMNS = [
   'disabled_reason',
   'created_at',
   'updated_at',
+  'signature_scheme',
+  'public_key',
 ] as const;
 
 export const DELIVERY_COLUMN_NAMES = [
@@ -120,6 +123,8 @@ export function hookFromRow(d: Dialect, r: AnyRow, p = ''): Hook {
     disabledReason: strOrNull(r[`${p}disabled_reason`]),
     createdAt: num(r[`${p}created_at`]),
     updatedAt: num(r[`${p}updated_at`]),
+    signatureScheme: str(r[`${p}signature_scheme`]) as SignatureScheme,
+    publicKey: strOrNull(r[`${p}public_key`]),
   };
 }
 
@@ -142,6 +147,8 @@ export function hookValues(d: Dialect, h: Hook): unknown[] {
     h.disabledReason ?? null,
     h.createdAt,
     h.updatedAt,
+    h.signatureScheme,
+    h.publicKey,
   ];
 }
 

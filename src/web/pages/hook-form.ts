@@ -1,4 +1,4 @@
-import type { Hook } from '../../domain/types.ts';
+import type { Hook, SignatureScheme } from '../../domain/types.ts';
 import { objectOf } from '../../ingest/match.ts';
 import type { HookProblem } from '../../services/hook-rules.ts';
 import type { NewHook } from '../../services/hooks.ts';
@@ -17,6 +17,19 @@ export const OBJECT_CHOICES: Array<{ value: string; label: string; hint: string 
   { value: 'hook', label: 'Hooks', hint: 'hook: Herald disabled one of your hooks because it kept failing' },
 ];
 
+export const SCHEME_CHOICES: Array<{ value: SignatureScheme; label: string; hint: string }> = [
+  {
+    value: 'hmac-sha256',
+    label: 'HMAC-SHA256 with a shared secret',
+    hint: 'Standard Webhooks v1 signatures; your endpoint keeps the secret.',
+  },
+  {
+    value: 'ed25519',
+    label: 'Ed25519 with a public key',
+    hint: 'Standard Webhooks v1a signatures; your endpoint needs only the public key. Changing the scheme rotates the key.',
+  },
+];
+
 export const objectLabel = (o: string) => OBJECT_CHOICES.find((c) => c.value === o)?.label ?? o;
 
 export interface HookFormValues {
@@ -27,7 +40,10 @@ export interface HookFormValues {
   events: string;
   username: string;
   password: string;
+  signatureScheme: SignatureScheme;
 }
+
+const schemeOf = (v: string): SignatureScheme => (v === 'ed25519' ? 'ed25519' : 'hmac-sha256');
 
 export function valuesOf(hook: Hook): HookFormValues {
   return {
@@ -37,6 +53,7 @@ export function valuesOf(hook: Hook): HookFormValues {
     events: (hook.events ?? []).join(' '),
     username: hook.username ?? '',
     password: '',
+    signatureScheme: hook.signatureScheme,
   };
 }
 
@@ -48,6 +65,7 @@ export function valuesFromBody(body: unknown): HookFormValues {
     events: field(body, 'events').trim(),
     username: field(body, 'username').trim(),
     password: field(body, 'password'),
+    signatureScheme: schemeOf(field(body, 'signatureScheme')),
   };
 }
 
@@ -64,6 +82,7 @@ export function inputOf(v: HookFormValues, existing: Hook | null): NewHook {
     events: v.events === '' ? null : [...new Set(v.events.split(/[\s,]+/).filter(Boolean))],
     username: v.username === '' ? null : v.username,
     password: v.username === '' && v.password === '' ? null : keepPassword ? undefined : v.password || null,
+    signatureScheme: v.signatureScheme,
   };
 }
 
@@ -118,7 +137,12 @@ export function hookForm(
 ): SafeHtml {
   const { values, errors } = opts;
   const advancedOpen = Boolean(
-    values.events || values.username || errors['events'] || errors['username'] || errors['password'],
+    values.events ||
+    values.username ||
+    values.signatureScheme !== 'hmac-sha256' ||
+    errors['events'] ||
+    errors['username'] ||
+    errors['password'],
   );
   return html`${errorSummary(errors, FIELD_IDS)}
     <form method="post" action="${opts.action}" novalidate class="hook-form">
@@ -127,10 +151,11 @@ export function hookForm(
       ${textField({ id: 'hook-url', name: 'url', label: 'URL for the Hook Location', type: 'url', value: values.url, required: true, wide: true, spellcheck: false, hint: "The fully-qualified URL we'll POST the data to, such as https://example.com/hooks/herald.", error: errors['url'] })}
       ${choiceGroup({ id: 'hook-objects', name: 'objects', legend: 'Which objects should Post to this hook?', type: 'checkbox', choices: OBJECT_CHOICES, selected: values.objects, hint: 'Select every object you want to receive data about.', error: errors['objects'] })}
       <details class="more" ${advancedOpen ? html` open` : ''}>
-        <summary>More options: event filter and Basic authentication</summary>
+        <summary>More options: event filter, Basic authentication and signature scheme</summary>
         ${textField({ id: 'hook-events', name: 'events', label: 'Only these events', required: false, value: values.events, wide: true, spellcheck: false, hint: 'Event types separated by spaces, such as project.created site.deleted. Leave empty to receive every event of the objects above.', error: errors['events'] })}
         ${textField({ id: 'hook-username', name: 'username', label: 'Basic authentication username', required: false, value: values.username, autocomplete: 'off', spellcheck: false, error: errors['username'] })}
         ${textField({ id: 'hook-password', name: 'password', label: 'Basic authentication password', type: 'password', required: false, autocomplete: 'new-password', hint: opts.existing?.password ? 'Leave empty to keep the current password.' : undefined, error: errors['password'] })}
+        ${choiceGroup({ id: 'hook-scheme', name: 'signatureScheme', legend: 'Signature scheme', type: 'radio', choices: SCHEME_CHOICES, selected: [values.signatureScheme] })}
       </details>
       <div class="actions">
         <button type="submit" class="button">Submit Hook</button>
