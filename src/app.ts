@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { ensureAdminKey, KeyCache } from './auth/keys.ts';
-import type { Config } from './config.ts';
+import { secretSource, type Config } from './config.ts';
 import { createSender } from './delivery/sender.ts';
 import { Housekeeping } from './delivery/housekeeping.ts';
 import { Worker } from './delivery/worker.ts';
@@ -61,6 +61,7 @@ export async function startApp(
     databaseUrl: config.databaseUrl ?? undefined,
     dataDir: config.dataDir,
     sqliteSynchronous: config.sqliteSynchronous,
+    secrets: secretSource(config),
   });
   await store.migrate();
   if (config.adminKey) await ensureAdminKey(store, config.adminKey);

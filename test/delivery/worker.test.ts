@@ -13,6 +13,7 @@ import { createLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { createTempSqliteDir, type TempSqliteDir } from '../helpers/sqlite.ts';
+import { testSecrets } from '../helpers/secrets.ts';
 
 /** A loopback receiver that holds every answer until `release()`, and counts concurrency. */
 class GatedReceiver {
@@ -90,7 +91,11 @@ describe('Worker on a real SQLite store', () => {
 
   beforeEach(async () => {
     dir = createTempSqliteDir();
-    const real = await openStore({ dataDir: dir.dir, sqliteSynchronous: 'NORMAL' });
+    const real = await openStore({
+      dataDir: dir.dir,
+      sqliteSynchronous: 'NORMAL',
+      secrets: testSecrets(dir.dir),
+    });
     await real.migrate();
     claims = 0;
     // Counts claim round trips; everything else goes straight to the real store.

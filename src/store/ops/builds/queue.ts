@@ -60,7 +60,7 @@ export function claimRuns(
     const builds = await tx.query(`SELECT * FROM builds WHERE id ${tx.inList(1)}`, [
       tx.list([...new Set(runs.map((r) => r.buildId))]),
     ]);
-    const byId = new Map<string, Build>(builds.map((r) => [String(r['id']), buildFromRow(r)]));
+    const byId = new Map<string, Build>(builds.map((r) => [String(r['id']), buildFromRow(tx.d, r)]));
     return runs.flatMap((run) => {
       const build = byId.get(run.buildId);
       return build ? [{ run, build }] : [];
@@ -190,7 +190,7 @@ export async function listUnreportedBuilds(
       ORDER BY finished_at, id LIMIT $2`,
     [finishedBefore, limit],
   );
-  return builds.map(buildFromRow);
+  return builds.map((r) => buildFromRow(sql.d, r));
 }
 
 export async function markReported(sql: Sql, tenantId: string, buildId: string, now: number): Promise<void> {

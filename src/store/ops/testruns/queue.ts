@@ -40,7 +40,7 @@ export function claimRuns(
         RETURNING *`,
       [opts.owner, opts.now + opts.leaseMs, opts.now, tx.list(due.map((r) => String(r['id'])))],
     );
-    return leased.map(runFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+    return leased.map((r) => runFromRow(tx.d, r)).sort((a, b) => (a.id < b.id ? -1 : 1));
   });
 }
 
