@@ -151,7 +151,7 @@ export function hookForm(
       ${textField({ id: 'hook-url', name: 'url', label: 'URL for the Hook Location', type: 'url', value: values.url, required: true, wide: true, spellcheck: false, hint: "The fully-qualified URL we'll POST the data to, such as https://example.com/hooks/herald.", error: errors['url'] })}
       ${choiceGroup({ id: 'hook-objects', name: 'objects', legend: 'Which objects should Post to this hook?', type: 'checkbox', choices: OBJECT_CHOICES, selected: values.objects, hint: 'Select every object you want to receive data about.', error: errors['objects'] })}
       <details class="more" ${advancedOpen ? html` open` : ''}>
-        <summary>More options: event filter, Basic authentication and signature scheme</summary>
+        <summary>More options: event filter and Basic authentication</summary>
         ${textField({ id: 'hook-events', name: 'events', label: 'Only these events', required: false, value: values.events, wide: true, spellcheck: false, hint: 'Event types separated by spaces, such as project.created site.deleted. Leave empty to receive every event of the objects above.', error: errors['events'] })}
         ${textField({ id: 'hook-username', name: 'username', label: 'Basic authentication username', required: false, value: values.username, autocomplete: 'off', spellcheck: false, error: errors['username'] })}
         ${textField({ id: 'hook-password', name: 'password', label: 'Basic authentication password', type: 'password', required: false, autocomplete: 'new-password', hint: opts.existing?.password ? 'Leave empty to keep the current password.' : undefined, error: errors['password'] })}
