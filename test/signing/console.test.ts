@@ -2,17 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
 import { ConsoleClient } from '../web/helpers/client.ts';
-
-const ADMIN = { email: 'admin@example.com', password: 'correct horse battery' };
+import { ADMIN, WEB_ENV } from '../web/helpers/herald-web.ts';
 
 /** The console's hook form offers the signature scheme; an ed25519 hook's page shows its public key only. */
 describe('signature scheme in the console', () => {
   let h: TestHerald;
   before(async () => {
-    h = await startHerald('sqlite', {
-      HERALD_ADMIN_EMAIL: ADMIN.email,
-      HERALD_ADMIN_PASSWORD: ADMIN.password,
-    });
+    h = await startHerald('sqlite', WEB_ENV);
   });
   after(async () => {
     await h?.stop();
