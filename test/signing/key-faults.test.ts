@@ -154,6 +154,32 @@ describe('the sealing key under faults', () => {
   );
 
   test(
+    'PostgreSQL: rotating with HERALD_SECRET_KEY and HERALD_SECRET_KEY_PREVIOUS; then the old key alone is refused',
+    { timeout: 120_000 },
+    async () => {
+      await requirePostgres();
+      const s = await processSetup('postgres', cleanups);
+      const oldKey = s.env.HERALD_SECRET_KEY!;
+      const hook = await withHerald(s, {}, () => hookWithSecret(s));
+      const newKey = randomBytes(32).toString('base64');
+      const rotating = { HERALD_SECRET_KEY: newKey, HERALD_SECRET_KEY_PREVIOUS: oldKey };
+      // Mid-rotation, processes given both keys serve.
+      assert.equal(await withHerald(s, rotating, () => secretOf(s, hook.id)), hook.secret);
+      const run = await runCli({ ...s.env, ...rotating }, ['secret-key', 'rotate']);
+      assert.equal(run.code, 0, run.out);
+      assert.match(run.out, /remove HERALD_SECRET_KEY_PREVIOUS/);
+      assert.equal(
+        await withHerald(s, { HERALD_SECRET_KEY: newKey }, () => secretOf(s, hook.id)),
+        hook.secret,
+      );
+      assert.match(
+        await refusesToStart({ ...s.env, HERALD_SECRET_KEY: oldKey }),
+        /does not hold: wrong key\?/,
+      );
+    },
+  );
+
+  test(
     'SQLite: `secret-key rotate` killed midway loses nothing, and a second run finishes it',
     { timeout: 180_000 },
     async () => {
