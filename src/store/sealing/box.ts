@@ -16,6 +16,8 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 export const KEY_BYTES = 32;
 const OPENED_CACHE = 10_000;
+/** Only small values are kept opened (keys, passwords, targets), not a Tenon run's page source. */
+const OPENED_CACHE_MAX_CHARS = 2048;
 
 /** How the store's row mappers read and write a secret column (see shared/rows.ts `Dialect`). */
 export interface Codec {
@@ -94,8 +96,10 @@ export class SecretBox implements Codec {
         `a value sealed with key ${id} does not authenticate (altered, or another key with its id)`,
       );
     }
-    if (this.#opened.size >= OPENED_CACHE) this.#opened.clear();
-    this.#opened.set(stored, plain);
+    if (stored.length <= OPENED_CACHE_MAX_CHARS) {
+      if (this.#opened.size >= OPENED_CACHE) this.#opened.clear();
+      this.#opened.set(stored, plain);
+    }
     return plain;
   };
 }
