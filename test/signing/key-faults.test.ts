@@ -101,7 +101,7 @@ describe('the sealing key under faults', () => {
 
   test(
     'SQLite: a wrong, missing or open-to-all key file stops start-up with a clear message',
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       const s = await processSetup('sqlite', cleanups);
       const dir = s.env.HERALD_DATA_DIR!;
@@ -131,7 +131,7 @@ describe('the sealing key under faults', () => {
 
   test(
     'PostgreSQL: a process with another key refuses to join; one with the same key serves',
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       await requirePostgres();
       const s = await processSetup('postgres', cleanups);
@@ -155,7 +155,7 @@ describe('the sealing key under faults', () => {
 
   test(
     'PostgreSQL: rotating with HERALD_SECRET_KEY and HERALD_SECRET_KEY_PREVIOUS; then the old key alone is refused',
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       await requirePostgres();
       const s = await processSetup('postgres', cleanups);
@@ -181,7 +181,7 @@ describe('the sealing key under faults', () => {
 
   test(
     'SQLite: `secret-key rotate` killed midway loses nothing, and a second run finishes it',
-    { timeout: 180_000 },
+    { timeout: 300_000 },
     async () => {
       const s = await processSetup('sqlite', cleanups);
       const dir = s.env.HERALD_DATA_DIR!;

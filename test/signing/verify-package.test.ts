@@ -107,7 +107,7 @@ describe('herald-verify, built and installed into a Node 20 project', () => {
 
   test(
     'a Node 20 receiver verifies v1, v1a and Usetrace deliveries from a running Herald',
-    { timeout: 60_000 },
+    { timeout: 120_000 },
     async () => {
       const keysFile = join(dir, 'keys.json');
       writeFileSync(keysFile, '{}');
