@@ -263,6 +263,9 @@ async function waitReady(child: ChildProcess, api: Pool, readyMs: number): Promi
   }
 }
 
+/** Extra fields of every hook the bench creates, e.g. BENCH_HOOK_FIELDS='{"signatureScheme":"ed25519"}'. */
+const HOOK_FIELDS = JSON.parse(process.env.BENCH_HOOK_FIELDS ?? '{}') as Record<string, unknown>;
+
 async function createHooks(
   api: Pool,
   auth: Record<string, string>,
@@ -276,7 +279,7 @@ async function createHooks(
       path: '/api/hooks',
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ name: `bench-${i}`, url, objects: [object] }),
+      body: JSON.stringify({ name: `bench-${i}`, url, objects: [object], ...HOOK_FIELDS }),
       headersTimeout: 10_000,
     });
     const hookText = await hookRes.body.text();

@@ -20,6 +20,8 @@ import { newDelivery } from '../src/ingest/publish.ts';
 import { openStore } from '../src/store/index.ts';
 import type { AttemptResult, NewEventWithDeliveries, Store } from '../src/store/store.ts';
 import { createScratchDb, dropScratchDb } from './pg.ts';
+import { newKeyText } from '../src/store/sealing/box.ts';
+import { secretSource } from '../src/config.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -83,7 +85,11 @@ async function main(): Promise<void> {
   let cleanup: () => Promise<void>;
   if (a.backend === 'postgres') {
     const db = await createScratchDb('storeops');
-    store = await openStore({ databaseUrl: db.url, dataDir: '' });
+    store = await openStore({
+      databaseUrl: db.url,
+      dataDir: '',
+      secrets: { key: newKeyText(), previous: [], keyFile: '' },
+    });
     const probe = new pg.Client({ connectionString: db.url });
     await probe.connect();
     let pids: number[] = [];
@@ -103,7 +109,10 @@ async function main(): Promise<void> {
     };
   } else {
     const dir = await mkdtemp(join(tmpdir(), 'herald-storeops-'));
-    store = await openStore({ dataDir: dir });
+    store = await openStore({
+      dataDir: dir,
+      secrets: secretSource({ secretKey: null, secretKeyPrevious: [], dataDir: dir }),
+    });
     cleanup = () => rm(dir, { recursive: true, force: true });
   }
   try {
@@ -125,6 +134,8 @@ async function main(): Promise<void> {
         password: null,
         secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0',
         oldSecrets: [],
+        signatureScheme: 'hmac-sha256',
+        publicKey: null,
         failingSince: null,
         lastSuccessAt: null,
         disabledReason: null,

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { KeyCache } from './auth/keys.ts';
 import { KeyService } from './services/keys.ts';
-import type { Config } from './config.ts';
+import { secretSource, type Config } from './config.ts';
 import { createSender } from './delivery/sender.ts';
 import { Housekeeping } from './delivery/housekeeping.ts';
 import { Worker } from './delivery/worker.ts';
@@ -72,6 +72,7 @@ export async function startApp(
     databaseUrl: config.databaseUrl ?? undefined,
     dataDir: config.dataDir,
     sqliteSynchronous: config.sqliteSynchronous,
+    secrets: secretSource(config),
   });
   await store.migrate();
   // HERALD_ADMIN_KEY becomes an admin key of the default tenant, before the services exist.

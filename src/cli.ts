@@ -3,13 +3,15 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startApp, type AppRoles } from './app.ts';
 import { UserError } from './auth/users.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, secretSource, type Config } from './config.ts';
 import { HeraldError } from './domain/errors.ts';
 import { createLogger } from './log.ts';
 import { KeyService } from './services/keys.ts';
 import { DEFAULT_TENANT_ID, TenantService } from './services/tenants.ts';
 import { UserService } from './services/users.ts';
-import { openStore } from './store/index.ts';
+import { openStore, SecretKeyError } from './store/index.ts';
+import { newKeyText } from './store/sealing/box.ts';
+import { rotateSecretKey } from './store/sealing/rotate.ts';
 import { VERSION } from './version.ts';
 
 const USAGE = `herald ${VERSION}: self-hosted webhooks
@@ -26,6 +28,9 @@ Usage: herald <command> [options]
                              create an API key (default tenant: ${DEFAULT_TENANT_ID}); prints it once
   users create --email E --password P [--tenant ID] [--role admin|member]
                              create a web console user (default tenant, role admin)
+  secret-key new             print a fresh key for HERALD_SECRET_KEY
+  secret-key rotate          seal every stored secret with a new key (see README
+                             "Secrets at rest"); safe to stop and run again
 
 Configuration comes from environment variables (see README.md), e.g. PORT, DATABASE_URL.`;
 
@@ -52,7 +57,11 @@ interface AdminServices {
 
 async function withServices<T>(fn: (s: AdminServices) => Promise<T>): Promise<T> {
   const c = config();
-  const store = await openStore({ databaseUrl: c.databaseUrl ?? undefined, dataDir: c.dataDir });
+  const store = await openStore({
+    databaseUrl: c.databaseUrl ?? undefined,
+    dataDir: c.dataDir,
+    secrets: secretSource(c),
+  });
   try {
     await store.migrate();
     return await fn({
@@ -112,6 +121,24 @@ async function run(roles: AppRoles): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** `herald secret-key rotate`: progress on stdout, one line a batch, so an operator sees it move. */
+async function rotate(): Promise<void> {
+  const c = config();
+  const source = secretSource(c);
+  const report = await rotateSecretKey(
+    source,
+    () => openStore({ databaseUrl: c.databaseUrl ?? undefined, dataDir: c.dataDir, secrets: source }),
+    (where, count) => process.stdout.write(`sealed ${count} in ${where}\n`),
+  );
+  process.stdout.write(
+    `rotated: ${report.resealed} values sealed with the new key${
+      report.keyFile
+        ? `; ${report.keyFile} now holds only the new key`
+        : '; now remove HERALD_SECRET_KEY_PREVIOUS from every process'
+    }\n`,
+  );
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -185,12 +212,21 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       return fail(`unknown: users ${sub ?? ''}\n\n${USAGE}`);
+    case 'secret-key':
+      if (sub === 'new') {
+        process.stdout.write(`${newKeyText()}\n`);
+        return;
+      }
+      if (sub === 'rotate') return rotate();
+      return fail(`unknown: secret-key ${sub ?? ''}\n\n${USAGE}`);
     default:
       return fail(`unknown command "${command}"\n\n${USAGE}`);
   }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  // A wrong or missing key: say so plainly and refuse to start (nothing is sent unsigned).
+  if (err instanceof SecretKeyError) fail(`secret key: ${err.message}`);
   process.stderr.write(`herald: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

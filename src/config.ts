@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseKey } from './store/sealing/box.ts';
+import type { SecretSource } from './store/sealing/key-source.ts';
 import { parseAllowlist, type Cidr } from './network/policy.ts';
 import { DEFAULT_RETRY_SCHEDULE_SEC, parseRetrySchedule } from './domain/retry.ts';
 
@@ -14,6 +17,8 @@ export interface Config {
   databaseUrl: string | null;
   dataDir: string;
   adminKey: string | null;
+  secretKey: string | null;
+  secretKeyPrevious: string[];
   retrySchedule: number[];
   deliveryTimeoutMs: number;
   targetAllowlist: Cidr[];
@@ -123,6 +128,31 @@ export const CONFIG_FIELDS = [
       const v = optional(raw);
       if (v !== null && v.length < 16) throw new Error('must be at least 16 characters');
       return v;
+    },
+  }),
+  field({
+    key: 'secretKey',
+    env: 'HERALD_SECRET_KEY',
+    default: '',
+    doc: 'Key that seals secrets in the database (32 bytes, base64: openssl rand -base64 32). Empty: the key file herald.key in HERALD_DATA_DIR, made on first start. Every process on one database needs the same key.',
+    parse: (raw) => {
+      const v = optional(raw);
+      if (v !== null) parseKey(v, 'the key');
+      return v;
+    },
+  }),
+  field({
+    key: 'secretKeyPrevious',
+    env: 'HERALD_SECRET_KEY_PREVIOUS',
+    default: '',
+    doc: 'During a key rotation: the former HERALD_SECRET_KEY (comma-separated if several), which still opens values until `herald secret-key rotate` has sealed them again.',
+    parse: (raw) => {
+      const keys = raw
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
+      keys.forEach((k, i) => parseKey(k, `key ${i + 1}`));
+      return keys;
     },
   }),
   field({
@@ -509,4 +539,9 @@ export function loadConfig(
     config.publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   }
   return config;
+}
+
+/** Where the key that seals secrets comes from (see store/sealing). */
+export function secretSource(c: Pick<Config, 'secretKey' | 'secretKeyPrevious' | 'dataDir'>): SecretSource {
+  return { key: c.secretKey, previous: c.secretKeyPrevious, keyFile: join(c.dataDir, 'herald.key') };
 }

@@ -28,6 +28,8 @@ export function hookView(h: Hook) {
     objects: h.objects,
     events: h.events,
     enabled: h.enabled,
+    signatureScheme: h.signatureScheme,
+    publicKey: h.publicKey,
     username: h.username,
     hasPassword: h.password !== null,
     disabledReason: h.disabledReason,
@@ -56,7 +58,9 @@ export async function hookRoutes(app: FastifyInstance, ctx: AppContext): Promise
     { schema: { tags, summary: 'Register a hook', body: HookCreateBody, response: { 201: HookCreated } } },
     async (req, reply) => {
       const hook = await hooks.create(auth(req).tenantId, req.body);
-      return reply.status(201).send({ ...hookView(hook), secret: hook.secret });
+      // An ed25519 hook's private key is never shown: its answer carries the public key.
+      const secret = hook.signatureScheme === 'hmac-sha256' ? { secret: hook.secret } : {};
+      return reply.status(201).send({ ...hookView(hook), ...secret });
     },
   );
 

@@ -28,6 +28,10 @@ const HookObject = Type.Union(
 );
 
 const Credential = Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()]);
+const SignatureSchemeField = Type.Union([Type.Literal('hmac-sha256'), Type.Literal('ed25519')], {
+  description:
+    '`hmac-sha256` (default): Standard Webhooks `v1,` signatures with the secret. `ed25519`: `v1a,` signatures checked with `publicKey`. A change rotates to a new key; the old one keeps signing during the grace period.',
+});
 
 /** Delivery options (issue 17). Names and schemas are checked by the service (hook-option-rules). */
 const HookOptionFields = {
@@ -89,6 +93,7 @@ export const HookCreateBody = Type.Object(
     username: Type.Optional(Credential),
     password: Type.Optional(Credential),
     ...HookOptionFields,
+    signatureScheme: Type.Optional(SignatureSchemeField),
   },
   { additionalProperties: false },
 );
@@ -107,6 +112,11 @@ export const HookView = Type.Object({
   objects: Type.Array(Type.String()),
   events: Type.Union([Type.Array(Type.String()), Type.Null()]),
   enabled: Type.Boolean(),
+  signatureScheme: SignatureSchemeField,
+  publicKey: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'ed25519: the `whpk_…` key (base64 of the raw 32 bytes) that verifies `v1a,` signatures; null for HMAC.',
+  }),
   username: Type.Union([Type.String(), Type.Null()]),
   hasPassword: Type.Boolean(),
   disabledReason: Type.Union([Type.String(), Type.Null()]),
@@ -131,7 +141,14 @@ export const FifoQueueView = Type.Object({
   headNextAttemptAt: Type.Union([Type.Integer(), Type.Null()]),
 });
 
-export const HookCreated = Type.Intersect([HookView, Type.Object({ secret: Type.String() })]);
+export const HookCreated = Type.Intersect([
+  HookView,
+  Type.Object({
+    secret: Type.Optional(
+      Type.String({ description: 'HMAC hooks only; an ed25519 private key is never shown.' }),
+    ),
+  }),
+]);
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 
@@ -209,10 +226,19 @@ export const KeyCreateBody = Type.Object(
 export const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 200 }) });
 
 export const HookSecretView = Type.Object({
-  secret: Type.String({ description: 'Standard Webhooks secret, `whsec_…`.' }),
-  previous: Type.Array(Type.Object({ expiresAt: Type.Integer({ description: 'unix ms' }) }), {
-    description: 'Rotated-out secrets that still sign, until they expire.',
-  }),
+  secret: Type.Optional(
+    Type.String({ description: 'Standard Webhooks secret, `whsec_…` (hmac-sha256 hooks).' }),
+  ),
+  publicKey: Type.Optional(
+    Type.String({ description: 'ed25519 hooks: `whpk_…`; the private key is never shown.' }),
+  ),
+  previous: Type.Array(
+    Type.Object({
+      expiresAt: Type.Integer({ description: 'unix ms' }),
+      publicKey: Type.Optional(Type.String({ description: 'The rotated-out ed25519 public key.' })),
+    }),
+    { description: 'Rotated-out secrets or keys that still sign, until they expire.' },
+  ),
 });
 
 const NullableInt = Type.Union([Type.Integer(), Type.Null()]);

@@ -4,7 +4,7 @@ import { newId } from '../domain/ids.ts';
 import type { Attempt, Delivery, Hook } from '../domain/types.ts';
 import { VERSION } from '../version.ts';
 import { parseRetryAfter } from '../domain/retry.ts';
-import { signStandardWith, signUsetrace, standardKey } from './signature.ts';
+import { signStandardWith, signUsetrace, signWith, standardKey } from './signature.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 /** A body announced at most this long is read to its end to keep the connection alive. */
@@ -43,6 +43,8 @@ interface Target {
   /** The hook's (or a callback's) own headers; null when there are none. */
   headers: Record<string, string> | null;
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Hook keys may be ed25519 (`whsk_`); a target's secret is always an HMAC key. */
+  hookKeys: boolean;
 }
 
 const someHeaders = (h: Record<string, string> | undefined): Record<string, string> | null => {
@@ -61,6 +63,7 @@ function targetOf(c: Sendable, now: number): Target {
       usetraceKey: null,
       headers: someHeaders(c.hook.headers),
       method: 'POST',
+      hookKeys: true,
     };
   }
   const t = c.delivery.target;
@@ -74,6 +77,7 @@ function targetOf(c: Sendable, now: number): Target {
     usetraceKey: t.signatureStyle === 'usetrace' ? secret : null,
     headers: someHeaders(t.headers),
     method: t.method ?? 'POST',
+    hookKeys: false,
   };
 }
 
@@ -95,7 +99,11 @@ export function buildHeaders(
   };
   if (target.secrets.length > 0) {
     headers['webhook-signature'] = target.secrets
-      .map((s) => signStandardWith(standardKey(s), c.delivery.id, timestampSec, body))
+      .map((s) =>
+        target.hookKeys
+          ? signWith(s, c.delivery.id, timestampSec, body)
+          : signStandardWith(standardKey(s), c.delivery.id, timestampSec, body),
+      )
       .join(' ');
   }
   if (target.usetraceKey !== null) headers['signature'] = signUsetrace(target.usetraceKey, body);

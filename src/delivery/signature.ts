@@ -16,7 +16,16 @@
  * Usetrace / GitHub style: `sha256=<lowercase hex HMAC-SHA256(rawKey utf8, body)>`, the
  * `X-Hub-Signature-256` format.
  */
-import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
+import type { SignatureScheme } from '../domain/types.ts';
 
 export const SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 24;
@@ -82,7 +91,8 @@ export function signStandard(secret: string, msgId: string, timestampSec: number
 }
 
 /**
- * Value of the `webhook-signature` header: one `v1,…` per secret, space separated, in the order given
+ * Value of the `webhook-signature` header: one `v1,…` (or `v1a,…` for a `whsk_` key) per hook key,
+ * space separated, in the order given
  * (current secret first, then secrets still inside their rotation grace period).
  */
 export function signatureHeader(
@@ -91,10 +101,68 @@ export function signatureHeader(
   timestampSec: number,
   body: string,
 ): string {
-  return secrets.map((s) => signStandard(s, msgId, timestampSec, body)).join(' ');
+  return secrets.map((s) => signWith(s, msgId, timestampSec, body)).join(' ');
 }
 
 /** `sha256=<hex HMAC-SHA256 of body keyed by the raw key (utf8)>` — GitHub `X-Hub-Signature-256` form. */
 export function signUsetrace(rawKey: string, body: string): string {
   return 'sha256=' + createHmac('sha256', Buffer.from(rawKey, 'utf8')).update(body, 'utf8').digest('hex');
+}
+
+/**
+ * Standard Webhooks v1a: ed25519 over the same `<id>.<timestamp>.<body>`. A hook with the
+ * `ed25519` scheme keeps its private key where an HMAC hook keeps its secret: `whsk_` + base64
+ * of the 32-byte seed (never shown), so rotation, grace and sealing treat both kinds alike.
+ * Receivers verify with the public key, `whpk_` + base64 of the raw 32-byte key.
+ */
+export const SIGNING_KEY_PREFIX = 'whsk_';
+export const PUBLIC_KEY_PREFIX = 'whpk_';
+/** PKCS#8 DER of an ed25519 private key is this prefix followed by the 32-byte seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** A new signing key for the scheme: an HMAC secret or an ed25519 private key. */
+export function generateKey(scheme: SignatureScheme): string {
+  return scheme === 'ed25519' ? SIGNING_KEY_PREFIX + randomBytes(32).toString('base64') : generateSecret();
+}
+
+export function isSigningKey(secret: string): boolean {
+  return secret.startsWith(SIGNING_KEY_PREFIX);
+}
+
+const privateKeys = new Map<string, KeyObject>();
+
+function ed25519Key(secret: string): KeyObject {
+  let key = privateKeys.get(secret);
+  if (!key) {
+    const seed = Buffer.from(secret.slice(SIGNING_KEY_PREFIX.length), 'base64');
+    if (seed.length !== 32) throw new Error('Invalid whsk_ key: the part after "whsk_" must be 32 bytes');
+    if (privateKeys.size >= 10_000) privateKeys.clear();
+    key = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    privateKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** `whpk_…` of an ed25519 signing key; null for an HMAC secret. */
+export function publicKeyOf(secret: string): string | null {
+  if (!isSigningKey(secret)) return null;
+  const jwk = createPublicKey(ed25519Key(secret)).export({ format: 'jwk' });
+  return PUBLIC_KEY_PREFIX + Buffer.from(jwk.x as string, 'base64url').toString('base64');
+}
+
+/** `v1a,<base64 ed25519 signature>` of `<id>.<timestamp>.<body>`. */
+export function signEd25519(secret: string, msgId: string, timestampSec: number, body: string): string {
+  const signed = Buffer.from(`${msgId}.${timestampSec}.${body}`, 'utf8');
+  return `v1a,${sign(null, signed, ed25519Key(secret)).toString('base64')}`;
+}
+
+/** One `webhook-signature` entry for a hook key of either scheme: `v1a,…` for `whsk_`, else `v1,…`. */
+export function signWith(secret: string, msgId: string, timestampSec: number, body: string): string {
+  return isSigningKey(secret)
+    ? signEd25519(secret, msgId, timestampSec, body)
+    : signStandardWith(standardKey(secret), msgId, timestampSec, body);
 }

@@ -25,6 +25,10 @@ export interface ApiKey {
   revokedAt: number | null;
 }
 
+/** `hmac-sha256`: Standard Webhooks `v1,`; `ed25519`: `v1a,` with a published public key. */
+export const SIGNATURE_SCHEMES = ['hmac-sha256', 'ed25519'] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
 export interface OldSecret {
   secret: string;
   expiresAt: number;
@@ -44,6 +48,10 @@ export interface Hook {
   secret: string;
   /** Secrets replaced by a rotation; they keep signing until they expire. */
   oldSecrets: OldSecret[];
+  /** With `ed25519`, `secret` holds the private key (`whsk_…`, never shown). */
+  signatureScheme: SignatureScheme;
+  /** `whpk_…` of an ed25519 hook's current key; null for HMAC. */
+  publicKey: string | null;
   /** Set at the first failure after a success; cleared by any success. */
   failingSince: number | null;
   lastSuccessAt: number | null;
@@ -75,6 +83,8 @@ export type HookPatch = Partial<
     | 'password'
     | 'secret'
     | 'oldSecrets'
+    | 'signatureScheme'
+    | 'publicKey'
     | 'failingSince'
     | 'disabledReason'
     | 'headers'

@@ -1,9 +1,16 @@
-import { generateSecret } from '../delivery/signature.ts';
 import { HeraldError } from '../domain/errors.ts';
 import { findEventType } from '../domain/event-types.ts';
 import { MAX_TENANT_EVENT_TYPES } from '../domain/tenant-event-types.ts';
 import { newId } from '../domain/ids.ts';
-import type { Delivery, DeliveryStatus, Hook, HookOrdering, HookPatch, Page } from '../domain/types.ts';
+import type {
+  Delivery,
+  DeliveryStatus,
+  Hook,
+  HookOrdering,
+  HookPatch,
+  Page,
+  SignatureScheme,
+} from '../domain/types.ts';
 import type { PublishResult } from '../ingest/publish.ts';
 import type { ActivityBucket, LastDelivery } from '../store/console.ts';
 import type { FifoQueue } from '../store/ops/fifo-queues.ts';
@@ -11,6 +18,9 @@ import type { ServiceDeps } from './deps.ts';
 import { withEvents, type DeliveryEntry } from './deliveries.ts';
 import { hookProblems, HookInvalid, originOf, type HookSettings } from './hook-rules.ts';
 import { fetchPage, type PageRequest } from './page.ts';
+import { newKeys, rotatedKeys, secretView, type HookSecret } from './hook-keys.ts';
+
+export type { HookSecret } from './hook-keys.ts';
 
 export interface NewHook {
   name: string;
@@ -28,16 +38,12 @@ export interface NewHook {
   rateLimit?: number | null | undefined;
   ordering?: HookOrdering | undefined;
   orderingKey?: string | null | undefined;
+  /** Default `hmac-sha256`. A change of scheme rotates to a key of the new kind. */
+  signatureScheme?: SignatureScheme | undefined;
 }
 
 /** Fields left out (undefined) keep their stored value. */
 export type HookChange = Partial<NewHook>;
-
-/** The signing secret and when each previous one stops signing. */
-export interface HookSecret {
-  secret: string;
-  previous: Array<{ expiresAt: number }>;
-}
 
 /** What the delivery engine must hear about: a change here means the old settings are stale. */
 const ENGINE_FIELDS = [
@@ -89,7 +95,7 @@ export class HookService {
       enabled: input.enabled ?? true,
       username: input.username ?? null,
       password: input.password ?? null,
-      secret: generateSecret(),
+      ...newKeys(input.signatureScheme ?? 'hmac-sha256'),
       oldSecrets: [],
       failingSince: null,
       lastSuccessAt: null,
@@ -155,6 +161,9 @@ export class HookService {
         enabled: change.enabled,
         ...(change.enabled && { disabledReason: null, failingSince: null }),
       }),
+      ...(change.signatureScheme !== undefined &&
+        change.signatureScheme !== hook.signatureScheme &&
+        rotatedKeys(hook, change.signatureScheme, now, this.deps.config.secretGraceSec * 1000)),
     };
     let passwordDropped = false;
     if (patch.url !== undefined && originOf(patch.url) !== originOf(hook.url)) {
@@ -189,26 +198,17 @@ export class HookService {
   }
 
   async secret(tenantId: string, id: string, now = Date.now()): Promise<HookSecret> {
-    const hook = await this.get(tenantId, id);
-    return {
-      secret: hook.secret,
-      previous: hook.oldSecrets.filter((s) => s.expiresAt > now).map((s) => ({ expiresAt: s.expiresAt })),
-    };
+    return secretView(await this.get(tenantId, id), now);
   }
 
   /**
-   * Replaces the signing secret. The old one keeps signing, next to the new one, for
-   * HERALD_SECRET_GRACE_SEC, so receivers can switch over without losing a delivery.
+   * Replaces the signing secret (or ed25519 key). The old one keeps signing, next to the new one,
+   * for HERALD_SECRET_GRACE_SEC, so receivers can switch over without losing a delivery.
    */
   async rotateSecret(tenantId: string, id: string, now = Date.now()): Promise<HookSecret> {
     const hook = await this.get(tenantId, id);
-    const grace = this.deps.config.secretGraceSec * 1000;
-    const oldSecrets = [
-      ...hook.oldSecrets.filter((s) => s.expiresAt > now),
-      ...(grace > 0 ? [{ secret: hook.secret, expiresAt: now + grace }] : []),
-    ];
-    const updated = await this.#write(hook, { secret: generateSecret(), oldSecrets }, now, false);
-    return { secret: updated.secret, previous: oldSecrets.map((s) => ({ expiresAt: s.expiresAt })) };
+    const patch = rotatedKeys(hook, hook.signatureScheme, now, this.deps.config.secretGraceSec * 1000);
+    return secretView(await this.#write(hook, patch, now, false), now);
   }
 
   /** Sends a `ping` event to this hook only. */

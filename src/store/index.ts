@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { PostgresStore } from './postgres/store.ts';
 import { SqliteStore } from './sqlite/store.ts';
 import type { Store } from './store.ts';
+import type { SecretSource } from './sealing/key-source.ts';
+
+export { SecretKeyError } from './sealing/box.ts';
+export type { SecretSource } from './sealing/key-source.ts';
 
 export type { Store } from './store.ts';
 export { PostgresStore } from './postgres/store.ts';
@@ -14,6 +18,8 @@ export interface OpenStoreOptions {
   /** Holds the SQLite file `herald.db`; created if missing. */
   dataDir: string;
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** The key that seals secret columns, loaded when the store migrates (see sealing/). */
+  secrets: SecretSource;
 }
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
@@ -27,7 +33,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       const scheme = url.split(':')[0] ?? '';
       throw new Error(`DATABASE_URL must start with postgres:// or postgresql:// (got "${scheme}:")`);
     }
-    return new PostgresStore({ connectionString: url });
+    return new PostgresStore({ connectionString: url, secrets: opts.secrets });
   }
   await mkdir(opts.dataDir, { recursive: true });
   // Herald owns the data directory: a second process fails at once, and leases a killed
@@ -35,6 +41,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   return new SqliteStore({
     file: join(opts.dataDir, 'herald.db'),
     lock: true,
+    secrets: opts.secrets,
     ...(opts.sqliteSynchronous === undefined ? {} : { synchronous: opts.sqliteSynchronous }),
   });
 }

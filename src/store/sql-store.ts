@@ -31,6 +31,9 @@ import type { PurgeCounts } from './ops/purge.ts';
 import * as tenants from './ops/tenants.ts';
 import * as workers from './ops/workers.ts';
 import type { Sql } from './sql.ts';
+import { SecretKeyError } from './sealing/box.ts';
+import type { SecretSource } from './sealing/key-source.ts';
+import { forgetOtherKeys, KeyHolder, prepareSealing, reseal } from './sealing/prepare.ts';
 import type { AttemptResult, InsertEventResult, NewEventWithDeliveries, Store } from './store.ts';
 
 /** How long after its last heartbeat a registered worker owner counts as dead. */
@@ -41,6 +44,16 @@ type QueueStats = { pending: number; due: number; oldestDueAt: number | null };
 type HookChangeHandler = Parameters<Store['subscribeHookChanges']>[0];
 type DeliveryListOpts = Parameters<Store['listDeliveries']>[1];
 
+export interface Sealing {
+  source: SecretSource;
+  holder: KeyHolder;
+}
+
+/** The codec of a store opened with a secret source (its key is loaded by migrate). */
+export function sealingFor(source: SecretSource | undefined): Sealing | null {
+  return source ? { source, holder: new KeyHolder() } : null;
+}
+
 /**
  * What really differs per dialect: the hot paths (claiming: SKIP LOCKED vs the single writer;
  * bulk inserts: unnest vs cached per-row statements), migrations, notifications and setup.
@@ -48,6 +61,8 @@ type DeliveryListOpts = Parameters<Store['listDeliveries']>[1];
  */
 export interface Backend {
   readonly sql: Sql;
+  /** The secret key's source and the codec that waits for it; null: a store without sealing. */
+  readonly sealing: Sealing | null;
   migrate(): Promise<void>;
   appliedMigrations(): Promise<number[]>;
   close(): Promise<void>;
@@ -91,7 +106,23 @@ export class SqlStore implements Store {
     this.eventTypes = createEventTypeStore(this.#sql);
   }
 
-  migrate = (): Promise<void> => this.#b.migrate();
+  /** Migrates, then loads and checks the secret key and seals what is still plain (sealing/prepare.ts). */
+  migrate = async (): Promise<void> => {
+    await this.#b.migrate();
+    const s = this.#b.sealing;
+    if (s) s.holder.box = await prepareSealing(this.#sql, s.source);
+  };
+  /**
+   * Seals every secret with the current key and forgets the others (`herald secret-key rotate`).
+   * Returns how many values it sealed again.
+   */
+  resealSecrets = async (onBatch?: (where: string, count: number) => void): Promise<number> => {
+    const box = this.#b.sealing?.holder.box;
+    if (!box) throw new SecretKeyError('this store has no secret key loaded: migrate it first');
+    const count = await reseal(this.#sql, box, 'all', onBatch);
+    await forgetOtherKeys(this.#sql, box);
+    return count;
+  };
   /** Versions recorded in herald_migrations (for tests and diagnostics). */
   appliedMigrations = (): Promise<number[]> => this.#b.appliedMigrations();
   close = (): Promise<void> => this.#b.close();

@@ -39,7 +39,10 @@ export interface Store {
   /** Tenants' own event types and their schema versions. */
   readonly eventTypes: EventTypeStore;
   /** Applies pending numbered migrations, each in a transaction that records its version. */
+  /** Applies migrations, then loads and checks the secret key (see sealing/prepare.ts). */
   migrate(): Promise<void>;
+  /** Seals every secret again with the current key; the others are then no longer needed. */
+  resealSecrets(onBatch?: (where: string, count: number) => void): Promise<number>;
   close(): Promise<void>;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;

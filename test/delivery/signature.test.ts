@@ -10,7 +10,7 @@ import {
   signUsetrace,
   standardKeyBytes,
 } from '../../src/delivery/signature.ts';
-import { verifyWebhook, WebhookVerificationError } from '../../src/verify.ts';
+import { verifyWebhook, WebhookVerificationError } from '../../packages/verify/src/index.ts';
 
 const BODY = JSON.stringify({ type: 'build.finished', data: { id: 42, name: 'déjà vu ✓' } });
 const MSG_ID = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';

@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { createTempSqliteDir, type TempSqliteDir } from '../helpers/sqlite.ts';
+import { testSecrets } from '../helpers/secrets.ts';
 
 /** A loopback receiver that holds every answer until `release()`, and counts concurrency. */
 class GatedReceiver {
@@ -91,7 +92,11 @@ describe('Worker on a real SQLite store', () => {
 
   beforeEach(async () => {
     dir = createTempSqliteDir();
-    const real = await openStore({ dataDir: dir.dir, sqliteSynchronous: 'NORMAL' });
+    const real = await openStore({
+      dataDir: dir.dir,
+      sqliteSynchronous: 'NORMAL',
+      secrets: testSecrets(dir.dir),
+    });
     await real.migrate();
     claims = 0;
     // Counts claim round trips; everything else goes straight to the real store.
@@ -125,6 +130,8 @@ describe('Worker on a real SQLite store', () => {
       password: null,
       secret: generateSecret(),
       oldSecrets: [],
+      signatureScheme: 'hmac-sha256',
+      publicKey: null,
       failingSince: null,
       lastSuccessAt: null,
       disabledReason: null,

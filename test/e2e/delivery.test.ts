@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { Receiver } from '../helpers/receiver.ts';
 import { startHerald, type Backend, type TestHerald } from '../helpers/herald.ts';
 import { assertValidWebhook } from '../helpers/webhook-schema.ts';
-import { verifyWebhook } from '../../src/verify.ts';
+import { verifyWebhook } from '../../packages/verify/src/index.ts';
 import { requirePostgres } from '../helpers/pg.ts';
 
 const site = (name: string) => ({

@@ -94,6 +94,8 @@ describe('SSRF protection end to end', () => {
       password: null,
       secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       oldSecrets: [],
+      signatureScheme: 'hmac-sha256' as const,
+      publicKey: null,
       failingSince: null,
       lastSuccessAt: null,
       disabledReason: null,

@@ -45,6 +45,8 @@ describe('hook changes across processes on PostgreSQL', { skip }, () => {
       const key = `hk_xp_${randomBytes(12).toString('hex')}`;
       const env = {
         DATABASE_URL: db.url,
+        // Both processes seal with one key, as every process on one database must.
+        HERALD_SECRET_KEY: randomBytes(32).toString('base64'),
         PORT: String(port),
         HOST: '127.0.0.1',
         HERALD_ADMIN_KEY: key,

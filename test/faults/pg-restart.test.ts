@@ -34,6 +34,7 @@ describe('PostgreSQL restarts under load', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: cluster.url,
+      HERALD_SECRET_KEY: randomBytes(32).toString('base64'),
       HERALD_ADMIN_KEY: key,
       HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
       HERALD_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1,1,1,1,1',

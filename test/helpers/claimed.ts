@@ -30,6 +30,8 @@ export function claimedToHook(o: {
       password: null,
       secret: o.secret,
       oldSecrets: [],
+      signatureScheme: 'hmac-sha256',
+      publicKey: null,
       failingSince: null,
       lastSuccessAt: null,
       disabledReason: null,

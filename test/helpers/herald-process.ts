@@ -98,6 +98,8 @@ export async function processSetup(
     const db = await createTestDatabase();
     cleanups.push(() => db.drop());
     env.DATABASE_URL = db.url;
+    // Every process of one database shares one sealing key (and no key file lands in ./data).
+    env.HERALD_SECRET_KEY ??= randomBytes(32).toString('base64');
   }
   return {
     env,

@@ -43,6 +43,8 @@ export async function startHerald(
       PORT: '0',
       HOST: '127.0.0.1',
       HERALD_DATA_DIR: sqlite?.dir ?? '/nonexistent',
+      // PostgreSQL has no data directory of its own here: the sealing key comes from the env.
+      ...(pg ? { HERALD_SECRET_KEY: randomBytes(32).toString('base64') } : {}),
       DATABASE_URL: pg?.url ?? '',
       HERALD_ADMIN_KEY: adminKey,
       HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',

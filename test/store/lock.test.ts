@@ -6,6 +6,7 @@ import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createTempSqliteDir } from '../helpers/sqlite.ts';
 import { T0 } from './conformance/fixtures.ts';
+import { testSecrets } from '../helpers/secrets.ts';
 
 const HOLDER = new URL('./fixtures/hold-store.ts', import.meta.url).pathname;
 
@@ -15,18 +16,18 @@ describe('SQLite data directory ownership', () => {
 
   test('a second open of the same data dir fails at once, naming the owner', async () => {
     const dir = `${tmp.dir}/twice`;
-    const first = await openStore({ dataDir: dir });
+    const first = await openStore({ dataDir: dir, secrets: testSecrets(dir) });
     try {
       const started = Date.now();
       await assert.rejects(
-        openStore({ dataDir: dir }),
+        openStore({ dataDir: dir, secrets: testSecrets(dir) }),
         new RegExp(`is in use by another Herald process \\(pid ${process.pid}\\)`),
       );
       assert.ok(Date.now() - started < 1000, 'fails fast, without waiting for a busy timeout');
     } finally {
       await first.close();
     }
-    const again = await openStore({ dataDir: dir });
+    const again = await openStore({ dataDir: dir, secrets: testSecrets(dir) });
     await again.close();
   });
 
@@ -42,7 +43,7 @@ describe('SQLite data directory ownership', () => {
       }
       assert.equal(out.trim(), 'ready 1 2', 'the child leased one delivery and two runs');
       await assert.rejects(
-        openStore({ dataDir: dir }),
+        openStore({ dataDir: dir, secrets: testSecrets(dir) }),
         new RegExp(`is in use by another Herald process \\(pid ${child.pid}\\)`),
       );
     } finally {
@@ -53,7 +54,7 @@ describe('SQLite data directory ownership', () => {
 
     let store: Store | undefined;
     try {
-      store = await openStore({ dataDir: dir });
+      store = await openStore({ dataDir: dir, secrets: testSecrets(dir) });
       await store.migrate();
       // The child's leases ran for ten minutes; after the reopen they are free now.
       const claimed = await store.claimDue({ now: T0 + 1, limit: 10, leaseMs: 1000, owner: 'heir' });

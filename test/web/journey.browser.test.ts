@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { verifyWebhook } from '../../src/verify.ts';
+import { verifyWebhook } from '../../packages/verify/src/index.ts';
 import { startHerald, type TestHerald } from '../helpers/herald.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import {

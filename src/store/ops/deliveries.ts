@@ -6,7 +6,7 @@ import { takeable } from './workers.ts';
 
 export async function getDelivery(sql: Sql, tenantId: string, id: string): Promise<Delivery | null> {
   const row = await one(sql, 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
-  return row ? deliveryFromRow(row) : null;
+  return row ? deliveryFromRow(sql.d, row) : null;
 }
 
 export async function listDeliveries(
@@ -15,7 +15,7 @@ export async function listDeliveries(
   opts: { hookId?: string; eventId?: string; status?: DeliveryStatus; limit: number; after?: string },
 ): Promise<Delivery[]> {
   const filters = { hook_id: opts.hookId, event_id: opts.eventId, status: opts.status };
-  return (await listPage(sql, 'deliveries', tenantId, filters, opts)).map(deliveryFromRow);
+  return (await listPage(sql, 'deliveries', tenantId, filters, opts)).map((r) => deliveryFromRow(sql.d, r));
 }
 
 export async function listAttempts(sql: Sql, tenantId: string, deliveryId: string): Promise<Attempt[]> {
@@ -44,7 +44,7 @@ export async function requeueDelivery(
   );
   if (!row) return null;
   await sql.notifyWake();
-  return deliveryFromRow(row);
+  return deliveryFromRow(sql.d, row);
 }
 
 export async function recoverFailed(

@@ -1,5 +1,5 @@
 import type { Hook, HookPatch } from '../../domain/types.ts';
-import { HOOK_COLUMNS, hookFromRow, hookValues } from '../shared/rows.ts';
+import { HOOK_COLUMNS, hookFromRow, hookValues, sealOrNull } from '../shared/rows.ts';
 import { insertSql, listPage, one, patchUpdate, type PatchColumn, type Sql } from '../sql.ts';
 
 const INSERT_HOOK = insertSql('hooks', HOOK_COLUMNS);
@@ -30,9 +30,11 @@ const PATCH_COLUMNS: readonly PatchColumn<HookPatch>[] = [
   ['events', 'events', jsonOrNull],
   ['enabled', 'enabled', (v: boolean, d) => d.boolParam(v)],
   ['username', 'username'],
-  ['password', 'password'],
-  ['secret', 'secret'],
-  ['oldSecrets', 'old_secrets', (v: unknown[]) => JSON.stringify(v)],
+  ['password', 'password', (v: string | null, d) => sealOrNull(d, v)],
+  ['secret', 'secret', (v: string, d) => d.seal(v)],
+  ['oldSecrets', 'old_secrets', (v: unknown[], d) => d.seal(JSON.stringify(v))],
+  ['signatureScheme', 'signature_scheme'],
+  ['publicKey', 'public_key'],
   ['failingSince', 'failing_since'],
   ['disabledReason', 'disabled_reason'],
   ['headers', 'headers', (v: Record<string, string>) => JSON.stringify(v)],

@@ -5,7 +5,7 @@ import { query } from './pool.ts';
 import type { Queryable, Row } from './pool.ts';
 import { sharePayloads } from '../shared/claimed.ts';
 import { fifoHead } from '../shared/fifo.ts';
-import { aliased, deliveryFromRow, HOOK_COLUMNS, hookFromRow, POSTGRES } from '../shared/rows.ts';
+import { aliased, deliveryFromRow, HOOK_COLUMNS, hookFromRow, type Dialect } from '../shared/rows.ts';
 
 // A delivery whose hook was deleted has hook_id set but no hook row: h.enabled is NULL.
 const SENDABLE = `d.status = 'pending' AND (d.hook_id IS NULL OR h.enabled)`;
@@ -40,6 +40,7 @@ const CLAIM = `WITH due AS (
 
 export async function claimDue(
   db: Queryable,
+  d: Dialect,
   opts: ClaimOpts,
   deadAfterMs: number,
 ): Promise<ClaimedDelivery[]> {
@@ -58,16 +59,15 @@ export async function claimDue(
     ],
     'herald_claim_due',
   );
-  return sharePayloads(claimedFromRows(rows));
+  return sharePayloads(claimedFromRows(d, rows));
 }
 
 /** Rows of one hook share one Hook, read from the row that carries its columns. */
-function claimedFromRows(rows: Row[]): ClaimedDelivery[] {
+function claimedFromRows(d: Dialect, rows: Row[]): ClaimedDelivery[] {
   const hooks = new Map<string, Hook>();
-  for (const r of rows)
-    if (r['h_id'] !== null) hooks.set(r['h_id'] as string, hookFromRow(POSTGRES, r, 'h_'));
+  for (const r of rows) if (r['h_id'] !== null) hooks.set(r['h_id'] as string, hookFromRow(d, r, 'h_'));
   return rows.map((r) => ({
-    delivery: deliveryFromRow(r),
+    delivery: deliveryFromRow(d, r),
     payload: r['e_payload'] as string,
     eventType: r['e_type'] as string,
     hook: r['hook_id'] === null ? null : (hooks.get(r['hook_id'] as string) ?? null),

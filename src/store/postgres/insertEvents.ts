@@ -3,7 +3,7 @@ import type { Delivery, StoredEvent } from '../../domain/types.ts';
 import type { InsertEventResult, NewEventWithDeliveries } from '../store.ts';
 import type { ArrayType } from './arrays.ts';
 import { query, statement, WAKE_CHANNEL } from './pool.ts';
-import { checkDeliveries, deliveryFromRow, eventFromRow } from '../shared/rows.ts';
+import { checkDeliveries, deliveryFromRow, eventFromRow, type Dialect } from '../shared/rows.ts';
 import { binaryColumns, DELIVERY_COLUMNS, deliveryArrays, unnest } from './rows.ts';
 
 const EVENT_TYPES: readonly ArrayType[] = [
@@ -68,6 +68,7 @@ const SELECT_EXISTING = `SELECT * FROM events
  */
 export async function insertEvents(
   pool: pg.Pool,
+  d: Dialect,
   batch: NewEventWithDeliveries[],
 ): Promise<InsertEventResult[]> {
   if (batch.length === 0) return [];
@@ -76,7 +77,7 @@ export async function insertEvents(
   const inserted = await statement(
     pool,
     INSERT,
-    [...eventArrays(events), ...deliveryArrays(candidateDeliveries(batch))],
+    [...eventArrays(events), ...deliveryArrays(d, candidateDeliveries(batch))],
     'herald_insert_batch',
   );
   const notInserted = new Set(inserted.rows.map((r) => r['id'] as string));
@@ -89,7 +90,7 @@ export async function insertEvents(
   });
 
   const dupes = batch.filter((_, i) => !created[i]).map((b) => b.event);
-  const existing = dupes.length > 0 ? await loadExisting(pool, dupes) : null;
+  const existing = dupes.length > 0 ? await loadExisting(pool, d, dupes) : null;
   return batch.map((b, i): InsertEventResult => {
     if (created[i]) return { created: true, event: b.event, deliveries: b.deliveries };
     const found = existing?.get(b.event);
@@ -131,6 +132,7 @@ function candidateDeliveries(batch: NewEventWithDeliveries[]): Delivery[] {
 /** The stored event (by eventId first, then idempotency key) and deliveries of each duplicate. */
 async function loadExisting(
   pool: pg.Pool,
+  d: Dialect,
   dupes: StoredEvent[],
 ): Promise<Map<StoredEvent, { event: StoredEvent; deliveries: Delivery[] }>> {
   const keyed = dupes.filter((e) => e.idempotencyKey !== null && e.idempotencyKey !== undefined);
@@ -151,7 +153,7 @@ async function loadExisting(
     const res = await query(pool, 'SELECT * FROM deliveries WHERE event_id = ANY($1) ORDER BY id', [
       stored.map((e) => e.id),
     ]);
-    for (const row of res.rows) deliveries.get(row['event_id'] as string)?.push(deliveryFromRow(row));
+    for (const row of res.rows) deliveries.get(row['event_id'] as string)?.push(deliveryFromRow(d, row));
   }
 
   const result = new Map<StoredEvent, { event: StoredEvent; deliveries: Delivery[] }>();

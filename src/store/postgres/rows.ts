@@ -1,5 +1,6 @@
 import { DELIVERY_COLUMN_NAMES, deliveryValues, type DeliveryColumn } from '../shared/rows.ts';
 import type { Delivery } from '../../domain/types.ts';
+import type { Codec } from '../sealing/box.ts';
 import { binaryArray, type ArrayType } from './arrays.ts';
 
 const DELIVERY_TYPES: Record<DeliveryColumn, ArrayType> = {
@@ -50,9 +51,12 @@ export function binaryColumns(types: readonly ArrayType[], columns: readonly unk
 }
 
 /** One binary array per column (DELIVERY_COLUMNS order), for a single unnest insert of many rows. */
-export function deliveryArrays(ds: Delivery[]): Buffer[] {
+export function deliveryArrays(codec: Codec, ds: Delivery[]): Buffer[] {
   return binaryColumns(
     DELIVERY_COLUMNS.map(([, t]) => t),
-    columnArrays(ds.map(deliveryValues), DELIVERY_COLUMNS.length),
+    columnArrays(
+      ds.map((d) => deliveryValues(codec, d)),
+      DELIVERY_COLUMNS.length,
+    ),
   );
 }

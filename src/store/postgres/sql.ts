@@ -1,17 +1,18 @@
 import type pg from 'pg';
 import type { Row, Sql } from '../sql.ts';
 import { notifyWake, query, withTx, type Queryable } from './pool.ts';
-import { POSTGRES } from '../shared/rows.ts';
+import { POSTGRES, type Dialect } from '../shared/rows.ts';
 
 /** The SQL seam over the pool, or over one client inside a transaction. */
 export class PgSql implements Sql {
   readonly dialect = 'postgres' as const;
-  readonly d = POSTGRES;
+  readonly d: Dialect;
   readonly #db: Queryable;
   /** Null inside a transaction: nested calls join it. */
   readonly #pool: pg.Pool | null;
 
-  constructor(db: Queryable, pool: pg.Pool | null) {
+  constructor(db: Queryable, pool: pg.Pool | null, d: Dialect = POSTGRES) {
+    this.d = d;
     this.#db = db;
     this.#pool = pool;
   }
@@ -26,7 +27,7 @@ export class PgSql implements Sql {
 
   tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     if (!this.#pool) return fn(this);
-    return withTx(this.#pool, (client) => fn(new PgSql(client, null)));
+    return withTx(this.#pool, (client) => fn(new PgSql(client, null, this.d)));
   }
 
   inList(n: number): string {

@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import { SqlStore, type Backend } from '../sql-store.ts';
+import { sealingFor, SqlStore, type Backend, type Sealing } from '../sql-store.ts';
+import type { SecretSource } from '../sealing/key-source.ts';
+import { POSTGRES, withCodec } from '../shared/rows.ts';
 import { claimDue } from './claim.ts';
 import { insertEvents } from './insertEvents.ts';
 import { appliedMigrations, migratePostgres } from './migrate.ts';
@@ -17,6 +19,8 @@ export interface PostgresStoreOptions {
   onError?: (err: Error) => void;
   /** See Store.registerWorker; default 15 s. */
   deadAfterMs?: number;
+  /** Seal secret columns with this key (openStore always gives one); without it they stay plain. */
+  secrets?: SecretSource;
 }
 
 /**
@@ -30,21 +34,24 @@ export class PostgresStore extends SqlStore {
       ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }),
       ...(opts.onError === undefined ? {} : { onError: opts.onError }),
     });
-    super(postgresBackend(pool, new WakeListener(opts.connectionString, opts.onError)), opts.deadAfterMs);
+    const wake = new WakeListener(opts.connectionString, opts.onError);
+    super(postgresBackend(pool, wake, sealingFor(opts.secrets)), opts.deadAfterMs);
   }
 }
 
-function postgresBackend(pool: pg.Pool, wake: WakeListener): Backend {
+function postgresBackend(pool: pg.Pool, wake: WakeListener, sealing: Sealing | null): Backend {
+  const sql = new PgSql(pool, pool, sealing ? withCodec(POSTGRES, sealing.holder) : POSTGRES);
   return {
-    sql: new PgSql(pool, pool),
+    sql,
+    sealing,
     migrate: () => migratePostgres(pool),
     appliedMigrations: () => appliedMigrations(pool),
     async close() {
       await wake.close();
       await pool.end();
     },
-    claimDue: (opts, deadAfterMs) => claimDue(pool, opts, deadAfterMs),
-    insertEvents: (batch) => insertEvents(pool, batch),
+    claimDue: (opts, deadAfterMs) => claimDue(pool, sql.d, opts, deadAfterMs),
+    insertEvents: (batch) => insertEvents(pool, sql.d, batch),
     recordAttempts: (owner, results) => recordAttempts(pool, owner, results),
     subscribeWake: (onWake) => wake.subscribe(onWake),
     subscribeHookChanges: (onChange) => wake.subscribeHookChanges(onChange),

@@ -188,7 +188,7 @@ export function traceValues(d: Dialect, t: Trace): unknown[] {
   ];
 }
 
-export function buildFromRow(r: AnyRow): Build {
+export function buildFromRow(d: Dialect, r: AnyRow): Build {
   return {
     id: String(r['id']) as BuildId,
     tenantId: String(r['tenant_id']),
@@ -201,7 +201,7 @@ export function buildFromRow(r: AnyRow): Build {
     commitLink: strOrNull(r['commit_link']),
     parameters: json(r['parameters']),
     browsers: json(r['browsers']),
-    reporters: json(r['reporters']),
+    reporters: json(d.open(String(r['reporters']))),
     viewport: { width: num(r['viewport_width']), height: num(r['viewport_height']) },
     status: String(r['status']) as Build['status'],
     requestedAt: num(r['requested_at']),
@@ -213,7 +213,7 @@ export function buildFromRow(r: AnyRow): Build {
   };
 }
 
-export function buildValues(b: Build): unknown[] {
+export function buildValues(d: Dialect, b: Build): unknown[] {
   return [
     b.id,
     b.tenantId,
@@ -226,7 +226,7 @@ export function buildValues(b: Build): unknown[] {
     b.commitLink,
     JSON.stringify(b.parameters),
     JSON.stringify(b.browsers),
-    JSON.stringify(b.reporters),
+    d.seal(JSON.stringify(b.reporters)),
     b.viewport.width,
     b.viewport.height,
     b.status,

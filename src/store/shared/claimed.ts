@@ -36,7 +36,7 @@ export function claimedRows(d: Dialect, rows: AnyRow[], hookRows?: AnyRow[]): Cl
   for (const h of hookRows ?? []) byId.set(String(h['h_id']), hookFromRow(d, h, 'h_'));
   const payloads = new Map<string, string>();
   return rows.map((r) => {
-    const delivery = deliveryFromRow(r);
+    const delivery = deliveryFromRow(d, r);
     let payload = payloads.get(delivery.eventRowId);
     if (payload === undefined) {
       payload = r['e_payload'] as string;

@@ -10,27 +10,46 @@ import type {
   HookOrdering,
   KeyRole,
   OldSecret,
+  SignatureScheme,
   StoredEvent,
   Tenant,
 } from '../../domain/types.ts';
 import type { AttemptResult } from '../store.ts';
+import { PLAIN, type Codec } from '../sealing/box.ts';
 
 /** A row as either driver returns it (SQLite's rows are a narrower record of this). */
 export type AnyRow = Record<string, unknown>;
 
-/** The little that differs between SQLite and PostgreSQL when mapping rows and parameters. */
-export interface Dialect {
+/**
+ * What a row mapper needs beyond the row: how the dialect stores booleans, and the store's
+ * secret codec (`seal`/`open`, see sealing/box.ts) for the columns that hold secrets.
+ */
+export interface Dialect extends Codec {
   /** Reads a boolean column (SQLite: 0/1 integers, PostgreSQL: booleans). */
   bool(v: unknown): boolean;
   /** Writes a boolean parameter. */
   boolParam(b: boolean): unknown;
 }
 
-/** SQLite stores booleans as 0/1 integers. */
-export const SQLITE: Dialect = { bool: (v) => Number(v) === 1, boolParam: (b) => (b ? 1 : 0) };
+/** SQLite stores booleans as 0/1 integers. (With PLAIN: a store opened without a secret key.) */
+export const SQLITE: Dialect = { bool: (v) => Number(v) === 1, boolParam: (b) => (b ? 1 : 0), ...PLAIN };
 
 /** PostgreSQL has real booleans. */
-export const POSTGRES: Dialect = { bool: (v) => v === true, boolParam: (b) => b };
+export const POSTGRES: Dialect = { bool: (v) => v === true, boolParam: (b) => b, ...PLAIN };
+
+/** A dialect whose secret columns go through `codec`. */
+export const withCodec = (d: Dialect, codec: Codec): Dialect => ({
+  bool: d.bool,
+  boolParam: d.boolParam,
+  seal: codec.seal,
+  open: codec.open,
+});
+
+/** A nullable secret column, sealed; and opened. */
+export const sealOrNull = (d: Codec, v: string | null | undefined): string | null =>
+  v === null || v === undefined ? null : d.seal(v);
+export const openOrNull = (d: Codec, v: unknown): string | null =>
+  v === null || v === undefined ? null : d.open(v as string);
 
 /** Column lists in table order, shared by INSERTs and aliased SELECTs. */
 export const HOOK_COLUMNS = [
@@ -55,6 +74,8 @@ export const HOOK_COLUMNS = [
   'rate_limit',
   'ordering',
   'ordering_key',
+  'signature_scheme',
+  'public_key',
 ] as const;
 
 export const DELIVERY_COLUMN_NAMES = [
@@ -119,9 +140,9 @@ export function hookFromRow(d: Dialect, r: AnyRow, p = ''): Hook {
     events: jsonOrNull<string[]>(r[`${p}events`]),
     enabled: d.bool(r[`${p}enabled`]),
     username: strOrNull(r[`${p}username`]),
-    password: strOrNull(r[`${p}password`]),
-    secret: str(r[`${p}secret`]),
-    oldSecrets: json<OldSecret[]>(r[`${p}old_secrets`]),
+    password: openOrNull(d, r[`${p}password`]),
+    secret: d.open(str(r[`${p}secret`])),
+    oldSecrets: json<OldSecret[]>(d.open(str(r[`${p}old_secrets`]))),
     failingSince: numOrNull(r[`${p}failing_since`]),
     lastSuccessAt: numOrNull(r[`${p}last_success_at`]),
     disabledReason: strOrNull(r[`${p}disabled_reason`]),
@@ -132,6 +153,8 @@ export function hookFromRow(d: Dialect, r: AnyRow, p = ''): Hook {
     rateLimit: numOrNull(r[`${p}rate_limit`]),
     ordering: str(r[`${p}ordering`]) as HookOrdering,
     orderingKey: strOrNull(r[`${p}ordering_key`]),
+    signatureScheme: str(r[`${p}signature_scheme`]) as SignatureScheme,
+    publicKey: strOrNull(r[`${p}public_key`]),
   };
 }
 
@@ -146,9 +169,9 @@ export function hookValues(d: Dialect, h: Hook): unknown[] {
     h.events === null ? null : JSON.stringify(h.events),
     d.boolParam(h.enabled),
     h.username ?? null,
-    h.password ?? null,
-    h.secret,
-    JSON.stringify(h.oldSecrets ?? []),
+    sealOrNull(d, h.password),
+    d.seal(h.secret),
+    d.seal(JSON.stringify(h.oldSecrets ?? [])),
     h.failingSince ?? null,
     h.lastSuccessAt ?? null,
     h.disabledReason ?? null,
@@ -159,6 +182,8 @@ export function hookValues(d: Dialect, h: Hook): unknown[] {
     h.rateLimit ?? null,
     h.ordering ?? 'none',
     h.orderingKey ?? null,
+    h.signatureScheme,
+    h.publicKey,
   ];
 }
 
@@ -177,13 +202,13 @@ export function eventFromRow(r: AnyRow): StoredEvent {
   };
 }
 
-export function deliveryFromRow(r: AnyRow): Delivery {
+export function deliveryFromRow(d: Dialect, r: AnyRow): Delivery {
   return {
     id: str(r['id']) as DeliveryId,
     tenantId: str(r['tenant_id']),
     eventRowId: str(r['event_id']) as EventRowId,
     hookId: strOrNull(r['hook_id']),
-    target: jsonOrNull<DeliveryTarget>(r['target']),
+    target: jsonOrNull<DeliveryTarget>(openOrNull(d, r['target'])),
     status: str(r['status']) as DeliveryStatus,
     attempts: num(r['attempts']),
     schedulePos: num(r['schedule_pos']),
@@ -201,13 +226,13 @@ export function deliveryFromRow(r: AnyRow): Delivery {
 }
 
 /** A delivery's parameters in DELIVERY_COLUMN_NAMES order. */
-export function deliveryValues(d: Delivery): unknown[] {
+export function deliveryValues(codec: Codec, d: Delivery): unknown[] {
   return [
     d.id,
     d.tenantId,
     d.eventRowId,
     d.hookId ?? null,
-    d.target ? JSON.stringify(d.target) : null,
+    d.target ? codec.seal(JSON.stringify(d.target)) : null,
     d.status,
     d.attempts,
     d.schedulePos,
@@ -308,7 +333,7 @@ export function outcomeColumns(r: AttemptResult): {
 /** A claimed delivery joined with its event's payload and type (`e_…`) and its hook (`h_…`). */
 export function claimedFromRow(d: Dialect, r: AnyRow): ClaimedDelivery {
   return {
-    delivery: deliveryFromRow(r),
+    delivery: deliveryFromRow(d, r),
     payload: r['e_payload'] as string,
     eventType: r['e_type'] as string,
     hook: r['h_id'] === null ? null : hookFromRow(d, r, 'h_'),

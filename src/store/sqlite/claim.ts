@@ -4,7 +4,7 @@ import { takeable } from '../ops/workers.ts';
 import type { ClaimOpts } from '../sql-store.ts';
 import { claimedRows } from '../shared/claimed.ts';
 import { fifoHead } from '../shared/fifo.ts';
-import { aliased, HOOK_COLUMNS, SQLITE } from '../shared/rows.ts';
+import { aliased, HOOK_COLUMNS, type Dialect } from '../shared/rows.ts';
 import type { SqliteDb } from './db.ts';
 
 /**
@@ -36,7 +36,7 @@ const LEASE = `UPDATE deliveries SET lease_owner = ?, lease_until = ?
  * SQLite has one writer at a time, so select-then-lease inside BEGIN IMMEDIATE is already
  * exclusive; two statements whatever the batch size.
  */
-export function claimDue(db: SqliteDb, opts: ClaimOpts, deadAfterMs: number): ClaimedDelivery[] {
+export function claimDue(db: SqliteDb, d: Dialect, opts: ClaimOpts, deadAfterMs: number): ClaimedDelivery[] {
   if (opts.limit <= 0) return [];
   return db.tx(() => {
     const rows = db.all(
@@ -53,7 +53,7 @@ export function claimDue(db: SqliteDb, opts: ClaimOpts, deadAfterMs: number): Cl
     db.run(LEASE, opts.owner, leaseUntil, JSON.stringify(rows.map((r) => r['id'])));
     const hookIds = [...new Set(rows.flatMap((r) => (r['hook_id'] === null ? [] : [r['hook_id']])))];
     const hooks = hookIds.length === 0 ? [] : db.all(HOOKS_BY_ID, JSON.stringify(hookIds));
-    const claimed = claimedRows(SQLITE, rows, hooks);
+    const claimed = claimedRows(d, rows, hooks);
     for (const c of claimed) {
       c.delivery.leaseOwner = opts.owner;
       c.delivery.leaseUntil = leaseUntil;

@@ -7,6 +7,7 @@ import {
   deliveryFromRow,
   deliveryValues,
   eventFromRow,
+  type Dialect,
 } from '../shared/rows.ts';
 import type { Param } from './db.ts';
 
@@ -25,12 +26,16 @@ const INSERT_DELIVERY = `INSERT INTO deliveries (${DELIVERY_COLUMN_NAMES.join(',
  * idempotency key, including an earlier item of the same batch) inserts nothing and reports
  * the stored event with its deliveries.
  */
-export function insertEvents(db: SqliteDb, batch: NewEventWithDeliveries[]): InsertEventResult[] {
+export function insertEvents(db: SqliteDb, d: Dialect, batch: NewEventWithDeliveries[]): InsertEventResult[] {
   for (const item of batch) checkDeliveries(item.event, item.deliveries);
-  return db.tx(() => batch.map((item) => insertOne(db, item)));
+  return db.tx(() => batch.map((item) => insertOne(db, d, item)));
 }
 
-function insertOne(db: SqliteDb, { event: e, deliveries }: NewEventWithDeliveries): InsertEventResult {
+function insertOne(
+  db: SqliteDb,
+  d: Dialect,
+  { event: e, deliveries }: NewEventWithDeliveries,
+): InsertEventResult {
   const inserted = db.run(
     INSERT_EVENT,
     e.id,
@@ -45,13 +50,13 @@ function insertOne(db: SqliteDb, { event: e, deliveries }: NewEventWithDeliverie
     e.traceparent ?? null,
   );
   if (inserted === 1) {
-    for (const d of deliveries) db.run(INSERT_DELIVERY, ...(deliveryValues(d) as Param[]));
+    for (const x of deliveries) db.run(INSERT_DELIVERY, ...(deliveryValues(d, x) as Param[]));
     return { created: true, event: e, deliveries };
   }
   const existing = findExisting(db, e);
   const stored = db
     .all('SELECT * FROM deliveries WHERE event_id = ? ORDER BY id', existing.id)
-    .map(deliveryFromRow);
+    .map((r) => deliveryFromRow(d, r));
   return { created: false, event: existing, deliveries: stored };
 }
 

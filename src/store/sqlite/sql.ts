@@ -1,6 +1,6 @@
 import type { Sql, Row } from '../sql.ts';
 import type { Param, SqliteDb } from './db.ts';
-import { SQLITE } from '../shared/rows.ts';
+import { SQLITE, type Dialect } from '../shared/rows.ts';
 
 const PLACEHOLDER = /\$(\d+)/g;
 
@@ -33,14 +33,21 @@ export function gateFor(file: string): Gate {
  */
 export class SqliteSql implements Sql {
   readonly dialect = 'sqlite' as const;
-  readonly d = SQLITE;
+  readonly d: Dialect;
   readonly #db: SqliteDb;
   readonly #texts: Map<string, string>;
   readonly #gate: Gate;
   /** The seam handed to a transaction's body: it runs inside, never waits on the gate. */
   readonly #inTx: boolean;
 
-  constructor(db: SqliteDb, gate: Gate, texts = new Map<string, string>(), inTx = false) {
+  constructor(
+    db: SqliteDb,
+    gate: Gate,
+    d: Dialect = SQLITE,
+    texts = new Map<string, string>(),
+    inTx = false,
+  ) {
+    this.d = d;
     this.#db = db;
     this.#gate = gate;
     this.#texts = texts;
@@ -81,7 +88,7 @@ export class SqliteSql implements Sql {
     let done!: () => void;
     this.#gate.busy = new Promise((resolve) => (done = resolve));
     try {
-      return await this.#db.txAsync(() => fn(new SqliteSql(this.#db, this.#gate, this.#texts, true)));
+      return await this.#db.txAsync(() => fn(new SqliteSql(this.#db, this.#gate, this.d, this.#texts, true)));
     } finally {
       this.#gate.busy = null;
       done();

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
-import type { Backend } from '../sql-store.ts';
-import { SqlStore } from '../sql-store.ts';
+import { sealingFor, SqlStore, type Backend, type Sealing } from '../sql-store.ts';
+import type { SecretSource } from '../sealing/key-source.ts';
+import { SQLITE, withCodec } from '../shared/rows.ts';
 import { claimDue, releaseAllLeases } from './claim.ts';
 import { SqliteDb } from './db.ts';
 import type { SqliteSynchronous } from './db.ts';
@@ -21,6 +22,8 @@ export interface SqliteStoreOptions {
   lock?: boolean;
   /** See Store.registerWorker; default 15 s. */
   deadAfterMs?: number;
+  /** Seal secret columns with this key (openStore always gives one); without it they stay plain. */
+  secrets?: SecretSource;
 }
 
 /**
@@ -42,24 +45,35 @@ export class SqliteStore extends SqlStore {
       throw err;
     }
     super(
-      sqliteBackend(db, gateFor(opts.file === ':memory:' ? opts.file : resolve(opts.file)), lock),
+      sqliteBackend(
+        db,
+        gateFor(opts.file === ':memory:' ? opts.file : resolve(opts.file)),
+        lock,
+        sealingFor(opts.secrets),
+      ),
       opts.deadAfterMs,
     );
   }
 }
 
-function sqliteBackend(db: SqliteDb, gate: ReturnType<typeof gateFor>, lock: DataDirLock | null): Backend {
-  const sql = new SqliteSql(db, gate);
+function sqliteBackend(
+  db: SqliteDb,
+  gate: ReturnType<typeof gateFor>,
+  lock: DataDirLock | null,
+  sealing: Sealing | null,
+): Backend {
+  const sql = new SqliteSql(db, gate, sealing ? withCodec(SQLITE, sealing.holder) : SQLITE);
   return {
     sql,
+    sealing,
     migrate: () => migrateSqlite(db),
     appliedMigrations: () => sql.run(appliedMigrations),
     async close() {
       db.close();
       lock?.release();
     },
-    claimDue: (opts, deadAfterMs) => sql.run(() => claimDue(db, opts, deadAfterMs)),
-    insertEvents: (batch) => sql.run(() => insertEvents(db, batch)),
+    claimDue: (opts, deadAfterMs) => sql.run(() => claimDue(db, sql.d, opts, deadAfterMs)),
+    insertEvents: (batch) => sql.run(() => insertEvents(db, sql.d, batch)),
     recordAttempts: (owner, results) => sql.run(() => recordAttempts(db, owner, results)),
     // One process owns the file and wakes its own workers; nothing to listen to.
     subscribeWake: async () => async () => {},

@@ -1,4 +1,4 @@
-import type { Hook } from '../../domain/types.ts';
+import type { Hook, SignatureScheme } from '../../domain/types.ts';
 import { objectOf } from '../../ingest/match.ts';
 import type { HookProblem } from '../../services/hook-rules.ts';
 import type { NewHook } from '../../services/hooks.ts';
@@ -26,6 +26,19 @@ export const OBJECT_CHOICES: Array<{ value: string; label: string; hint: string 
   { value: 'hook', label: 'Hooks', hint: 'hook: Herald disabled one of your hooks because it kept failing' },
 ];
 
+export const SCHEME_CHOICES: Array<{ value: SignatureScheme; label: string; hint: string }> = [
+  {
+    value: 'hmac-sha256',
+    label: 'HMAC-SHA256 with a shared secret',
+    hint: 'Standard Webhooks v1 signatures; your endpoint keeps the secret.',
+  },
+  {
+    value: 'ed25519',
+    label: 'Ed25519 with a public key',
+    hint: 'Standard Webhooks v1a signatures; your endpoint needs only the public key. Changing the scheme rotates the key.',
+  },
+];
+
 export const objectLabel = (o: string) => OBJECT_CHOICES.find((c) => c.value === o)?.label ?? o;
 
 export interface HookFormValues extends OptionValues {
@@ -36,7 +49,10 @@ export interface HookFormValues extends OptionValues {
   events: string;
   username: string;
   password: string;
+  signatureScheme: SignatureScheme;
 }
+
+const schemeOf = (v: string): SignatureScheme => (v === 'ed25519' ? 'ed25519' : 'hmac-sha256');
 
 export function valuesOf(hook: Hook): HookFormValues {
   return {
@@ -47,6 +63,7 @@ export function valuesOf(hook: Hook): HookFormValues {
     username: hook.username ?? '',
     password: '',
     ...optionValuesOf(hook),
+    signatureScheme: hook.signatureScheme,
   };
 }
 
@@ -59,6 +76,7 @@ export function valuesFromBody(body: unknown): HookFormValues {
     username: field(body, 'username').trim(),
     password: field(body, 'password'),
     ...optionValuesFromBody(body),
+    signatureScheme: schemeOf(field(body, 'signatureScheme')),
   };
 }
 
@@ -76,6 +94,7 @@ export function inputOf(v: HookFormValues, existing: Hook | null): NewHook {
     username: v.username === '' ? null : v.username,
     password: v.username === '' && v.password === '' ? null : keepPassword ? undefined : v.password || null,
     ...optionInputOf(v),
+    signatureScheme: v.signatureScheme,
   };
 }
 
@@ -136,7 +155,12 @@ export function hookForm(
 ): SafeHtml {
   const { values, errors } = opts;
   const advancedOpen = Boolean(
-    values.events || values.username || errors['events'] || errors['username'] || errors['password'],
+    values.events ||
+    values.username ||
+    values.signatureScheme !== 'hmac-sha256' ||
+    errors['events'] ||
+    errors['username'] ||
+    errors['password'],
   );
   return html`${errorSummary(errors, FIELD_IDS)}
     <form method="post" action="${opts.action}" novalidate class="hook-form">
@@ -149,6 +173,7 @@ export function hookForm(
         ${textField({ id: 'hook-events', name: 'events', label: 'Only these events', required: false, value: values.events, wide: true, spellcheck: false, hint: 'Event types separated by spaces, such as project.created site.deleted. Leave empty to receive every event of the objects above.', error: errors['events'] })}
         ${textField({ id: 'hook-username', name: 'username', label: 'Basic authentication username', required: false, value: values.username, autocomplete: 'off', spellcheck: false, error: errors['username'] })}
         ${textField({ id: 'hook-password', name: 'password', label: 'Basic authentication password', type: 'password', required: false, autocomplete: 'new-password', hint: opts.existing?.password ? 'Leave empty to keep the current password.' : undefined, error: errors['password'] })}
+        ${choiceGroup({ id: 'hook-scheme', name: 'signatureScheme', legend: 'Signature scheme', type: 'radio', choices: SCHEME_CHOICES, selected: [values.signatureScheme] })}
       </details>
       ${optionFields(values, errors)}
       <div class="actions">

@@ -168,7 +168,16 @@ export function hookPages(web: FastifyInstance, ctx: AppContext): void {
   web.get('/settings/hooks/new', async (req, reply) =>
     formPage(req, reply, {
       existing: null,
-      values: { name: '', url: '', objects: [], events: '', username: '', password: '', ...NO_OPTION_VALUES },
+      values: {
+        name: '',
+        url: '',
+        objects: [],
+        events: '',
+        username: '',
+        password: '',
+        signatureScheme: 'hmac-sha256',
+        ...NO_OPTION_VALUES,
+      },
       errors: {},
     }),
   );
@@ -355,19 +364,11 @@ function hookDetail(v: View, hook: Hook, graceSec: number, queues: readonly Fifo
       <h2 id="secret-title">Signing secret</h2>
       <p>
         Every POST carries <code>webhook-id</code>, <code>webhook-timestamp</code> and
-        <code>webhook-signature</code> headers (Standard Webhooks). Verify them with this secret to know the
-        request came from Herald.
+        <code>webhook-signature</code> headers (Standard Webhooks). Verify them with this
+        ${hook.signatureScheme === 'ed25519' ? 'public key (ed25519, v1a)' : 'secret (HMAC-SHA256, v1)'} to
+        know the request came from Herald.
       </p>
-      <details class="secret">
-        <summary>Reveal signing secret</summary>
-        <p>
-          <code id="hook-secret" class="secret-value">${hook.secret}</code>
-          <button type="button" class="button secondary small" data-copy="hook-secret" hidden>
-            Copy secret
-          </button>
-        </p>
-        ${previous.length > 0 ? html`<p class="muted">${previous.length === 1 ? 'A previous secret keeps' : `${previous.length} previous secrets keep`} signing too, until ${previous.map((s) => time(s.expiresAt))}.</p>` : ''}
-      </details>
+      ${signingKey(hook, previous)}
       <form method="post" action="/settings/hooks/${hook.id}/rotate-secret">
         ${csrfInput(v)}
         <p class="hint" id="rotate-hint">
@@ -381,4 +382,25 @@ function hookDetail(v: View, hook: Hook, graceSec: number, queues: readonly Fifo
         <button type="submit" class="button secondary" aria-describedby="rotate-hint">Rotate secret</button>
       </form>
     </section>`;
+}
+
+/** The HMAC secret behind a reveal, or the ed25519 public key in the open (it is not a secret). */
+function signingKey(hook: Hook, previous: Hook['oldSecrets']): SafeHtml {
+  const until = previous.map((s) => time(s.expiresAt));
+  if (hook.signatureScheme === 'ed25519')
+    return html`<p>
+        Public key: <code id="hook-public-key" class="secret-value">${hook.publicKey}</code>
+        <button type="button" class="button secondary small" data-copy="hook-public-key" hidden>
+          Copy public key
+        </button>
+      </p>
+      ${previous.length > 0 ? html`<p class="muted">${previous.length === 1 ? 'A previous key keeps' : `${previous.length} previous keys keep`} signing too, until ${until}.</p>` : ''}`;
+  return html`<details class="secret">
+    <summary>Reveal signing secret</summary>
+    <p>
+      <code id="hook-secret" class="secret-value">${hook.secret}</code>
+      <button type="button" class="button secondary small" data-copy="hook-secret" hidden>Copy secret</button>
+    </p>
+    ${previous.length > 0 ? html`<p class="muted">${previous.length === 1 ? 'A previous secret keeps' : `${previous.length} previous secrets keep`} signing too, until ${until}.</p>` : ''}
+  </details>`;
 }

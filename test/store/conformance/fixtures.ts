@@ -44,6 +44,8 @@ export function makeHook(tenantId: string, over: Partial<Hook> = {}): Hook {
     password: null,
     secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0',
     oldSecrets: [],
+    signatureScheme: 'hmac-sha256',
+    publicKey: null,
     failingSince: null,
     lastSuccessAt: null,
     disabledReason: null,

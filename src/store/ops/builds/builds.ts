@@ -9,7 +9,7 @@ const RUNS_PER_INSERT = 500;
 export function createBuild(sql: Sql, build: Build, runs: BuildRun[]): Promise<void> {
   const width = rows.RUN_COLUMNS.length;
   return sql.tx(async (tx) => {
-    await tx.exec(INSERT_BUILD, rows.buildValues(build));
+    await tx.exec(INSERT_BUILD, rows.buildValues(tx.d, build));
     for (let i = 0; i < runs.length; i += RUNS_PER_INSERT) {
       const chunk = runs.slice(i, i + RUNS_PER_INSERT);
       const tuples = chunk.map(
@@ -25,7 +25,7 @@ export function createBuild(sql: Sql, build: Build, runs: BuildRun[]): Promise<v
 
 export async function getBuild(sql: Sql, tenantId: string, id: string): Promise<Build | null> {
   const row = await one(sql, 'SELECT * FROM builds WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
-  return row ? rows.buildFromRow(row) : null;
+  return row ? rows.buildFromRow(sql.d, row) : null;
 }
 
 export async function listBuilds(
@@ -33,8 +33,8 @@ export async function listBuilds(
   tenantId: string,
   opts: PageOpts & { projectID?: string },
 ): Promise<Build[]> {
-  return (await listPage(sql, 'builds', tenantId, { project_id: opts.projectID }, opts)).map(
-    rows.buildFromRow,
+  return (await listPage(sql, 'builds', tenantId, { project_id: opts.projectID }, opts)).map((r) =>
+    rows.buildFromRow(sql.d, r),
   );
 }
 
@@ -59,5 +59,5 @@ export async function previousFinishedBuild(sql: Sql, build: Build): Promise<Bui
           build.id,
           build.finishedAt,
         ]);
-  return row ? rows.buildFromRow(row) : null;
+  return row ? rows.buildFromRow(sql.d, row) : null;
 }

@@ -17,7 +17,7 @@ export async function claimRuns(sql: Sql, opts: ClaimOptions, deadAfterMs: numbe
   const builds = await sql.query(`SELECT * FROM builds WHERE id ${sql.inList(1)}`, [
     sql.list([...new Set(runs.map((r) => r.buildId))]),
   ]);
-  const byId = new Map<string, Build>(builds.map((r) => [String(r['id']), buildFromRow(r)]));
+  const byId = new Map<string, Build>(builds.map((r) => [String(r['id']), buildFromRow(sql.d, r)]));
   return runs.flatMap((run) => {
     const build = byId.get(run.buildId);
     return build ? [{ run, build }] : [];
@@ -129,7 +129,7 @@ export async function listUnreportedBuilds(
       ORDER BY finished_at, id LIMIT $2`,
     [finishedBefore, limit],
   );
-  return builds.map(buildFromRow);
+  return builds.map((r) => buildFromRow(sql.d, r));
 }
 
 export async function markReported(sql: Sql, tenantId: string, buildId: string, now: number): Promise<void> {

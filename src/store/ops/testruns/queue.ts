@@ -8,7 +8,7 @@ const OPEN = `status IN ('queued', 'running')`;
 
 /** Leases open runs (see ops/leased.ts: fair across tenants). */
 export async function claimRuns(sql: Sql, opts: ClaimOptions, deadAfterMs: number): Promise<TestRun[]> {
-  return (await claimLeased(sql, 'test_runs', opts, deadAfterMs)).map(runFromRow);
+  return (await claimLeased(sql, 'test_runs', opts, deadAfterMs)).map((r) => runFromRow(sql.d, r));
 }
 
 export async function finishRun(sql: Sql, owner: string, id: string, o: TestRunOutcome): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { NewTestRun, TestRun, TestRunStatus } from '../../testruns.ts';
 import type { Row } from '../../sql.ts';
+import type { Codec } from '../../sealing/box.ts';
 
 export const INSERT_COLUMNS = [
   'id',
@@ -17,7 +18,7 @@ export const INSERT_COLUMNS = [
   'created_at',
 ] as const;
 
-export function insertValues(r: NewTestRun): unknown[] {
+export function insertValues(d: Codec, r: NewTestRun): unknown[] {
   return [
     r.id,
     r.tenantId,
@@ -28,7 +29,7 @@ export function insertValues(r: NewTestRun): unknown[] {
     r.url,
     'queued',
     r.async ? 1 : 0,
-    JSON.stringify(r.request),
+    d.seal(JSON.stringify(r.request)),
     r.eventId,
     r.callbackEventId,
     r.createdAt,
@@ -39,7 +40,7 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(String(v)));
 
-export function runFromRow(r: Row): TestRun {
+export function runFromRow(d: Codec, r: Row): TestRun {
   return {
     id: String(r['id']),
     tenantId: String(r['tenant_id']),
@@ -50,7 +51,7 @@ export function runFromRow(r: Row): TestRun {
     url: str(r['url']),
     status: String(r['status']) as TestRunStatus,
     async: Number(r['async']) === 1,
-    request: json(r['request']),
+    request: json(d.open(String(r['request']))),
     response: json(r['response']),
     httpStatus: num(r['http_status']),
     apiLog: json(r['api_log']),

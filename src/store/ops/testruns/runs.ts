@@ -7,7 +7,7 @@ const INSERT = `${insertSql('test_runs', INSERT_COLUMNS)} ON CONFLICT DO NOTHING
 const PURGE_CHUNK = 500;
 
 export async function createRun(sql: Sql, run: NewTestRun): Promise<{ created: boolean; run: TestRun }> {
-  const inserted = await sql.exec(INSERT, insertValues(run));
+  const inserted = await sql.exec(INSERT, insertValues(sql.d, run));
   const row =
     inserted > 0 || run.siteKey === null
       ? await one(sql, 'SELECT * FROM test_runs WHERE tenant_id = $1 AND response_id = $2', [
@@ -20,7 +20,7 @@ export async function createRun(sql: Sql, run: NewTestRun): Promise<{ created: b
           [run.tenantId, run.siteKey, run.slot, run.url],
         );
   if (!row) throw new Error(`test run ${run.responseID} was neither inserted nor found`);
-  return { created: inserted > 0, run: runFromRow(row) };
+  return { created: inserted > 0, run: runFromRow(sql.d, row) };
 }
 
 export async function getRun(sql: Sql, tenantId: string, responseID: string): Promise<TestRun | null> {
@@ -28,12 +28,12 @@ export async function getRun(sql: Sql, tenantId: string, responseID: string): Pr
     tenantId,
     responseID,
   ]);
-  return row ? runFromRow(row) : null;
+  return row ? runFromRow(sql.d, row) : null;
 }
 
 export async function listRuns(sql: Sql, tenantId: string, f: TestRunFilter): Promise<TestRun[]> {
   const filters = { project_id: f.projectID, site_key: f.siteKey, url: f.url };
-  return (await listPage(sql, 'test_runs', tenantId, filters, f)).map(runFromRow);
+  return (await listPage(sql, 'test_runs', tenantId, filters, f)).map((r) => runFromRow(sql.d, r));
 }
 
 export async function listUnannounced(sql: Sql, finishedBefore: number, limit: number): Promise<TestRun[]> {
@@ -43,7 +43,7 @@ export async function listUnannounced(sql: Sql, finishedBefore: number, limit: n
       ORDER BY finished_at, id LIMIT $2`,
     [finishedBefore, limit],
   );
-  return rows.map(runFromRow);
+  return rows.map((r) => runFromRow(sql.d, r));
 }
 
 export async function markAnnounced(sql: Sql, tenantId: string, id: string, now: number): Promise<void> {
