@@ -10,9 +10,11 @@ import type {
 } from '../domain/types.ts';
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
+import type { IssueStore } from './issues.ts';
 import type { MonitorStore } from './monitors.ts';
 import { createBuildStore } from './ops/builds/index.ts';
 import { createConsoleStore } from './ops/console/index.ts';
+import { createIssueStore } from './ops/issues/index.ts';
 import { createMonitorStore } from './ops/monitors/index.ts';
 import type { TestRunStore } from './testruns.ts';
 import { createTestRunStore } from './ops/testruns/index.ts';
@@ -61,6 +63,7 @@ export class SqlStore implements Store {
   readonly console: ConsoleStore;
   readonly monitors: MonitorStore;
   readonly testRuns: TestRunStore;
+  readonly issues: IssueStore;
   readonly #b: Backend;
   readonly #sql: Sql;
   readonly #deadAfterMs: number;
@@ -74,6 +77,7 @@ export class SqlStore implements Store {
     this.console = createConsoleStore(this.#sql);
     this.monitors = createMonitorStore(this.#sql);
     this.testRuns = createTestRunStore(this.#sql, deadAfterMs);
+    this.issues = createIssueStore(this.#sql);
   }
 
   migrate = (): Promise<void> => this.#b.migrate();

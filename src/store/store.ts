@@ -11,6 +11,7 @@ import type {
 } from '../domain/types.ts';
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
+import type { IssueStore } from './issues.ts';
 import type { MonitorStore } from './monitors.ts';
 import type { TestRunStore } from './testruns.ts';
 
@@ -31,6 +32,8 @@ export interface Store {
   readonly monitors: MonitorStore;
   /** Tenon test runs and their durable run queue. */
   readonly testRuns: TestRunStore;
+  /** Issues site monitors track across slots, and their issue.* outbox. */
+  readonly issues: IssueStore;
   /** Applies pending numbered migrations, each in a transaction that records its version. */
   migrate(): Promise<void>;
   close(): Promise<void>;
