@@ -6,22 +6,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import Ajv4 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { renderReport, type Report } from '../../src/reports/index.ts';
 import { toCsv } from '../../src/reports/csv.ts';
 import { toJunit } from '../../src/reports/junit.ts';
 import { toSarif } from '../../src/reports/sarif.ts';
+import { sarifValidator } from '../helpers/sarif.ts';
 import { REPORT } from './fixture.ts';
 
 const fixture = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
-
-function sarifValidator() {
-  const ajv = new Ajv4({ allErrors: true, strict: false });
-  (addFormats as unknown as (a: Ajv4) => void)(ajv);
-  return ajv.compile(JSON.parse(fixture('sarif/sarif-schema-2.1.0.json')) as object);
-}
 
 /** RFC 4180 records (quoted fields, doubled quotes, CRLF). */
 function parseCsv(text: string): string[][] {
