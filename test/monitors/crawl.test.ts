@@ -11,7 +11,13 @@ import { BrowserPool } from '../../src/builds/runner/browsers.ts';
 import { DEFAULT_CRAWL, type CrawlSettings } from '../../src/domain/crawl.ts';
 import { discoverPages } from '../../src/monitors/crawl.ts';
 import { parseAllowlist } from '../../src/network/policy.ts';
-import { PER_SECTION, SECTIONS, serveCrawlSite, serveOtherOrigin, type CrawlSite } from './crawl-site.ts';
+import {
+  PER_SECTION,
+  SECTIONS,
+  serveCrawlSite,
+  serveOtherOrigin,
+  type CrawlSite,
+} from '../../bench/monitors/crawl-site.ts';
 
 const pool = new BrowserPool({
   paths: { chrome: '/usr/bin/chromium', firefox: '/usr/bin/firefox-esr' },
