@@ -1,8 +1,8 @@
 /**
  * Issues tracked across a site monitor's slots: listing, accepting and reopening them, the
  * baseline, and applying a complete slot's results. Every change is stored with its issue.*
- * events in one transaction (an outbox), then published with the events' fixed ids and marked
- * announced; `announcePending` publishes what a crash left in the outbox, and publishing twice
+ * events in one transaction (an outbox), then published with the events' fixed ids and removed
+ * from the outbox; `announcePending` publishes what a crash left in the outbox, and publishing twice
  * commits nothing new.
  */
 import { randomUUID } from 'node:crypto';
@@ -161,10 +161,7 @@ export class IssueService {
             internal: true,
           },
         );
-      await this.deps.store.issues.markAnnounced(
-        pending.map((e) => e.eventId),
-        Date.now(),
-      );
+      await this.deps.store.issues.markAnnounced(pending.map((e) => e.eventId));
       total += pending.length;
       if (pending.length < ANNOUNCE_BATCH) return total;
     }

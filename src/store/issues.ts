@@ -48,7 +48,8 @@ export interface IssueStore {
   ): Promise<IssueChanges>;
   /** Outbox events not announced yet, oldest first. */
   pendingEvents(limit: number): Promise<IssueOutboxEvent[]>;
-  markAnnounced(eventIds: readonly string[], now: number): Promise<void>;
+  /** Published: removes them from the outbox. */
+  markAnnounced(eventIds: readonly string[]): Promise<void>;
   /** The test runs a monitor slot made, one per page. */
   slotRuns(tenantId: string, siteKey: string, slot: number): Promise<TestRun[]>;
 }

@@ -190,12 +190,12 @@ export function runIssueStoreConformance(target: ConformanceTarget): void {
           ['issue.created', issue('b').issueID],
         ],
       );
-      await f.store.issues.markAnnounced([pending[0]!.eventId], T0);
+      await f.store.issues.markAnnounced([pending[0]!.eventId]);
       assert.deepEqual(
         (await f.store.issues.pendingEvents(10)).map((e) => e.eventId),
         [pending[1]!.eventId],
       );
-      await f.store.issues.markAnnounced([], T0);
+      await f.store.issues.markAnnounced([]);
     });
 
     storeTest(target, 'deleting the site deletes its issues and applied slots', async (f) => {

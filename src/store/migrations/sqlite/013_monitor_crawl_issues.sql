@@ -33,13 +33,12 @@ CREATE TABLE monitor_issue_slots (
 ) STRICT;
 
 -- The outbox of issue.* events: written in the transaction that changes the issues, published
--- with their fixed event_id (publishing twice commits nothing new), then marked announced.
+-- with their fixed event_id (publishing twice commits nothing new), then deleted.
 CREATE TABLE monitor_issue_events (
   event_id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL REFERENCES tenants (id),
   event TEXT NOT NULL,
   data TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  announced_at INTEGER
+  created_at INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX monitor_issue_events_pending_idx ON monitor_issue_events (created_at) WHERE announced_at IS NULL;
+CREATE INDEX monitor_issue_events_created_idx ON monitor_issue_events (created_at);

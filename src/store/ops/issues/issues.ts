@@ -105,19 +105,16 @@ export function saveChanges(
 }
 
 export async function pendingEvents(sql: Sql, limit: number): Promise<IssueOutboxEvent[]> {
-  const rows = await sql.query(
-    'SELECT * FROM monitor_issue_events WHERE announced_at IS NULL ORDER BY created_at, event_id LIMIT $1',
-    [limit],
-  );
+  const rows = await sql.query('SELECT * FROM monitor_issue_events ORDER BY created_at, event_id LIMIT $1', [
+    limit,
+  ]);
   return rows.map(outboxFromRow);
 }
 
-export async function markAnnounced(sql: Sql, eventIds: readonly string[], now: number): Promise<void> {
+/** A published event leaves the outbox: the event itself is in the events table now. */
+export async function markAnnounced(sql: Sql, eventIds: readonly string[]): Promise<void> {
   if (eventIds.length === 0) return;
-  await sql.exec(
-    `UPDATE monitor_issue_events SET announced_at = $1 WHERE announced_at IS NULL AND event_id ${sql.inList(2)}`,
-    [now, sql.list(eventIds)],
-  );
+  await sql.exec(`DELETE FROM monitor_issue_events WHERE event_id ${sql.inList(1)}`, [sql.list(eventIds)]);
 }
 
 export async function slotRuns(
