@@ -167,6 +167,35 @@ export const SiteData = Type.Object(
   },
 );
 
+// --- issue: an accessibility issue a site monitor tracks across slots ---------------------
+
+export const IssueData = Type.Object(
+  {
+    issueID: Type.String({
+      description: 'Fingerprint of the rule, the page and the element: stable across slots.',
+    }),
+    siteKey: Type.String({ description: 'The site monitor that found it.' }),
+    projectID: Type.String({ description: 'Project the site monitor belongs to.' }),
+    url: Type.String({ description: 'The page it is on.' }),
+    tID: Type.Integer({ description: 'Tenon test ID of the rule.' }),
+    errorTitle: Type.String({ description: 'Short title of the issue.' }),
+    standards: Type.Array(Type.String(), { description: 'Standards the issue relates to.' }),
+    xpath: Type.String({ description: 'XPath of the offending element.' }),
+    firstSeen: UnixMs('When a slot first found it (Unix ms).'),
+    lastSeen: UnixMs('When a slot last found it (Unix ms).'),
+    status: Type.Enum(['open', 'fixed', 'accepted'], {
+      type: 'string',
+      description:
+        'open: found and not accepted; accepted: found, accepted (baseline); fixed: a complete slot no longer finds it.',
+    }),
+  },
+  {
+    title: 'Issue',
+    description:
+      'An issue a site monitor tracks across slots. created: first found (or found again after a fix); deleted: fixed; updated: accepted or reopened.',
+  },
+);
+
 // --- build: a Usetrace build report ---------------------------------------------------------
 
 export const TestCase = Type.Object(
@@ -253,6 +282,7 @@ export type TenonApiResponse = Static<typeof TenonApiResponse>;
 export type ApiLogData = Static<typeof ApiLogData>;
 export type ProjectData = Static<typeof ProjectData>;
 export type SiteData = Static<typeof SiteData>;
+export type IssueData = Static<typeof IssueData>;
 export type TestCase = Static<typeof TestCase>;
 export type BuildData = Static<typeof BuildData>;
 export type HookDisabledData = Static<typeof HookDisabledData>;

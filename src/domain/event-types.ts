@@ -6,6 +6,7 @@ import {
   ApiLogData,
   ProjectData,
   SiteData,
+  IssueData,
   BuildData,
   HookDisabledData,
   PingData,
@@ -53,6 +54,22 @@ export const EVENT_TYPES: EventType[] = [
   },
   ...crud('project', 'project', ProjectData),
   ...crud('site', 'site monitor', SiteData),
+  ...(
+    [
+      ['created', 'A site monitor found a new issue (or found a fixed one again). Only Herald emits it.'],
+      ['updated', 'An issue was accepted or reopened. Only Herald emits it.'],
+      [
+        'deleted',
+        'A complete slot of the site monitor no longer finds the issue: fixed. Only Herald emits it.',
+      ],
+    ] as const
+  ).map(([action, description]) => ({
+    type: `issue.${action}`,
+    object: 'issue',
+    description,
+    schema: IssueData,
+    publishable: false,
+  })),
   {
     type: 'build.finished',
     object: 'build',

@@ -6,6 +6,7 @@
  * sure one (site, slot) pair is claimed once.
  */
 import type { Site } from './builds.ts';
+import type { CrawlSettings } from './crawl.ts';
 
 export type TenonLevel = 'A' | 'AA' | 'AAA';
 export const TENON_LEVELS: readonly TenonLevel[] = ['A', 'AA', 'AAA'];
@@ -27,6 +28,12 @@ export interface MonitorSettings {
   certainty: number;
   priority: number;
   paused: boolean;
+  /** Discover the pages by crawling from the site URL; null tests siteUrl + paths. */
+  crawl: CrawlSettings | null;
+  /** A trace of the site's project that signs in before the pages are tested; null: none. */
+  loginTraceId: string | null;
+  /** The login trace's `${name}` values. Write-only: reads show only the names. */
+  loginParameters: Record<string, string>;
 }
 
 export const DEFAULT_MONITOR: MonitorSettings = {
@@ -36,6 +43,9 @@ export const DEFAULT_MONITOR: MonitorSettings = {
   certainty: 0,
   priority: 0,
   paused: false,
+  crawl: null,
+  loginTraceId: null,
+  loginParameters: {},
 };
 
 /** A site with its monitor settings. Event data stays the seed's five site fields. */

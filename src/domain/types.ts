@@ -1,7 +1,7 @@
 import type { ApiKeyId, AttemptId, DeliveryId, EventRowId, HookId, TenantId } from './ids.ts';
 /** Domain records shared by the API, the engine and every store backend. Times are unix ms. */
 
-export const HOOK_OBJECTS = ['apiLog', 'project', 'site', 'build', 'hook'] as const;
+export const HOOK_OBJECTS = ['apiLog', 'project', 'site', 'issue', 'build', 'hook'] as const;
 export type HookObject = (typeof HOOK_OBJECTS)[number];
 
 export interface Tenant {

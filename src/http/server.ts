@@ -15,6 +15,8 @@ import { hookRoutes } from '../api/hooks.ts';
 import { opsRoutes } from '../api/ops.ts';
 import { hostGuard, normalisePath, serverTimeouts } from './guards.ts';
 import { tenonRoutes } from '../api/tenon.ts';
+import { issueRoutes } from '../api/issues.ts';
+import { reportRoutes } from '../api/reports.ts';
 
 /** Reads the API key from `Authorization: Bearer …` or from `?key=` (what Usetrace CI clients send). */
 export function keyFrom(headers: Record<string, unknown>, query: unknown): string | null {
@@ -88,6 +90,8 @@ export async function buildServer(ctx: AppContext, state: { draining: boolean })
   await deliveryRoutes(app, ctx);
   await adminRoutes(app, ctx);
   await tenonRoutes(app, ctx);
+  await reportRoutes(app, ctx);
+  await issueRoutes(app, ctx);
   await buildRoutes(app, ctx);
   await webRoutes(app, ctx);
   return app;

@@ -10,9 +10,11 @@ import type { ServiceDeps } from './deps.ts';
 import { EventService } from './events.ts';
 import { EventTypeService } from './event-types.ts';
 import { HookService } from './hooks.ts';
+import { IssueService } from './issues.ts';
 import { KeyService } from './keys.ts';
 import { OpsService } from './ops.ts';
 import { ProjectService } from './projects.ts';
+import { ReportService } from './reports.ts';
 import { SiteService } from './sites.ts';
 import { TenantService } from './tenants.ts';
 import { monitorRunReader, TestRunService } from './testruns.ts';
@@ -35,6 +37,8 @@ export interface Services {
   builds: BuildService;
   ops: OpsService;
   testRuns: TestRunService;
+  issues: IssueService;
+  reports: ReportService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -52,5 +56,7 @@ export function createServices(deps: ServiceDeps): Services {
     builds: new BuildService(deps),
     ops: new OpsService(deps),
     testRuns: new TestRunService(deps),
+    issues: new IssueService(deps),
+    reports: new ReportService(deps),
   };
 }

@@ -2,6 +2,7 @@
  * Validation of a site monitor's schedule, pages and Tenon thresholds. Each failure names its
  * field (`path`), so the API's 400 and the console form both point at it.
  */
+import { parseCrawl } from '../domain/crawl.ts';
 import { HeraldError } from '../domain/errors.ts';
 import {
   MAX_INTERVAL_SEC,
@@ -20,6 +21,36 @@ export interface MonitorInput {
   certainty?: number;
   priority?: number;
   paused?: boolean;
+  /** Crawl settings (defaults filled in), or null for siteUrl + paths. */
+  crawl?: unknown;
+  loginTraceId?: string | null;
+  /** Replaces every login parameter; null or {} removes them. */
+  loginParameters?: Record<string, string> | null;
+}
+
+/** Login parameters are stored and sent to a browser: bounded like hook credentials. */
+export const MAX_LOGIN_PARAMETERS = 20;
+export const MAX_LOGIN_PARAMETER_LENGTH = 1000;
+const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+function checkLoginParameters(v: Record<string, string> | null): Record<string, string> {
+  if (v === null) return {};
+  const entries = Object.entries(v);
+  if (entries.length > MAX_LOGIN_PARAMETERS)
+    throw invalid('/loginParameters', `must have at most ${MAX_LOGIN_PARAMETERS} parameters`);
+  for (const [name, value] of entries) {
+    if (!PARAMETER_NAME.test(name))
+      throw invalid(
+        `/loginParameters/${name}`,
+        'must be named like a ${placeholder}: a letter or _, then letters, digits, _ . -',
+      );
+    if (typeof value !== 'string' || value.length > MAX_LOGIN_PARAMETER_LENGTH)
+      throw invalid(
+        `/loginParameters/${name}`,
+        `must be a string of at most ${MAX_LOGIN_PARAMETER_LENGTH} characters`,
+      );
+  }
+  return Object.fromEntries(entries);
 }
 
 const invalid = (path: string, message: string) =>
@@ -72,10 +103,26 @@ export function applyMonitorInput(
       input.certainty !== undefined ? checkThreshold(input.certainty, 'certainty') : current.certainty,
     priority: input.priority !== undefined ? checkThreshold(input.priority, 'priority') : current.priority,
     paused: input.paused ?? current.paused,
+    crawl: input.crawl !== undefined ? parseCrawl(input.crawl) : current.crawl,
+    loginTraceId: input.loginTraceId !== undefined ? input.loginTraceId : current.loginTraceId,
+    loginParameters:
+      input.loginParameters !== undefined
+        ? checkLoginParameters(input.loginParameters)
+        : current.loginParameters,
   };
 }
 
 export const hasMonitorInput = (input: MonitorInput): boolean =>
-  (['intervalSec', 'paths', 'level', 'certainty', 'priority', 'paused'] as const).some(
-    (k) => input[k] !== undefined,
-  );
+  (
+    [
+      'intervalSec',
+      'paths',
+      'level',
+      'certainty',
+      'priority',
+      'paused',
+      'crawl',
+      'loginTraceId',
+      'loginParameters',
+    ] as const
+  ).some((k) => input[k] !== undefined);

@@ -11,10 +11,12 @@ import {
   DEFAULT_MONITOR,
   nextRunAt,
   type MonitoredSite,
+  type MonitorSettings,
   type MonitorRun,
   type MonitorSlot,
 } from '../domain/monitors.ts';
 import { siteData } from '../builds/views.ts';
+import { placeholdersOf } from '../domain/steps.ts';
 import type { PageOpts } from '../store/builds.ts';
 import { announce } from './announce.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -76,6 +78,7 @@ export class SiteService {
       updatedAt: now,
     };
     const monitor = applyMonitorInput(DEFAULT_MONITOR, input, this.#minIntervalSec());
+    await this.#checkLogin(tenantId, site.projectID, monitor);
     await this.deps.store.monitors.createSiteWithSettings(site, monitor);
     await announce(this.deps, tenantId, [{ event: 'site.created', data: siteData(site) }]);
     return { ...site, monitor };
@@ -101,6 +104,7 @@ export class SiteService {
       ...(input.siteUrl !== undefined && { siteUrl: checkHttpUrl(input.siteUrl, '/siteUrl') }),
     };
     const monitor = applyMonitorInput(current.monitor, input, this.#minIntervalSec());
+    await this.#checkLogin(tenantId, input.projectID ?? current.projectID, monitor);
     const now = Date.now();
     const site = hasMonitorInput(input)
       ? await this.deps.store.monitors.updateSiteWithSettings(tenantId, siteKey, patch, monitor, now)
@@ -137,6 +141,28 @@ export class SiteService {
     ]);
     const lastSlot = states.get(site.id)?.lastSlot ?? null;
     return { site, slots, runs, nextRunAt: nextRunAt(now, site.monitor, lastSlot) };
+  }
+
+  /**
+   * The login trace must be one of the site's project, and every `${name}` its steps use must
+   * be a login parameter: a sign-in that could only fail is refused now, not at the next slot.
+   */
+  async #checkLogin(tenantId: string, projectID: string, m: MonitorSettings): Promise<void> {
+    if (m.loginTraceId === null) return;
+    const trace = await this.deps.store.builds.getTrace(tenantId, m.loginTraceId);
+    if (!trace || trace.projectID !== projectID)
+      throw new HeraldError(
+        'VALIDATION_FAILED',
+        `loginTraceId: no trace ${m.loginTraceId} in project ${projectID}`,
+        [{ path: '/loginTraceId', message: `must be a trace of project ${projectID}` }],
+      );
+    const missing = trace.steps.flatMap(placeholdersOf).find((n) => !Object.hasOwn(m.loginParameters, n));
+    if (missing !== undefined)
+      throw new HeraldError(
+        'VALIDATION_FAILED',
+        `loginParameters: the login trace uses \${${missing}}, which is not defined`,
+        [{ path: `/loginParameters/${missing}`, message: 'is used by the login trace and must be defined' }],
+      );
   }
 
   #minIntervalSec(): number {

@@ -14,12 +14,14 @@ import type {
 import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
 import type { LeaseStore } from './leased.ts';
+import type { IssueStore } from './issues.ts';
 import type { MonitorStore } from './monitors.ts';
 import { extendLeased, releaseLeased } from './ops/leased.ts';
 import { createBuildStore } from './ops/builds/index.ts';
 import { createConsoleStore } from './ops/console/index.ts';
 import type { EventTypeStore } from './event-types.ts';
 import { createEventTypeStore } from './ops/event-types.ts';
+import { createIssueStore } from './ops/issues/index.ts';
 import { createMonitorStore } from './ops/monitors/index.ts';
 import type { TestRunStore } from './testruns.ts';
 import { createTestRunStore } from './ops/testruns/index.ts';
@@ -85,6 +87,7 @@ export class SqlStore implements Store {
   readonly testRuns: TestRunStore;
   readonly leases: LeaseStore;
   readonly eventTypes: EventTypeStore;
+  readonly issues: IssueStore;
   readonly #b: Backend;
   readonly #sql: Sql;
   readonly #deadAfterMs: number;
@@ -104,6 +107,7 @@ export class SqlStore implements Store {
       release: (table, owner, ids) => releaseLeased(sql, table, owner, ids),
     };
     this.eventTypes = createEventTypeStore(this.#sql);
+    this.issues = createIssueStore(this.#sql);
   }
 
   /** Migrates, then loads and checks the secret key and seals what is still plain (sealing/prepare.ts). */

@@ -14,6 +14,7 @@ import type { BuildStore } from './builds.ts';
 import type { ConsoleStore } from './console.ts';
 import type { LeaseStore } from './leased.ts';
 import type { EventTypeStore } from './event-types.ts';
+import type { IssueStore } from './issues.ts';
 import type { MonitorStore } from './monitors.ts';
 import type { TestRunStore } from './testruns.ts';
 
@@ -38,6 +39,8 @@ export interface Store {
   readonly leases: LeaseStore;
   /** Tenants' own event types and their schema versions. */
   readonly eventTypes: EventTypeStore;
+  /** Issues site monitors track across slots, and their issue.* outbox. */
+  readonly issues: IssueStore;
   /** Applies pending numbered migrations, each in a transaction that records its version. */
   /** Applies migrations, then loads and checks the secret key (see sealing/prepare.ts). */
   migrate(): Promise<void>;

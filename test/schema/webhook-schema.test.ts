@@ -415,7 +415,7 @@ describe('schemas/webhook.json', () => {
       branches,
       EVENT_TYPES.map((e) => [e.type, `#/$defs/${e.object}`]),
     );
-    for (const name of ['apiLog', 'project', 'site', 'build', 'testCase', 'hook', 'ping'])
+    for (const name of ['apiLog', 'project', 'site', 'issue', 'build', 'testCase', 'hook', 'ping'])
       assert.ok(schema.$defs[name], `$defs.${name}`);
   });
 
@@ -465,7 +465,7 @@ describe('TypeBox validation agrees with the published schema', () => {
 });
 
 describe('event catalogue', () => {
-  test('lists every object.action Herald sends, and only Herald emits ping and hook.disabled', () => {
+  test('lists every object.action Herald sends, and only Herald emits issue.*, ping and hook.disabled', () => {
     assert.deepEqual(
       EVENT_TYPES.map((e) => [e.type, e.object, e.publishable]),
       [
@@ -476,6 +476,9 @@ describe('event catalogue', () => {
         ['site.created', 'site', true],
         ['site.updated', 'site', true],
         ['site.deleted', 'site', true],
+        ['issue.created', 'issue', false],
+        ['issue.updated', 'issue', false],
+        ['issue.deleted', 'issue', false],
         ['build.finished', 'build', true],
         ['hook.disabled', 'hook', false],
         ['ping', 'ping', false],

@@ -37,6 +37,9 @@ describe('SiteService: monitor settings', () => {
       certainty: 60,
       priority: 10,
       paused: false,
+      crawl: null,
+      loginTraceId: null,
+      loginParameters: {},
     };
     assert.deepEqual(s.monitor, want);
     assert.deepEqual((await f.services.sites.get(f.tenantId, s.siteKey)).monitor, want);

@@ -26,6 +26,49 @@ const MonitorFields = {
   certainty: Type.Optional(Type.Integer({ description: 'Minimum Tenon certainty, 0–100 (default 0).' })),
   priority: Type.Optional(Type.Integer({ description: 'Minimum Tenon priority, 0–100 (default 0).' })),
   paused: Type.Optional(Type.Boolean({ description: 'A paused monitor is not run (default false).' })),
+  crawl: Type.Optional(
+    Type.Union(
+      [
+        Type.Object(
+          {
+            maxPages: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'Default 50.' })),
+            maxDepth: Type.Optional(
+              Type.Integer({ minimum: 0, maximum: 10, description: 'Links away from siteUrl; default 3.' }),
+            ),
+            include: Type.Optional(
+              Type.Array(Type.String({ pattern: '^/', maxLength: 2000 }), {
+                maxItems: 50,
+                description: 'Only paths starting with one of these prefixes.',
+              }),
+            ),
+            exclude: Type.Optional(
+              Type.Array(Type.String({ pattern: '^/', maxLength: 2000 }), {
+                maxItems: 50,
+                description: 'Never paths starting with one of these prefixes.',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      {
+        description:
+          "Discover the site's same-origin pages from links, sitemap.xml and robots.txt (honouring Disallow) instead of siteUrl + paths. null (default): siteUrl + paths.",
+      },
+    ),
+  ),
+  loginTraceId: Type.Optional(
+    Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], {
+      description: 'A trace of the same project that signs in before the pages are tested; null: none.',
+    }),
+  ),
+  loginParameters: Type.Optional(
+    Type.Union([Type.Record(Type.String(), Type.String({ maxLength: 1000 })), Type.Null()], {
+      description:
+        "Values of the login trace's ${name} placeholders (e.g. username, password). Replaces all of them; write-only: reads show loginParameterNames.",
+    }),
+  ),
 };
 const CreateBody = Type.Object(
   { ...SiteCreateBody.properties, ...MonitorFields },
@@ -36,8 +79,14 @@ const PatchBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-/** The site as before, plus its monitor's settings (event data keeps the seed's five fields). */
-const monitoredSiteView = (s: MonitoredSite) => ({ ...siteView(s), ...s.monitor });
+/**
+ * The site as before, plus its monitor's settings (event data keeps the seed's five fields).
+ * Login parameters are write-only, like hook passwords: only their names are shown.
+ */
+const monitoredSiteView = (s: MonitoredSite) => {
+  const { loginParameters, ...monitor } = s.monitor;
+  return { ...siteView(s), ...monitor, loginParameterNames: Object.keys(loginParameters) };
+};
 
 export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();

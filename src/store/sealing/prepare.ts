@@ -22,6 +22,7 @@ export const SEALED_COLUMNS: ReadonlyArray<{ table: string; column: string }> = 
   { table: 'deliveries', column: 'target' },
   { table: 'builds', column: 'reporters' },
   { table: 'test_runs', column: 'request' },
+  { table: 'sites', column: 'monitor_login_parameters' },
 ];
 
 const PLAINTEXT = 'plaintext';

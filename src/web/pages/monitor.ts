@@ -1,7 +1,8 @@
 /**
  * A site monitor's page: its schedule, the next run and the last ones, a chart of errors per
  * run, and what is new and what is fixed since the previous run (by page and issue
- * `signature`). Pause and resume are buttons (each a site.updated event).
+ * `signature`). Pause and resume are buttons (each a site.updated event). The issues tracked
+ * across slots, with accept / reopen and the baseline, are in monitor-issues.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
@@ -20,9 +21,16 @@ import { badge, plural, time } from '../format.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfInput, page, type View } from '../layout.ts';
 import { redirectWith, sendPage, userOf, viewOf } from '../render.ts';
+import {
+  issueStatusOf,
+  ISSUES_SHOWN,
+  monitorIssueRoutes,
+  trackedIssuesSection,
+  type TrackedIssues,
+} from './monitor-issues.ts';
 import { orNotFound } from './not-found.ts';
 
-type SiteReq = FastifyRequest<{ Params: { siteKey: string } }>;
+type SiteReq = FastifyRequest<{ Params: { siteKey: string }; Querystring: { issues?: string } }>;
 
 const W = 720;
 const H = 200;
@@ -189,7 +197,7 @@ function monitorState(site: MonitoredSite): SafeHtml {
   return site.monitor.paused ? badge('Paused', 'off') : badge('Active', 'ok');
 }
 
-export function monitorBody(v: View, o: MonitorOverview): SafeHtml {
+export function monitorBody(v: View, o: MonitorOverview, tracked?: TrackedIssues): SafeHtml {
   const { site } = o;
   const m = site.monitor;
   const results = slotResults(o.runs);
@@ -236,6 +244,7 @@ export function monitorBody(v: View, o: MonitorOverview): SafeHtml {
       <h2 id="changes-title">Since the previous run</h2>
       ${changes(results)}
     </section>
+    ${tracked ? trackedIssuesSection(v, site.siteKey, tracked) : ''}
     <section aria-labelledby="runs-title">
       <h2 id="runs-title">Last runs</h2>
       ${slotsTable(o.slots, new Map(results.map((r) => [r.slot, r])), Date.now())}
@@ -249,17 +258,24 @@ export function monitorPagesRoutes(web: FastifyInstance, ctx: AppContext): void 
       ctx.services.sites.overview(tenantId, req.params.siteKey),
       'There is no such site monitor.',
     );
+    const status = issueStatusOf(req.query.issues);
+    const issues = await ctx.services.issues.list(tenantId, req.params.siteKey, {
+      status,
+      limit: ISSUES_SHOWN,
+    });
     const v = viewOf(ctx, req, reply);
     return sendPage(
       reply,
       page(v, {
         title: o.site.name,
         section: 'sites',
-        body: monitorBody(v, o),
+        body: monitorBody(v, o, { status, issues }),
         crumbs: [{ label: 'Site monitors', href: '/sites' }, { label: o.site.name }],
       }),
     );
   });
+
+  monitorIssueRoutes(web, ctx);
 
   for (const action of ['pause', 'resume'] as const) {
     web.post(`/sites/:siteKey/${action}`, async (req: SiteReq, reply) => {

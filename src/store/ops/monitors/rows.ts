@@ -1,3 +1,4 @@
+import type { CrawlSettings } from '../../../domain/crawl.ts';
 import type { MonitorSettings, MonitorSlot, TenonLevel } from '../../../domain/monitors.ts';
 import type { AnyRow, Dialect } from '../../shared/rows.ts';
 import { siteFromRow } from '../../shared/builds-rows.ts';
@@ -13,6 +14,13 @@ export function stateFromRow(r: AnyRow, d: Dialect): MonitorState {
     certainty: Number(r['monitor_certainty']),
     priority: Number(r['monitor_priority']),
     paused: d.bool(r['monitor_paused']),
+    crawl: r['monitor_crawl'] == null ? null : (JSON.parse(String(r['monitor_crawl'])) as CrawlSettings),
+    loginTraceId: r['monitor_login_trace_id'] == null ? null : String(r['monitor_login_trace_id']),
+    // Sign-in parameters hold passwords: sealed at rest like hook credentials.
+    loginParameters: JSON.parse(d.open(String(r['monitor_login_parameters'] ?? '{}'))) as Record<
+      string,
+      string
+    >,
   };
   return { settings, lastSlot: numOrNull(r['monitor_last_slot']) };
 }

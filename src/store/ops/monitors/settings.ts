@@ -32,7 +32,8 @@ export async function setSettings(
     `UPDATE sites SET
        monitor_last_slot = CASE WHEN monitor_interval_sec = $3 THEN monitor_last_slot ELSE NULL END,
        monitor_interval_sec = $3, monitor_paths = $4, monitor_level = $5,
-       monitor_certainty = $6, monitor_priority = $7, monitor_paused = $8, updated_at = $9
+       monitor_certainty = $6, monitor_priority = $7, monitor_paused = $8, updated_at = $9,
+       monitor_crawl = $10, monitor_login_trace_id = $11, monitor_login_parameters = $12
      WHERE tenant_id = $1 AND site_key = $2`,
     [
       tenantId,
@@ -44,6 +45,9 @@ export async function setSettings(
       s.priority,
       sql.d.boolParam(s.paused),
       now,
+      s.crawl === null ? null : JSON.stringify(s.crawl),
+      s.loginTraceId,
+      sql.d.seal(JSON.stringify(s.loginParameters)),
     ],
   );
   return changed > 0;
