@@ -44,7 +44,7 @@ try {
     barrierCount += barriers.length;
     for (const mode of ['axe', 'herald'] as const) {
       const req = parseTenonRequest({ url: `${server.base}/${file}` });
-      const res = await testPage(browser, req, { heraldRules: mode === 'herald' });
+      const res = await testPage(browser, req, mode === 'axe' ? { axeAlone: true } : {});
       if (!('resultSet' in res)) throw new Error(`${file}: ${res.code} ${res.message}`);
       const found = foundBarriers(res);
       const hit = barriers.filter((b) => found.has(b));

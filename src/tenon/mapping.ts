@@ -30,6 +30,12 @@ export const CERTAINTY_NEEDS_REVIEW = 40;
 export const CERTAINTY_BEST_PRACTICE = 20;
 /** A violation of an axe rule its authors still call experimental: an error, but less sure. */
 export const CERTAINTY_EXPERIMENTAL = 80;
+/**
+ * Rules whose violations are reported below error level until measured: `target-size` (2.5.8,
+ * WCAG 2.2) cannot judge the spacing, inline and equivalent-control exceptions, flags default-sized
+ * form controls and links on pages that are otherwise clean, and has no ACT rule to prove it.
+ */
+export const RULE_CERTAINTY: Readonly<Record<string, number>> = { 'target-size': 50 };
 /** Below this certainty an issue is a warning, not an error (so it follows from the response). */
 export const WARNING_BELOW = 60;
 
@@ -51,7 +57,9 @@ export function priorityOf(rule: RuleOutcome): number {
 
 export function certaintyOf(rule: RuleOutcome): number {
   const stated =
-    rule.certainty ?? (rule.tags.includes('experimental') ? CERTAINTY_EXPERIMENTAL : CERTAINTY_VIOLATION);
+    rule.certainty ??
+    RULE_CERTAINTY[rule.ruleId] ??
+    (rule.tags.includes('experimental') ? CERTAINTY_EXPERIMENTAL : CERTAINTY_VIOLATION);
   const ceiling = standardsFor(rule.tags).standards.length === 0 ? CERTAINTY_BEST_PRACTICE : 100;
   const review = rule.kind === 'incomplete' ? CERTAINTY_NEEDS_REVIEW : 100;
   return Math.min(stated, ceiling, review);

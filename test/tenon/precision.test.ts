@@ -5,7 +5,12 @@ import { BrowserPool } from '../../src/builds/runner/browsers.ts';
 import { parseAllowlist } from '../../src/network/policy.ts';
 import { testPage } from '../../src/tenon/engine.ts';
 import type { TenonErrorBody } from '../../src/tenon/errors.ts';
-import { CERTAINTY_BEST_PRACTICE, CERTAINTY_NEEDS_REVIEW, isWarning } from '../../src/tenon/mapping.ts';
+import {
+  CERTAINTY_BEST_PRACTICE,
+  CERTAINTY_NEEDS_REVIEW,
+  RULE_CERTAINTY,
+  isWarning,
+} from '../../src/tenon/mapping.ts';
 import { parseTenonRequest } from '../../src/tenon/request.ts';
 import type { TenonResponse } from '../../src/tenon/types.ts';
 
@@ -125,13 +130,15 @@ describe('Tenon detection: frames, WCAG 2.2 and the gaps', () => {
     );
   });
 
-  test('WCAG 2.2 is on by default: a tiny target is an AA (2.5.8) error', async () => {
+  test('WCAG 2.2 is on by default: a tiny target is reported under 2.5.8, as a warning until proven', async () => {
     const res =
       await run(`<!doctype html><html lang="en"><head><title>Targets</title></head><body><main><h1>Targets</h1>
       <p><button style="width:10px;height:10px;padding:0;border:0">x</button><button style="width:10px;height:10px;padding:0;border:0" aria-label="Next">y</button></p></main></body></html>`);
     const target = res.resultSet.find((i) => i.tID === 100);
     assert.ok(target, 'target-size runs without being asked for');
     assert.ok(target.standards.some((s) => s.startsWith('WCAG 2.2 Level AA: 2.5.8')));
+    assert.equal(target.certainty, RULE_CERTAINTY['target-size']);
+    assert.ok(isWarning(target));
   });
 
   test('a timed meta refresh fails 2.2.1, 2.2.4 and 3.2.5; a line height fixed too tight fails 1.4.12', async () => {

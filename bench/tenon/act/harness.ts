@@ -92,11 +92,21 @@ function criterionOf(standard: string): string | undefined {
   return /: (\d+\.\d+\.\d+) /.exec(standard)?.[1];
 }
 
+export interface RunOptions {
+  /** The engines to run (default: all of ENGINES). */
+  engines?: EngineName[];
+}
+
 /** One example, every engine, one after the other in the same browser. */
-export async function runCase(browser: Browser, base: string, testcase: ActTestcase): Promise<CaseResult> {
+export async function runCase(
+  browser: Browser,
+  base: string,
+  testcase: ActTestcase,
+  opts: RunOptions = {},
+): Promise<CaseResult> {
   const outcomes = {} as Record<EngineName, Outcome>;
   const evidence = {} as Record<EngineName, string[]>;
-  for (const name of Object.keys(ENGINES) as EngineName[]) {
+  for (const name of opts.engines ?? (Object.keys(ENGINES) as EngineName[])) {
     const req = parseTenonRequest({ url: `${base}/${testcase.relativePath}` });
     const res = await testPage(browser, req, { ...ENGINES[name], navigationTimeoutMs: 10_000 });
     if (!('resultSet' in res)) throw new Error(`${testcase.relativePath}: ${res.code} ${res.message}`);
@@ -118,7 +128,7 @@ export async function runCases(
   base: string,
   testcases: ActTestcase[],
   lanes = 2,
-  onCase?: (r: CaseResult) => void,
+  opts: RunOptions & { onCase?: (r: CaseResult) => void } = {},
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = new Array(testcases.length);
   let next = 0;
@@ -126,9 +136,9 @@ export async function runCases(
     Array.from({ length: lanes }, async () => {
       while (next < testcases.length) {
         const i = next++;
-        const r = await runCase(browser, base, testcases[i]!);
+        const r = await runCase(browser, base, testcases[i]!, opts);
         results[i] = r;
-        onCase?.(r);
+        opts.onCase?.(r);
       }
     }),
   );

@@ -1,4 +1,4 @@
-/* global window, document, axe */
+/* global window, document, axe, getComputedStyle */
 /**
  * Runs axe-core (already injected) and, when asked, Herald's rules (page/rules.js) in the page,
  * and returns plain JSON: for every reported node its live-DOM XPath, document-coordinate box,
@@ -125,10 +125,37 @@ function inert(el) {
  * - a frame made unfocusable while a modal dialog makes it inert anyway (ACT akn7bn);
  * - "needs review" of the orientation lock on a page with no style sheet at all (nothing can lock it).
  */
-function axeMisfire(result, kind, el) {
+function axeMisfire(result, kind, el, summary) {
   if (result.id === 'frame-focusable-content') return inert(el);
   if (result.id === 'css-orientation-lock' && kind === 'incomplete') return document.styleSheets.length === 0;
+  if (result.id === 'scrollable-region-focusable') return onlyPaddingScrolls(el);
+  if (result.id === 'aria-valid-attr-value') return onlyHarmlessValues(el, summary);
   return false;
+}
+
+/** Scrolling it shows nothing but its own padding: no content is out of reach (ACT 0ssw9k). */
+function onlyPaddingScrolls(el) {
+  const s = getComputedStyle(el);
+  const px = (v) => parseFloat(v) || 0;
+  const x = el.scrollWidth - el.clientWidth;
+  const y = el.scrollHeight - el.clientHeight;
+  return x <= px(s.paddingLeft) + px(s.paddingRight) && y <= px(s.paddingTop) + px(s.paddingBottom);
+}
+
+/**
+ * The invalid values axe names are ones 4.1.2 does not care about (ACT in6db8, 6cfa84): an
+ * `aria-controls` pointing nowhere, except on a combobox or scrollbar, which need it; an
+ * `aria-hidden` that is neither true nor false, which browsers ignore (nothing is hidden).
+ */
+function onlyHarmlessValues(el, summary) {
+  const attrs = [...new Set([...String(summary).matchAll(/(aria-[a-z]+)=/g)].map((m) => m[1]))];
+  if (attrs.length === 0) return false;
+  const role = el.getAttribute('role') || (el.tagName === 'SELECT' ? 'combobox' : '');
+  return attrs.every(
+    (a) =>
+      (a === 'aria-controls' && !/^(combobox|scrollbar)$/.test(role)) ||
+      (a === 'aria-hidden' && !/^(true|false)$/.test(el.getAttribute('aria-hidden') || '')),
+  );
 }
 
 function fromAxe(result, kind, snippetMax, herald) {

@@ -268,6 +268,11 @@ window.__heraldTenonRules = [
       const out = [];
       for (const el of document.querySelectorAll('[style*="line-height"]')) {
         if (el.style.getPropertyPriority('line-height') !== 'important' || !visible(el)) continue;
+        // A keyword hands the value over to the cascade: not a value this attribute fixes.
+        if (/^(inherit|unset|initial|revert|revert-layer)$/.test(el.style.getPropertyValue('line-height')))
+          continue;
+        const box = el.getBoundingClientRect();
+        if (box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0) continue; // moved off-screen
         const s = getComputedStyle(el);
         const fontSize = parseFloat(s.fontSize);
         // `normal` is about 1.2: below 1.5 as well.
