@@ -10,10 +10,9 @@
  *
  *   node bench/tenon/act-report.ts [--lanes 2] [--rule id,id] [--dry]
  */
+import { loopbackBrowsers } from './serve.ts';
 import { writeFileSync } from 'node:fs';
 import { format } from 'prettier';
-import { BrowserPool } from '../../src/builds/runner/browsers.ts';
-import { parseAllowlist } from '../../src/network/policy.ts';
 import { loadSnapshot, runCases, serveSnapshot, summariseRules, totals } from './act/harness.ts';
 import { earlReport, markdownReport } from './act/report.ts';
 
@@ -27,14 +26,7 @@ const dry = process.argv.includes('--dry');
 
 const snapshot = await loadSnapshot();
 const testcases = snapshot.testcases.filter((t) => !only || only.includes(t.ruleId));
-const pool = new BrowserPool({
-  paths: {
-    chrome: process.env['HERALD_CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    firefox: '/usr/bin/firefox-esr',
-  },
-  launchTimeoutMs: 30_000,
-  allowlist: parseAllowlist('127.0.0.0/8'),
-});
+const pool = loopbackBrowsers();
 const browser = await pool.acquire('chrome');
 const server = await serveSnapshot();
 const started = performance.now();

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
+import { loopbackBrowsers } from '../../bench/tenon/serve.ts';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
 import { loadSnapshot, runCases, serveSnapshot } from '../../bench/tenon/act/harness.ts';
 import type { Consistency } from '../../bench/tenon/act/harness.ts';
 import type { ActTestcase } from '../../bench/tenon/act/rules.ts';
-import { BrowserPool } from '../../src/builds/runner/browsers.ts';
-import { parseAllowlist } from '../../src/network/policy.ts';
 
 /**
  * The ACT Rules subset CI re-checks on every change (issue 16): every rule Herald handled
@@ -34,11 +33,7 @@ function subset(testcases: ActTestcase[], ruleId: string): ActTestcase[] {
 
 let browser: Browser;
 let server: Awaited<ReturnType<typeof serveSnapshot>>;
-const pool = new BrowserPool({
-  paths: { chrome: '/usr/bin/chromium', firefox: '/usr/bin/firefox-esr' },
-  launchTimeoutMs: 30_000,
-  allowlist: parseAllowlist('127.0.0.0/8'),
-});
+const pool = loopbackBrowsers();
 before(async () => {
   browser = await pool.acquire('chrome');
   server = await serveSnapshot();

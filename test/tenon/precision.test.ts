@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
+import { loopbackBrowsers } from '../../bench/tenon/serve.ts';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
-import { BrowserPool } from '../../src/builds/runner/browsers.ts';
-import { parseAllowlist } from '../../src/network/policy.ts';
 import { testPage } from '../../src/tenon/engine.ts';
 import type { TenonErrorBody } from '../../src/tenon/errors.ts';
 import {
@@ -20,11 +19,7 @@ import type { TenonResponse } from '../../src/tenon/types.ts';
  * inside of a same-origin frame is tested.
  */
 let browser: Browser;
-const pool = new BrowserPool({
-  paths: { chrome: '/usr/bin/chromium', firefox: '/usr/bin/firefox-esr' },
-  launchTimeoutMs: 30_000,
-  allowlist: parseAllowlist('127.0.0.0/8'),
-});
+const pool = loopbackBrowsers();
 before(async () => {
   browser = await pool.acquire('chrome');
 });

@@ -12,13 +12,14 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { extname, normalize } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { testPage } from '../../../src/tenon/engine.ts';
 import type { EngineOptions } from '../../../src/tenon/engine.ts';
 import { isWarning } from '../../../src/tenon/mapping.ts';
 import { parseTenonRequest } from '../../../src/tenon/request.ts';
+import { listenOnLoopback } from '../serve.ts';
+import type { CorpusServer } from '../serve.ts';
 import type { ActTestcase } from './rules.ts';
 
 export const SNAPSHOT_DIR = new URL('./snapshot/', import.meta.url);
@@ -47,7 +48,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** The snapshot on loopback, so relative `/test-assets/…` links load as on act-rules.github.io. */
-export async function serveSnapshot(): Promise<{ base: string; close(): Promise<void> }> {
+export async function serveSnapshot(): Promise<CorpusServer> {
   const server: Server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     if (path.includes('..') || !/^\/(cases|test-assets)\//.test(path)) {
@@ -60,15 +61,7 @@ export async function serveSnapshot(): Promise<{ base: string; close(): Promise<
       () => res.writeHead(404).end(),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listenOnLoopback(server);
 }
 
 export type Outcome = 'passed' | 'failed' | 'cantTell';

@@ -8,10 +8,9 @@
  *   npm install --no-save accessibility-checker-engine@4.0.34
  *   node bench/tenon/act/second-engine.ts
  */
+import { loopbackBrowsers } from '../serve.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { BrowserPool } from '../../../src/builds/runner/browsers.ts';
-import { parseAllowlist } from '../../../src/network/policy.ts';
 import { loadSnapshot, serveSnapshot } from './harness.ts';
 
 const require = createRequire(import.meta.url);
@@ -40,11 +39,7 @@ const heraldFailed = new Set(
 );
 
 const snapshot = await loadSnapshot();
-const pool = new BrowserPool({
-  paths: { chrome: '/usr/bin/chromium', firefox: '/usr/bin/firefox-esr' },
-  launchTimeoutMs: 30_000,
-  allowlist: parseAllowlist('127.0.0.0/8'),
-});
+const pool = loopbackBrowsers();
 const browser = await pool.acquire('chrome');
 const server = await serveSnapshot();
 const t = {

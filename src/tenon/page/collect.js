@@ -162,7 +162,7 @@ function fromAxe(result, kind, snippetMax, herald) {
   const nodes = [];
   for (const node of result.nodes) {
     const el = resolve(node.target);
-    if (el && !(herald && axeMisfire(result, kind, el)))
+    if (el && !(herald && axeMisfire(result, kind, el, node.failureSummary)))
       nodes.push(describeNode(el, node.failureSummary, snippetMax));
   }
   return {
