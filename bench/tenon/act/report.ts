@@ -6,7 +6,7 @@
 import type { CaseResult, RuleSummary, Snapshot, Totals } from './harness.ts';
 
 const ASSERTOR = {
-  '@id': 'https://github.com/herald/herald#tenon-engine',
+  '@id': 'urn:herald:tenon-engine',
   '@type': 'Software',
   title: 'Herald Tenon engine (axe-core 4.14 and Herald rules)',
 };
