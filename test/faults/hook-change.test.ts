@@ -65,7 +65,14 @@ async function scenario(change: Change): Promise<void> {
     const answeredAt = Date.now();
 
     const worker = h.app.worker!;
-    if (change === 'url') await newRx.waitFor(500 - oldRx.requests.length, () => true, 30_000);
+    // Up to the in-flight cap may still reach the old URL after the answer (they were on their
+    // way in the sender), so the new URL's share is known only once all 500 have arrived: a count
+    // taken at the answer flaked whenever such a request landed after it.
+    if (change === 'url')
+      await until(
+        () => oldRx.requests.length + newRx.requests.length >= 500,
+        'all 500 to reach one URL or the other',
+      );
     await until(() => worker.held === 0 && worker.inFlight === 0, 'the worker to settle');
     await worker.idle();
     const late = oldRx.requests.filter((r) => r.at > answeredAt).length;
