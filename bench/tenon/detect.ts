@@ -10,25 +10,16 @@
  * (certainty ≥ 60) on them is a false error; warnings ("needs review") are listed apart.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { BrowserPool } from '../../src/browsers/pool.ts';
-import { parseAllowlist } from '../../src/network/policy.ts';
 import { testPage } from '../../src/tenon/engine.ts';
 import { isWarning } from '../../src/tenon/mapping.ts';
 import { parseTenonRequest } from '../../src/tenon/request.ts';
-import { CORPUS_DIR, barriersOf, foundBarriers, serveCorpus } from './serve.ts';
+import { CORPUS_DIR, barriersOf, foundBarriers, serveCorpus, loopbackBrowsers } from './serve.ts';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
 
 // Chromium behind Herald's filtering proxy, as builds and test runs use it, opened to loopback.
-const pool = new BrowserPool({
-  paths: {
-    chrome: process.env['HERALD_CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    firefox: '/usr/bin/firefox-esr',
-  },
-  launchTimeoutMs: 30_000,
-  allowlist: parseAllowlist('127.0.0.0/8'),
-});
+const pool = loopbackBrowsers();
 const browser = await pool.acquire('chrome');
 const server = await serveCorpus();
 try {
@@ -44,7 +35,7 @@ try {
     barrierCount += barriers.length;
     for (const mode of ['axe', 'herald'] as const) {
       const req = parseTenonRequest({ url: `${server.base}/${file}` });
-      const res = await testPage(browser, req, { heraldRules: mode === 'herald' });
+      const res = await testPage(browser, req, mode === 'axe' ? { axeAlone: true } : {});
       if (!('resultSet' in res)) throw new Error(`${file}: ${res.code} ${res.message}`);
       const found = foundBarriers(res);
       const hit = barriers.filter((b) => found.has(b));

@@ -6,7 +6,41 @@ import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { BrowserPool } from '../../src/browsers/pool.ts';
+import { parseAllowlist } from '../../src/network/policy.ts';
 import type { TenonResponse } from '../../src/tenon/types.ts';
+
+/**
+ * The pool builds and test runs use: Debian Chromium behind Herald's filtering proxy, here
+ * opened to loopback, where the pages under test are served.
+ */
+export function loopbackBrowsers(): BrowserPool {
+  return new BrowserPool({
+    paths: {
+      chrome: process.env['HERALD_CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      firefox: '/usr/bin/firefox-esr',
+    },
+    launchTimeoutMs: 30_000,
+    allowlist: parseAllowlist('127.0.0.0/8'),
+  });
+}
+
+/** Listens on 127.0.0.1 (a free port); `close` also ends open connections (and `hanging` ones). */
+export async function listenOnLoopback(
+  server: Server,
+  hanging: Set<ServerResponse> = new Set(),
+): Promise<CorpusServer> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 export const CORPUS_DIR = new URL('./corpus/', import.meta.url);
 
@@ -51,16 +85,7 @@ export async function serveCorpus(): Promise<CorpusServer> {
       () => res.writeHead(404).end(),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    async close() {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listenOnLoopback(server, hanging);
 }
 
 /** The barriers a corpus page declares: each element marked `data-barrier="name"`. */

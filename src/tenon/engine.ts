@@ -40,6 +40,18 @@ export const PAGE_LEVEL_RULES = [
   'meta-viewport',
 ];
 
+/**
+ * axe-core rules Herald turns on beyond axe's defaults, each measured on the ACT Rules test cases
+ * (docs/act/report.md): WCAG 2.2's target size, enhanced contrast (AAA), meta refresh without
+ * exception (AAA) and the orientation lock (tagged experimental by axe, checked by ACT b33eff).
+ */
+export const EXTRA_AXE_RULES = [
+  'target-size',
+  'color-contrast-enhanced',
+  'meta-refresh-no-exceptions',
+  'css-orientation-lock',
+];
+
 export interface EngineOptions {
   /** Loading the page (goto or setContent), in ms. */
   navigationTimeoutMs?: number;
@@ -47,6 +59,11 @@ export interface EngineOptions {
   deadlineMs?: number;
   /** Run Herald's own rules after axe (src/tenon/page/rules.js). */
   heraldRules?: boolean;
+  /**
+   * axe-core alone, as it ships: its default rule set, no Herald rules, no frames. The baseline
+   * Herald is measured against (bench/tenon/act).
+   */
+  axeAlone?: boolean;
   /** outerHTML cap for `errorSnippet`, in characters. */
   snippetMax?: number;
   /** Injected clock for tests. */
@@ -84,11 +101,43 @@ async function load(
   return { source, status: res.status() };
 }
 
+/**
+ * axe-core in every same-origin frame, so the top-level run tests inside them (axe asks each
+ * frame over postMessage). A cross-origin frame is left alone: it stays a "needs review".
+ */
+/**
+ * A `src` page (and its srcdoc frames) has an opaque origin, "null", to which axe's frame
+ * messages cannot be addressed; there it takes messages from any origin, which only the page
+ * under test itself could send.
+ */
+const OPAQUE_ORIGIN_SETUP =
+  "if (window.location.origin === 'null') axe.configure({ allowedOrigins: ['<unsafe_all_origins>'] });";
+
+async function injectFrames(page: Page): Promise<void> {
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame() || frame.detached) continue;
+    const sameOrigin = await frame
+      .evaluate('(() => { try { return Boolean(window.frameElement); } catch { return false; } })()')
+      .catch(() => false);
+    if (sameOrigin) await frame.evaluate(`${AXE_SOURCE}\n;\n${OPAQUE_ORIGIN_SETUP}`).catch(() => undefined);
+  }
+}
+
 async function analyse(page: Page, req: TenonRequest, opts: EngineOptions): Promise<Collected> {
   await page.evaluate(AXE_SOURCE);
+  if (!opts.axeAlone) {
+    await page.evaluate(OPAQUE_ORIGIN_SETUP);
+    await injectFrames(page);
+  }
   await page.evaluate(PAGE_SCRIPTS);
   const axeOptions = req.mirror.fragment === 1 ? { rules: disabled(PAGE_LEVEL_RULES) } : {};
-  const args = { snippetMax: opts.snippetMax ?? 2048, heraldRules: opts.heraldRules ?? true, axeOptions };
+  const args = {
+    snippetMax: opts.snippetMax ?? 2048,
+    heraldRules: !opts.axeAlone && (opts.heraldRules ?? true),
+    axeAlone: opts.axeAlone ?? false,
+    axeOptions,
+    axeRules: opts.axeAlone ? {} : enabled(EXTRA_AXE_RULES),
+  };
   return (await page.evaluate(`window.__heraldTenonCollect(${JSON.stringify(args)})`)) as Collected;
 }
 
@@ -113,6 +162,10 @@ async function analyseSettled(page: Page, req: TenonRequest, opts: EngineOptions
 
 function disabled(ids: string[]): Record<string, { enabled: false }> {
   return Object.fromEntries(ids.map((id) => [id, { enabled: false as const }]));
+}
+
+function enabled(ids: string[]): Record<string, { enabled: true }> {
+  return Object.fromEntries(ids.map((id) => [id, { enabled: true as const }]));
 }
 
 async function runIn(

@@ -7,7 +7,7 @@ import { tenonStatus } from './errors.ts';
 import { SourceIndex } from './position.ts';
 import type { RawNode, RawRun, RuleOutcome } from './raw.ts';
 import { bpidFor, tidFor } from './rule-table.ts';
-import { levelIncluded, standardsFor } from './standards.ts';
+import { levelIncluded, standardsFor, tagsOf } from './standards.ts';
 import type {
   TenonGlobalStats,
   TenonIssue,
@@ -23,6 +23,19 @@ const PRIORITY_UNKNOWN = 50;
 /** A failure axe is sure of; "needs review" is a maybe, reported as a warning. */
 export const CERTAINTY_VIOLATION = 100;
 export const CERTAINTY_NEEDS_REVIEW = 40;
+/**
+ * A finding that maps to no WCAG success criterion (axe's best-practice rules) is advice, not a
+ * failure: always a warning, below "needs review", so `certainty=30` or more leaves it out.
+ */
+export const CERTAINTY_BEST_PRACTICE = 20;
+/** A violation of an axe rule its authors still call experimental: an error, but less sure. */
+export const CERTAINTY_EXPERIMENTAL = 80;
+/**
+ * Rules whose violations are reported below error level until measured: `target-size` (2.5.8,
+ * WCAG 2.2) cannot judge the spacing, inline and equivalent-control exceptions, flags default-sized
+ * form controls and links on pages that are otherwise clean, and has no ACT rule to prove it.
+ */
+export const RULE_CERTAINTY: Readonly<Record<string, number>> = { 'target-size': 50 };
 /** Below this certainty an issue is a warning, not an error (so it follows from the response). */
 export const WARNING_BELOW = 60;
 
@@ -43,9 +56,13 @@ export function priorityOf(rule: RuleOutcome): number {
 }
 
 export function certaintyOf(rule: RuleOutcome): number {
-  if (rule.kind === 'incomplete')
-    return Math.min(rule.certainty ?? CERTAINTY_NEEDS_REVIEW, CERTAINTY_NEEDS_REVIEW);
-  return rule.certainty ?? CERTAINTY_VIOLATION;
+  const stated =
+    rule.certainty ??
+    RULE_CERTAINTY[rule.ruleId] ??
+    (rule.tags.includes('experimental') ? CERTAINTY_EXPERIMENTAL : CERTAINTY_VIOLATION);
+  const ceiling = standardsFor(rule.tags).standards.length === 0 ? CERTAINTY_BEST_PRACTICE : 100;
+  const review = rule.kind === 'incomplete' ? CERTAINTY_NEEDS_REVIEW : 100;
+  return Math.min(stated, ceiling, review);
 }
 
 export const isWarning = (issue: Pick<TenonIssue, 'certainty'>): boolean => issue.certainty < WARNING_BELOW;
@@ -75,7 +92,7 @@ export function toIssues(run: RawRun, request: TenonRequestMirror): LevelledIssu
   const index = new SourceIndex(run.source);
   const out: LevelledIssue[] = [];
   for (const rule of run.rules) {
-    const { standards, level } = standardsFor(rule.tags);
+    const { standards, level } = standardsFor(tagsOf(rule.ruleId, rule.tags));
     const tID = tidFor(rule.ruleId);
     const certainty = certaintyOf(rule);
     const priority = priorityOf(rule);

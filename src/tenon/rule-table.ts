@@ -128,6 +128,7 @@ export const HERALD_TIDS: Readonly<Record<string, number>> = {
   'herald-click-handler-not-focusable': 1005,
   'herald-focus-not-visible': 1006,
   'herald-role-not-focusable': 1007,
+  'herald-line-height-important': 1008,
 };
 
 /** A rule nobody has numbered yet (a newer axe): kept out of the way of real ids, and stable. */

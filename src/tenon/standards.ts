@@ -58,6 +58,22 @@ export const CRITERIA: Readonly<Record<string, Criterion>> = {
   '4.1.2': c('Name, Role, Value', 'A'),
 };
 
+/**
+ * Criteria an axe rule's failure also fails, which its tags leave out (the tags name one
+ * criterion where the failure implies more): text under the minimum contrast is under the
+ * enhanced one too; a timed refresh that fails 2.2.1 also interrupts (2.2.4) and changes
+ * context without a request (3.2.5). Checked by ACT 09o5cg and bisz58 (docs/act/report.md).
+ */
+export const IMPLIED_TAGS: Readonly<Record<string, readonly string[]>> = {
+  'color-contrast': ['wcag146'],
+  'meta-refresh': ['wcag224', 'wcag325'],
+};
+
+/** A rule's tags with the criteria its failure implies (IMPLIED_TAGS). */
+export function tagsOf(ruleId: string, tags: readonly string[]): string[] {
+  return [...tags, ...(IMPLIED_TAGS[ruleId] ?? [])];
+}
+
 /** `wcag1412` → `1.4.12`: the first digit is the principle, the second the guideline. */
 export function criterionFromTag(tag: string): string | undefined {
   const m = /^wcag(\d)(\d)(\d{1,2})$/.exec(tag);

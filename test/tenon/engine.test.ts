@@ -3,10 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
-import { barriersOf, foundBarriers, serveCorpus } from '../../bench/tenon/serve.ts';
+import { barriersOf, foundBarriers, serveCorpus, loopbackBrowsers } from '../../bench/tenon/serve.ts';
 import type { CorpusServer } from '../../bench/tenon/serve.ts';
-import { BrowserPool } from '../../src/browsers/pool.ts';
-import { parseAllowlist } from '../../src/network/policy.ts';
 import { runTest, testPage } from '../../src/tenon/engine.ts';
 import type { TenonErrorBody } from '../../src/tenon/errors.ts';
 import { parseTenonRequest } from '../../src/tenon/request.ts';
@@ -17,13 +15,7 @@ import { REFERENCE, shapeDiff } from './shape.ts';
 let browser: Browser;
 let server: CorpusServer;
 
-// The pool that builds use: Chromium behind Herald's filtering proxy, here opened to loopback,
-// where the fixture pages are served.
-const pool = new BrowserPool({
-  paths: { chrome: '/usr/bin/chromium', firefox: '/usr/bin/firefox-esr' },
-  launchTimeoutMs: 30_000,
-  allowlist: parseAllowlist('127.0.0.0/8'),
-});
+const pool = loopbackBrowsers();
 
 before(async () => {
   browser = await pool.acquire('chrome');

@@ -1,11 +1,14 @@
-/* global window, document, axe */
+/* global window, document, axe, getComputedStyle */
 /**
  * Runs axe-core (already injected) and, when asked, Herald's rules (page/rules.js) in the page,
  * and returns plain JSON: for every reported node its live-DOM XPath, document-coordinate box,
  * capped outerHTML and tag ordinal (src/tenon/position.ts uses that to find it in the source).
  * Installed as window.__heraldTenonCollect(opts).
  */
-/** Inside a shadow tree the path goes on from the host, through a `#shadow-root` step. */
+/**
+ * Inside a shadow tree the path goes on from the host, through a `#shadow-root` step; inside a
+ * (same-origin) frame, from the `<iframe>`, through a `#document` step.
+ */
 function xpathOf(el) {
   const parts = [];
   let n = el;
@@ -25,9 +28,21 @@ function xpathOf(el) {
     else if (n.parentNode && n.parentNode.host) {
       parts.unshift('#shadow-root');
       n = n.parentNode.host;
+    } else if (n.parentNode && n.parentNode.nodeType === 9 && frameOf(n.parentNode)) {
+      parts.unshift('#document');
+      n = frameOf(n.parentNode);
     } else n = null;
   }
   return '/' + parts.join('/');
+}
+
+/** The `<iframe>` a document is shown in, when it is a frame's document reachable from here. */
+function frameOf(doc) {
+  try {
+    return doc.defaultView && doc !== document ? doc.defaultView.frameElement : null;
+  } catch {
+    return null;
+  }
 }
 
 function cap(s, max) {
@@ -38,14 +53,33 @@ function cap(s, max) {
   return cut;
 }
 
+/** Where a frame's viewport sits in the top viewport (0,0 for the top document). */
+function frameOffset(doc) {
+  let x = 0;
+  let y = 0;
+  for (let d = doc, f = frameOf(d); f; d = f.ownerDocument, f = frameOf(d)) {
+    const box = f.getBoundingClientRect();
+    x += box.left + f.clientLeft;
+    y += box.top + f.clientTop;
+  }
+  return { x, y };
+}
+
 function describeNode(el, summary, snippetMax) {
   const r = el.getBoundingClientRect();
+  const offset = frameOffset(el.ownerDocument);
   const tag = el.tagName.toLowerCase();
-  const all = document.getElementsByTagName(tag);
+  // An element in a frame is not in the fetched source: no ordinal, so no position is claimed.
+  const all = el.ownerDocument === document ? document.getElementsByTagName(tag) : [];
   return {
     xpath: xpathOf(el),
     snippet: cap(el.outerHTML, snippetMax),
-    rect: { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height },
+    rect: {
+      x: r.left + offset.x + window.scrollX,
+      y: r.top + offset.y + window.scrollY,
+      width: r.width,
+      height: r.height,
+    },
     tag,
     ordinal: Array.prototype.indexOf.call(all, el),
     tagCount: all.length,
@@ -77,11 +111,59 @@ function resolve(target) {
   return el;
 }
 
-function fromAxe(result, kind, snippetMax) {
+/** Inside a modal dialog's inert background, or under `inert`: out of the focus order for now. */
+function inert(el) {
+  for (let n = el; n; n = frameOf(n.ownerDocument)) {
+    const modal = n.ownerDocument.querySelector('dialog:modal');
+    if (n.closest('[inert]') || (modal && !modal.contains(n))) return true;
+  }
+  return false;
+}
+
+/**
+ * Where axe-core reports what is not a failure, Herald leaves the node out:
+ * - a frame made unfocusable while a modal dialog makes it inert anyway (ACT akn7bn);
+ * - "needs review" of the orientation lock on a page with no style sheet at all (nothing can lock it).
+ */
+function axeMisfire(result, kind, el, summary) {
+  if (result.id === 'frame-focusable-content') return inert(el);
+  if (result.id === 'css-orientation-lock' && kind === 'incomplete') return document.styleSheets.length === 0;
+  if (result.id === 'scrollable-region-focusable') return onlyPaddingScrolls(el);
+  if (result.id === 'aria-valid-attr-value') return onlyHarmlessValues(el, summary);
+  return false;
+}
+
+/** Scrolling it shows nothing but its own padding: no content is out of reach (ACT 0ssw9k). */
+function onlyPaddingScrolls(el) {
+  const s = getComputedStyle(el);
+  const px = (v) => parseFloat(v) || 0;
+  const x = el.scrollWidth - el.clientWidth;
+  const y = el.scrollHeight - el.clientHeight;
+  return x <= px(s.paddingLeft) + px(s.paddingRight) && y <= px(s.paddingTop) + px(s.paddingBottom);
+}
+
+/**
+ * The invalid values axe names are ones 4.1.2 does not care about (ACT in6db8, 6cfa84): an
+ * `aria-controls` pointing nowhere, except on a combobox or scrollbar, which need it; an
+ * `aria-hidden` that is neither true nor false, which browsers ignore (nothing is hidden).
+ */
+function onlyHarmlessValues(el, summary) {
+  const attrs = [...new Set([...String(summary).matchAll(/(aria-[a-z]+)=/g)].map((m) => m[1]))];
+  if (attrs.length === 0) return false;
+  const role = el.getAttribute('role') || (el.tagName === 'SELECT' ? 'combobox' : '');
+  return attrs.every(
+    (a) =>
+      (a === 'aria-controls' && !/^(combobox|scrollbar)$/.test(role)) ||
+      (a === 'aria-hidden' && !/^(true|false)$/.test(el.getAttribute('aria-hidden') || '')),
+  );
+}
+
+function fromAxe(result, kind, snippetMax, herald) {
   const nodes = [];
   for (const node of result.nodes) {
     const el = resolve(node.target);
-    if (el) nodes.push(describeNode(el, node.failureSummary, snippetMax));
+    if (el && !(herald && axeMisfire(result, kind, el, node.failureSummary)))
+      nodes.push(describeNode(el, node.failureSummary, snippetMax));
   }
   return {
     ruleId: result.id,
@@ -101,11 +183,13 @@ window.__heraldTenonCollect = async function (opts) {
   const res = await axe.run(document, {
     resultTypes: ['violations', 'incomplete'],
     ...(opts.axeOptions || {}),
+    rules: { ...(opts.axeRules || {}), ...((opts.axeOptions && opts.axeOptions.rules) || {}) },
   });
   const rules = [];
   const apiErrors = [];
-  for (const r of res.violations) rules.push(fromAxe(r, 'violation', snippetMax));
-  for (const r of res.incomplete) rules.push(fromAxe(r, 'incomplete', snippetMax));
+  const herald = !opts.axeAlone;
+  for (const r of res.violations) rules.push(fromAxe(r, 'violation', snippetMax, herald));
+  for (const r of res.incomplete) rules.push(fromAxe(r, 'incomplete', snippetMax, herald));
   const ran = new Set([...res.passes, ...res.violations, ...res.incomplete].map((r) => r.id));
   if (opts.heraldRules) {
     for (const rule of window.__heraldTenonRules) {

@@ -1,4 +1,4 @@
-/* global window, document, getComputedStyle, CSS */
+/* global window, document, getComputedStyle, CSS, MutationObserver */
 /**
  * Herald's own checks, run in the page after axe-core, for barriers axe does not report. Each
  * is kept narrow so that a clean page gives no error: a check names a concrete, common failure
@@ -28,6 +28,18 @@ function visible(el) {
   if (el.closest('[aria-hidden="true"]')) return false;
   const r = el.getBoundingClientRect();
   return r.width > 0 && r.height > 0;
+}
+
+/** Whether the element's own text runs over more than one line (a soft wrap). */
+function wraps(el) {
+  const tops = new Set();
+  for (const n of el.childNodes) {
+    if (n.nodeType !== 3 || !n.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+  }
+  return tops.size > 1;
 }
 
 function squash(text) {
@@ -210,7 +222,8 @@ window.__heraldTenonRules = [
     helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/keyboard.html',
     impact: 'critical',
     certainty: 80,
-    tags: ['wcag211', 'wcag412'],
+    // Keyboard only: the role, name and value are right (ACT e086e5, 5c01ea pass such controls).
+    tags: ['wcag211'],
     help: 'Custom controls must be focusable',
     description:
       'This element has the role of a control but no tabindex and is not natively focusable, so keyboard users cannot reach it.',
@@ -242,6 +255,35 @@ window.__heraldTenonRules = [
     },
   },
   {
+    id: 'herald-line-height-important',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/text-spacing.html',
+    impact: 'serious',
+    certainty: 80,
+    tags: ['wcag1412'],
+    help: 'Line height set with !important must leave room to adjust text spacing',
+    description:
+      "A style attribute fixes this text's line height with !important below 1.5 times the font size, so a user's text-spacing style sheet cannot raise it.",
+    // ACT 78fd32: a `line-height` declared !important in the style attribute of wrapping text.
+    check() {
+      const out = [];
+      for (const el of document.querySelectorAll('[style*="line-height"]')) {
+        if (el.style.getPropertyPriority('line-height') !== 'important' || !visible(el)) continue;
+        // A keyword hands the value over to the cascade: not a value this attribute fixes.
+        if (/^(inherit|unset|initial|revert|revert-layer)$/.test(el.style.getPropertyValue('line-height')))
+          continue;
+        const box = el.getBoundingClientRect();
+        if (box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0) continue; // moved off-screen
+        const s = getComputedStyle(el);
+        const fontSize = parseFloat(s.fontSize);
+        // `normal` is about 1.2: below 1.5 as well.
+        const lineHeight = s.lineHeight === 'normal' ? 1.2 * fontSize : parseFloat(s.lineHeight);
+        if (!(lineHeight < 1.5 * fontSize - 0.01) || !wraps(el)) continue;
+        out.push({ el, summary: `line-height ${s.lineHeight} !important, font size ${s.fontSize}.` });
+      }
+      return out;
+    },
+  },
+  {
     id: 'herald-focus-not-visible',
     helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/focus-visible.html',
     impact: 'serious',
@@ -254,17 +296,24 @@ window.__heraldTenonRules = [
       const out = [];
       const before = document.activeElement;
       const els = [...document.querySelectorAll(FOCUSABLE)].filter(visible).slice(0, 60);
+      // A focus handler that changes the page anywhere (an indicator beside the element, a
+      // class on an ancestor) is a visible change too (ACT oj04fd, passed example 4).
+      const changes = new MutationObserver(() => undefined);
+      changes.observe(document.documentElement, { attributes: true, childList: true, subtree: true });
       for (const el of els) {
         const idle = focusStyle(el);
+        changes.takeRecords();
         el.focus({ preventScroll: true, focusVisible: true });
         if (document.activeElement !== el) continue;
+        const changed = changes.takeRecords().length > 0;
         const focused = focusStyle(el);
         const s = getComputedStyle(el);
         const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-        if (idle === focused && !outline)
+        if (idle === focused && !outline && !changed)
           out.push({ el, summary: 'Its style is identical with and without focus.' });
         el.blur();
       }
+      changes.disconnect();
       if (before && before.focus) before.focus({ preventScroll: true });
       return out;
     },
