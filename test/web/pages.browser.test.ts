@@ -174,7 +174,7 @@ describe('console pages in Chromium', () => {
   test('a hook can be added with the keyboard alone, in a sensible focus order, errors first', async () => {
     await page.goto(`${h.url}/settings/hooks/new`);
     const order: string[] = [];
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 30; i++) {
       await page.keyboard.press('Tab');
       const f = await focused(page);
       order.push(f);
@@ -197,9 +197,11 @@ describe('console pages in Chromium', () => {
       'hook-objects-project',
       'hook-objects-site',
       'hook-objects-apiLog',
+      'hook-objects-issue',
       'hook-objects-build',
       'hook-objects-hook',
       'More options: event filter and Basic authentication',
+      'Delivery options: headers, payload filter, rate limit and ordering',
       'Submit Hook',
     ]);
     // Submit with only a name: focus lands on the summary, whose link leads to the field.

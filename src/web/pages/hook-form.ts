@@ -22,6 +22,11 @@ export const OBJECT_CHOICES: Array<{ value: string; label: string; hint: string 
   { value: 'project', label: 'Projects', hint: 'project: created, updated and deleted' },
   { value: 'site', label: 'Site monitors', hint: 'site: created, updated and deleted' },
   { value: 'apiLog', label: 'Test runs', hint: 'apiLog: a new test run, with the full API response' },
+  {
+    value: 'issue',
+    label: 'Monitor issues',
+    hint: 'issue: a site monitor found a new issue, no longer finds one, or one was accepted or reopened',
+  },
   { value: 'build', label: 'Builds', hint: 'build: a build finished, with its test cases' },
   { value: 'hook', label: 'Hooks', hint: 'hook: Herald disabled one of your hooks because it kept failing' },
 ];
