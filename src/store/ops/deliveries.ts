@@ -1,5 +1,5 @@
 import type { Attempt, Delivery, DeliveryStatus } from '../../domain/types.ts';
-import { attemptFromInline, attemptFromRow, deliveryFromRow } from '../shared/rows.ts';
+import { attemptFromRow, deliveryFromRow } from '../shared/rows.ts';
 import { listPage, one, type Sql } from '../sql.ts';
 import { FAIL_PENDING } from './hooks.ts';
 import { takeable } from './workers.ts';
@@ -18,21 +18,12 @@ export async function listDeliveries(
   return (await listPage(sql, 'deliveries', tenantId, filters, opts)).map((r) => deliveryFromRow(sql.d, r));
 }
 
-/** Every attempt of a delivery, oldest first: its attempts rows and the one on its row (016). */
 export async function listAttempts(sql: Sql, tenantId: string, deliveryId: string): Promise<Attempt[]> {
   const rows = await sql.query(
     'SELECT * FROM attempts WHERE tenant_id = $1 AND delivery_id = $2 ORDER BY id',
     [tenantId, deliveryId],
   );
-  const attempts = rows.map(attemptFromRow);
-  const inline = await one(
-    sql,
-    'SELECT first_attempt FROM deliveries WHERE tenant_id = $1 AND id = $2 AND first_attempt IS NOT NULL',
-    [tenantId, deliveryId],
-  );
-  if (!inline) return attempts;
-  attempts.push(attemptFromInline(String(inline['first_attempt'])));
-  return attempts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return rows.map(attemptFromRow);
 }
 
 // Shared by requeue and recover: due now, fresh schedule, no lease. A worker still holding the

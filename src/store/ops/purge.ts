@@ -1,4 +1,4 @@
-import { one, type Sql } from '../sql.ts';
+import type { Sql } from '../sql.ts';
 
 /** Rows per purge transaction: short transactions, so locks and the WAL stay small. */
 const CHUNK = 1000;
@@ -10,8 +10,7 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 /**
  * Deletes attempts that started before `before`, then events created before `before` whose
- * deliveries are all finished, with those deliveries and their remaining attempts (those on
- * delivery rows, migration 016, counted too).
+ * deliveries are all finished, with those deliveries and their remaining attempts.
  */
 export async function purge(sql: Sql, before: number): Promise<PurgeCounts> {
   const counts: PurgeCounts = { events: 0, deliveries: 0, attempts: 0 };
@@ -29,16 +28,6 @@ export async function purge(sql: Sql, before: number): Promise<PurgeCounts> {
     if (candidates < CHUNK) break;
     await nextTick();
   }
-  // Attempts on delivery rows (migration 016) that the events above left: an attempt started
-  // after its event was created, so an old one is on a delivery of an old event still here
-  // (one with pending work), found through the events' time index.
-  counts.attempts += await sql.exec(
-    `UPDATE deliveries SET first_attempt = NULL, first_started_at = NULL, first_status = NULL,
-            first_duration_ms = NULL
-      WHERE event_id IN (SELECT id FROM events WHERE created_at < $1)
-        AND first_attempt IS NOT NULL AND first_started_at < $1`,
-    [before],
-  );
   return counts;
 }
 
@@ -63,15 +52,6 @@ async function purgeEventChunk(sql: Sql, before: number, counts: PurgeCounts): P
   counts.attempts += await sql.exec(
     `DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id ${sql.inList(1)})`,
     [purgeable],
-  );
-  counts.attempts += Number(
-    (
-      await one(
-        sql,
-        `SELECT COUNT(*) AS n FROM deliveries WHERE event_id ${sql.inList(1)} AND first_attempt IS NOT NULL`,
-        [purgeable],
-      )
-    )?.['n'] ?? 0,
   );
   counts.deliveries += await sql.exec(`DELETE FROM deliveries WHERE event_id ${sql.inList(1)}`, [purgeable]);
   counts.events += await sql.exec(`DELETE FROM events WHERE id ${sql.inList(1)}`, [purgeable]);

@@ -3,13 +3,7 @@ import type { AttemptResult } from '../store.ts';
 import type { ArrayType } from './arrays.ts';
 import { statement } from './pool.ts';
 import { arrayCasts, binaryColumns, columnArrays } from './rows.ts';
-import {
-  attemptValues,
-  foldHealth,
-  inlineAttempt,
-  inlineAttemptValues,
-  outcomeColumns,
-} from '../shared/rows.ts';
+import { attemptValues, foldHealth, outcomeColumns } from '../shared/rows.ts';
 
 // Parameters: $1–$3 the health change per hook (id, success, failure), $4 the owner, then the
 // attempts' columns (attemptValues order), then what they do not carry of the deliveries' update.
@@ -37,10 +31,6 @@ const FINISH_COLUMNS = [
   ['schedule_pos', 'int'],
   ['delivered_at', 'bigint'],
   ['updated_at', 'bigint'],
-  ['first_attempt', 'text'],
-  ['first_started_at', 'bigint'],
-  ['first_status', 'int'],
-  ['first_duration_ms', 'float8'],
 ] as const satisfies readonly (readonly [string, ArrayType])[];
 const FINISH_TYPES: readonly ArrayType[] = FINISH_COLUMNS.map(([, t]) => t);
 const FIRST_FINISH = FIRST_ATTEMPT + ATTEMPT_COLUMNS.length;
@@ -67,13 +57,8 @@ const FINISH_ROWS = `unnest(${[
   attempt('error'),
   finish('delivered_at'),
   finish('updated_at'),
-  finish('first_attempt'),
-  finish('first_started_at'),
-  finish('first_status'),
-  finish('first_duration_ms'),
 ].join(', ')}, array_fill($4::text, ARRAY[cardinality(${attempt('delivery_id')})]))
-      AS r(id, tenant_id, status, next_attempt_at, schedule_pos, last_status, last_error, delivered_at, updated_at,
-           first_attempt, first_started_at, first_status, first_duration_ms, owner)`;
+      AS r(id, tenant_id, status, next_attempt_at, schedule_pos, last_status, last_error, delivered_at, updated_at, owner)`;
 
 /**
  * One statement, so one round trip and one (implicit) transaction, whatever the batch size.
@@ -85,10 +70,6 @@ const FINISH_ROWS = `unnest(${[
  *
  * Attempts are inserted only for deliveries that exist (there is no foreign key since migration
  * 008), so a batch never fails on one whose delivery was purged meanwhile.
- * A first attempt that delivered goes on the delivery row instead (migration 016, rows.ts
- * inlineAttempt) when the update takes it (lease held, nothing there yet): `finish` returns
- * which rows took theirs, and only the others become attempts rows. One update per row: a
- * statement must not change a row twice.
  * Only the lease holder moves the delivery: after a requeue, a deleteHook or a lease expiry the
  * attempt is history, but the delivery now belongs to someone else. The owner comes in as a
  * column of `r`, so the lease check is a join condition: as a filter on `d` alone, its estimate
@@ -97,24 +78,18 @@ const FINISH_ROWS = `unnest(${[
  */
 const RECORD = `WITH locked AS (
   SELECT count(*) AS n FROM (SELECT id FROM hooks WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE) l
+), attempt AS (
+  INSERT INTO attempts (${ATTEMPT_NAMES})
+  SELECT r.* FROM unnest(${arrayCasts(ATTEMPT_TYPES, FIRST_ATTEMPT)}) AS r(${ATTEMPT_NAMES})
+   WHERE (SELECT n FROM locked) >= 0 AND EXISTS (SELECT 1 FROM deliveries d WHERE d.id = r.delivery_id)
 ), finish AS (
   UPDATE deliveries d
      SET attempts = d.attempts + 1, status = r.status, next_attempt_at = r.next_attempt_at,
          schedule_pos = r.schedule_pos, last_status = r.last_status, last_error = r.last_error,
          delivered_at = COALESCE(r.delivered_at, d.delivered_at), lease_owner = NULL, lease_until = NULL,
-         updated_at = r.updated_at,
-         first_attempt = COALESCE(d.first_attempt, r.first_attempt),
-         first_started_at = CASE WHEN d.first_attempt IS NULL THEN r.first_started_at ELSE d.first_started_at END,
-         first_status = CASE WHEN d.first_attempt IS NULL THEN r.first_status ELSE d.first_status END,
-         first_duration_ms = CASE WHEN d.first_attempt IS NULL THEN r.first_duration_ms ELSE d.first_duration_ms END
+         updated_at = r.updated_at
     FROM ${FINISH_ROWS}
    WHERE (SELECT n FROM locked) >= 0 AND d.id = r.id AND d.tenant_id = r.tenant_id AND d.lease_owner = r.owner
-  RETURNING d.id, r.first_attempt IS NOT NULL AND d.first_attempt = r.first_attempt AS inlined
-), attempt AS (
-  INSERT INTO attempts (${ATTEMPT_NAMES})
-  SELECT r.* FROM unnest(${arrayCasts(ATTEMPT_TYPES, FIRST_ATTEMPT)}) AS r(${ATTEMPT_NAMES})
-   WHERE (SELECT n FROM locked) >= 0 AND EXISTS (SELECT 1 FROM deliveries d WHERE d.id = r.delivery_id)
-     AND NOT EXISTS (SELECT 1 FROM finish f WHERE f.id = r.delivery_id AND f.inlined)
 ), health AS (
   UPDATE hooks h
      SET last_success_at = CASE WHEN r.s IS NULL THEN h.last_success_at ELSE GREATEST(h.last_success_at, r.s) END,
@@ -131,7 +106,6 @@ export async function recordAttempts(pool: pg.Pool, owner: string, results: Atte
   const health = foldHealth(results).sort((a, b) => (a.hookId < b.hookId ? -1 : 1));
   const attempts = results.map((r) => r.attempt);
   const finished = results.map(outcomeColumns);
-  const inline = results.map((r) => (inlineAttempt(r) ? inlineAttemptValues(r.attempt) : null));
   await statement(
     pool,
     RECORD,
@@ -149,10 +123,6 @@ export async function recordAttempts(pool: pg.Pool, owner: string, results: Atte
         results.map((r) => r.schedulePos),
         finished.map((f) => f.deliveredAt),
         finished.map((f) => f.finishedAt),
-        inline.map((v) => v?.[0] ?? null),
-        inline.map((v) => v?.[1] ?? null),
-        inline.map((v) => v?.[2] ?? null),
-        inline.map((v) => v?.[3] ?? null),
       ]),
     ],
     'herald_record_attempts',

@@ -265,33 +265,6 @@ export function attemptFromRow(r: AnyRow): Attempt {
   };
 }
 
-/**
- * Whether an attempt is written on its delivery's row instead of as an attempts row (migration
- * 016): a first attempt that delivered, the hot path's one attempt per delivery. The record
- * writes it there only while the recorder holds the lease and nothing is there yet; otherwise
- * it becomes an attempts row as any other.
- */
-export function inlineAttempt(r: AttemptResult): boolean {
-  return r.outcome === 'delivered' && r.attempt.attemptNo === 1;
-}
-
-/** An inline attempt's columns on the delivery row: the attempt, and what time queries read. */
-export function inlineAttemptValues(a: Attempt): [string, number, number | null, number] {
-  return [JSON.stringify(a), a.startedAt, a.responseStatus ?? null, a.durationMs];
-}
-
-/** The attempt written on a delivery row (see inlineAttempt). */
-export function attemptFromInline(json: string): Attempt {
-  const a = JSON.parse(json) as Attempt;
-  return {
-    ...a,
-    responseStatus: a.responseStatus ?? null,
-    responseHeaders: a.responseHeaders ?? null,
-    responseBody: a.responseBody ?? null,
-    error: a.error ?? null,
-  };
-}
-
 /** An attempt's parameters in the attempts table's column order (id … error). */
 export function attemptValues(a: Attempt): unknown[] {
   return [

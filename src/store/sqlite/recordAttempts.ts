@@ -1,11 +1,5 @@
 import type { AttemptResult } from '../store.ts';
-import {
-  attemptValues,
-  foldHealth,
-  inlineAttempt,
-  inlineAttemptValues,
-  outcomeColumns,
-} from '../shared/rows.ts';
+import { attemptValues, foldHealth, outcomeColumns } from '../shared/rows.ts';
 import type { Param, SqliteDb } from './db.ts';
 
 // Guarded so a batch never fails on an attempt whose delivery was purged meanwhile.
@@ -23,14 +17,6 @@ const FINISH_DELIVERY = `UPDATE deliveries
       updated_at = ?
   WHERE id = ? AND tenant_id = ? AND lease_owner = ?`;
 
-// A first attempt that delivered, on the delivery row itself (migration 016), while this owner
-// holds the lease and nothing is there yet; when that matches no row it is recorded as above.
-const FINISH_DELIVERY_INLINE = `UPDATE deliveries
-  SET attempts = attempts + 1, status = ?, next_attempt_at = ?, schedule_pos = ?, last_status = ?,
-      last_error = ?, delivered_at = COALESCE(?, delivered_at), lease_owner = NULL, lease_until = NULL,
-      updated_at = ?, first_attempt = ?, first_started_at = ?, first_status = ?, first_duration_ms = ?
-  WHERE id = ? AND tenant_id = ? AND lease_owner = ? AND first_attempt IS NULL`;
-
 const UPDATE_HEALTH = `UPDATE hooks
   SET last_success_at = CASE WHEN ? IS NULL THEN last_success_at ELSE max(COALESCE(last_success_at, ?), ?) END,
       failing_since = CASE WHEN ? IS NULL THEN COALESCE(failing_since, ?) ELSE ? END
@@ -40,21 +26,24 @@ export function recordAttempts(db: SqliteDb, owner: string, results: AttemptResu
   if (results.length === 0) return;
   const insertAttempt = db.stmt(INSERT_ATTEMPT);
   const finishDelivery = db.stmt(FINISH_DELIVERY);
-  const finishInline = db.stmt(FINISH_DELIVERY_INLINE);
   const updateHealth = db.stmt(UPDATE_HEALTH);
   db.tx(() => {
     for (const r of results) {
       const a = r.attempt;
-      const o = outcomeColumns(r);
-      const set = [o.status, o.nextAttemptAt, r.schedulePos, a.responseStatus ?? null, a.error ?? null];
-      const where = [a.deliveryId, a.tenantId, owner];
-      if (inlineAttempt(r)) {
-        const inline = inlineAttemptValues(a);
-        if (Number(finishInline.run(...set, o.deliveredAt, o.finishedAt, ...inline, ...where).changes) === 1)
-          continue;
-      }
       insertAttempt.run(...(attemptValues(a) as Param[]), a.deliveryId);
-      finishDelivery.run(...set, o.deliveredAt, o.finishedAt, ...where);
+      const o = outcomeColumns(r);
+      finishDelivery.run(
+        o.status,
+        o.nextAttemptAt,
+        r.schedulePos,
+        a.responseStatus ?? null,
+        a.error ?? null,
+        o.deliveredAt,
+        o.finishedAt,
+        a.deliveryId,
+        a.tenantId,
+        owner,
+      );
     }
     for (const h of foldHealth(results)) {
       const s = h.lastSuccessAt;
