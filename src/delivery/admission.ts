@@ -71,7 +71,7 @@ export function handoverFits(
  * The fewest rows a claim is worth making for: a tenant or hook with less room than this is left
  * out of the next claim (and finishing its work does not wake the loop) until it has this much.
  */
-export const minClaim = (l: Limits): number => Math.max(1, Math.floor(l.batchSize / 8));
+export const minClaim = (l: Limits): number => Math.max(1, Math.floor(l.batchSize / 4));
 
 export interface ClaimPlan {
   /** Rows to claim at most; 0: claim nothing. */

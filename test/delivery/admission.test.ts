@@ -89,7 +89,7 @@ describe('admission: each claimed delivery', () => {
 });
 
 describe('admission: claims, sized to the room of each tenant and hook in them', () => {
-  // batchSize 80: holds 320, a tenant 240, a hook beside others 120; a claim is worth 10 rows.
+  // batchSize 80: holds 320, a tenant 240, a hook beside others 120; a claim is worth 20 rows.
   const L2: Limits = { batchSize: 80, hookMaxInFlight: 4, maxHeldBytes: 1_000_000 };
   const plan = (
     limit: number,
@@ -170,13 +170,13 @@ describe('admission: claims, sized to the room of each tenant and hook in them',
       false,
       'room not worth a claim',
     );
-    assert.equal(roomToClaim(L2, holding({ t1: { hook_a: 230 } }), 't1', 'hook_a'), true);
+    assert.equal(roomToClaim(L2, holding({ t1: { hook_a: 220 } }), 't1', 'hook_a'), true);
   });
 
   test('new due work of a tenant wakes a claim only when the claim would take it', () => {
     assert.equal(tenantInClaim(L2, holding({ t1: { hook_a: 235 } }), 't1'), false);
     assert.equal(tenantInClaim(L2, holding({ t1: { hook_a: 235 } }), 't2'), true);
-    assert.equal(tenantInClaim(L2, holding({ t1: { hook_a: 230 } }), 't1'), true);
+    assert.equal(tenantInClaim(L2, holding({ t1: { hook_a: 220 } }), 't1'), true);
     assert.equal(
       tenantInClaim(L2, holding({ t1: { hook_a: 160 }, t2: { hook_b: 160 } }), 't3'),
       false,
