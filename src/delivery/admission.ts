@@ -67,76 +67,57 @@ export function handoverFits(
   return true;
 }
 
-/**
- * The fewest rows a claim is worth making for: a tenant or hook with less room than this is left
- * out of the next claim (and finishing its work does not wake the loop) until it has this much.
- */
-export const minClaim = (l: Limits): number => Math.max(1, Math.floor(l.batchSize / 4));
-
 export interface ClaimPlan {
   /** Rows to claim at most; 0: claim nothing. */
   limit: number;
-  /**
-   * The limit is the room of a tenant or hook in the claim: a full claim filled it, and claiming
-   * on at once would only leave it out (a query in vain when it alone has due work).
-   */
-  sized: boolean;
-  /** Tenants and hooks with less room than minClaim: left in the database this time. */
+  /** Tenants and hooks a claim of `limit` could take past their share: left in the database. */
   excludeTenants: string[];
   excludeHooks: string[];
 }
 
 /**
- * The next claim, sized to the room each tenant and hook in it has, so a claim takes nothing it
- * would have to give back, and none is made in vain. Its size is bounded by the room left, by
- * the batch size, by the bytes a claimed row cost on average last time (`bytesPerClaimed`;
- * enqueue holds the cap exactly), and by the room of each tenant and hook holding work; those
- * with less room than minClaim are left out instead.
+ * The next claim. Its size is bounded by the room left, by the batch size, and by the bytes a
+ * claimed row cost on average last time (`bytesPerClaimed`; enqueue holds the cap exactly).
+ * Tenants and hooks that a claim of that size could take past their share are left out, so a
+ * single tenant's burst is not claimed only to be parked again.
  */
 export function planClaim(l: Limits, h: Holding, bytesPerClaimed: number): ClaimPlan {
   const byBytes =
     h.heldBytes === 0 || bytesPerClaimed === 0
       ? Infinity
       : Math.floor((l.maxHeldBytes - h.heldBytes) / bytesPerClaimed);
-  const bound = Math.min(maxHeld(l) - h.held, l.batchSize, byBytes);
-  if (bound <= 0) return { limit: 0, sized: false, excludeTenants: [], excludeHooks: [] };
-  const floor = Math.min(bound, minClaim(l));
-  let limit = bound;
+  const limit = Math.min(maxHeld(l) - h.held, l.batchSize, byBytes);
+  if (limit <= 0) return { limit: Math.max(0, limit), excludeTenants: [], excludeHooks: [] };
   const excludeTenants: string[] = [];
-  for (const [tenant, held] of h.holding()) {
-    const room = tenantMaxHeld(l) - held;
-    if (room < floor) excludeTenants.push(tenant);
-    else limit = Math.min(limit, room);
-  }
+  for (const [tenant, held] of h.holding()) if (held + limit > tenantMaxHeld(l)) excludeTenants.push(tenant);
   const excludeHooks: string[] = [];
-  for (const [key, held] of h.holdingByKey()) {
-    if (!key.startsWith('hook_')) continue;
-    const room = hookMaxHeld(l, h, key) - held;
-    if (room < floor) excludeHooks.push(key);
-    else limit = Math.min(limit, room);
-  }
-  return { limit, sized: limit < bound, excludeTenants, excludeHooks };
-}
-
-/** The least room that gets a tenant or hook into the next claim (0: no claim fits). */
-function claimFloor(l: Limits, h: Holding): number {
-  const bound = Math.min(maxHeld(l) - h.held, l.batchSize);
-  return bound <= 0 ? Infinity : Math.min(bound, minClaim(l));
-}
-
-/** Whether the next claim would take `tenant`'s work (new due work of it is worth a wake). */
-export function tenantInClaim(l: Limits, h: Holding, tenant: string): boolean {
-  return tenantMaxHeld(l) - h.heldBy(tenant) >= claimFloor(l, h);
+  for (const [key, held] of h.holdingByKey())
+    if (key.startsWith('hook_') && held + limit > hookMaxHeld(l, h, key)) excludeHooks.push(key);
+  return { limit, excludeTenants, excludeHooks };
 }
 
 /**
- * Whether finishing work of `tenant`/`key` made room for a claim that takes their work (waking
- * the loop for a claim that leaves them out would only query in vain).
+ * Whether the next claim would take `tenant`'s work. New due work of a tenant it leaves out is
+ * not worth a wake: that claim would walk the tenant's due rows to find nothing (a claim in vain);
+ * finishing the tenant's work wakes the loop once it has room (roomToClaim).
+ */
+export function tenantInClaim(l: Limits, h: Holding, tenant: string): boolean {
+  const limit = Math.min(maxHeld(l) - h.held, l.batchSize);
+  return limit > 0 && h.heldBy(tenant) + limit <= tenantMaxHeld(l);
+}
+
+/**
+ * Whether finishing work of `tenant`/`key` made room for a claim that will not leave them out
+ * (waking the loop for a claim that excludes them would only query in vain).
  */
 export function roomToClaim(l: Limits, h: Holding, tenant: string, key: string): boolean {
   if (h.held < l.batchSize) return true;
-  const floor = claimFloor(l, h);
-  return tenantMaxHeld(l) - h.heldBy(tenant) >= floor && hookMaxHeld(l, h, key) - h.heldByKey(key) >= floor;
+  const limit = Math.min(maxHeld(l) - h.held, l.batchSize);
+  return (
+    limit > 0 &&
+    h.heldBy(tenant) + limit <= tenantMaxHeld(l) &&
+    h.heldByKey(key) + limit <= hookMaxHeld(l, h, key)
+  );
 }
 
 /** One claimed delivery, as admission sees it. */

@@ -129,7 +129,9 @@ export class Worker implements LocalSink {
     this.intake.release(dropped.map((h) => h.c));
   }
 
-  allHooksChanged = (): void => this.hookChanged('', null);
+  allHooksChanged(): void {
+    this.hookChanged('', null);
+  }
 
   async start(): Promise<void> {
     this.running = this.intake.running = true;
@@ -211,9 +213,8 @@ export class Worker implements LocalSink {
           this.o.log.error({ err }, 'claiming deliveries failed; will retry');
         }
       }
-      // A full claim may have given part of itself back: claim on, unless the claim was sized to
-      // a tenant's or hook's room (it filled that room; the next would leave it out).
-      if (full && !plan.sized && this.held < this.maxHeld && this.heldBytes < this.maxHeldBytes) continue;
+      // A full claim may have parked part of itself (a tenant over its share): claim on.
+      if (full && this.held < this.maxHeld && this.heldBytes < this.maxHeldBytes) continue;
       if (!this.running || this.wakeups.pending) continue;
       await this.wakeups.wait(this.o.pollIntervalMs);
     }

@@ -88,100 +88,69 @@ describe('admission: each claimed delivery', () => {
     test(name, () => assert.equal(admit(L, h, candidate(c)), expected));
 });
 
-describe('admission: claims, sized to the room of each tenant and hook in them', () => {
-  // batchSize 80: holds 320, a tenant 240, a hook beside others 120; a claim is worth 20 rows.
-  const L2: Limits = { batchSize: 80, hookMaxInFlight: 4, maxHeldBytes: 1_000_000 };
-  const plan = (
-    limit: number,
-    sized: boolean,
-    excludeTenants: string[] = [],
-    excludeHooks: string[] = [],
-  ) => ({
-    limit,
-    sized,
-    excludeTenants,
-    excludeHooks,
-  });
-  const cases: Array<[string, Limits, Holding, number, ReturnType<typeof plan>]> = [
-    ['nothing held: a full batch', L, holding({}), 0, plan(10, false)],
+describe('admission: claims', () => {
+  const cases: Array<
+    [string, Holding, number, { limit: number; excludeTenants: string[]; excludeHooks: string[] }]
+  > = [
+    ['nothing held: a full batch', holding({}), 0, { limit: 10, excludeTenants: [], excludeHooks: [] }],
     [
-      'a tenant near its share: the claim takes its room, no more',
-      L,
+      'a tenant a batch away from its share is left out (and its hook, alone in it)',
       holding({ t1: { hook_a: 21 }, t2: { hook_b: 2 } }),
       0,
-      plan(9, true),
+      { limit: 10, excludeTenants: ['t1'], excludeHooks: ['hook_a'] },
     ],
     [
-      'a hook beside others: its room (half the share)',
-      L,
+      'a hook beside others, a batch from its share, is left out',
       holding({ t1: { hook_a: 6, hook_b: 1 } }),
       0,
-      plan(9, true),
+      { limit: 10, excludeTenants: [], excludeHooks: ['hook_a'] },
     ],
     [
-      'a tenant at its share is left out, the others get a full claim',
-      L,
-      holding({ t1: { hook_a: 30 }, t2: { hook_b: 2 } }),
-      0,
-      plan(8, false, ['t1'], ['hook_a']),
-    ],
-    [
-      'the room left in the worker bounds it',
-      L,
+      'the room left bounds the claim',
       holding({ t1: { hook_a: 20 }, t2: { hook_b: 14 } }),
       0,
-      plan(6, false),
+      {
+        limit: 6,
+        excludeTenants: [],
+        excludeHooks: [],
+      },
     ],
-    ['the bytes a row cost last time bound it', L, holding({ t1: { hook_a: 1 } }, 900), 25, plan(4, false)],
-    ['full: claim nothing', L, holding({ t1: { hook_a: 20 }, t2: { hook_b: 20 } }), 0, plan(0, false)],
     [
-      'less room than a claim is worth: left out',
-      L2,
-      holding({ t1: { hook_a: 235 } }),
-      0,
-      plan(80, false, ['t1'], ['hook_a']),
+      'the bytes a row cost last time bound it',
+      holding({ t1: { hook_a: 1 } }, 900),
+      25,
+      {
+        limit: 4,
+        excludeTenants: [],
+        excludeHooks: [],
+      },
     ],
-    ['room worth a claim: sized to it', L2, holding({ t1: { hook_a: 200 } }), 0, plan(40, true)],
+    [
+      'full: claim nothing',
+      holding({ t1: { hook_a: 20 }, t2: { hook_b: 20 } }),
+      0,
+      {
+        limit: 0,
+        excludeTenants: [],
+        excludeHooks: [],
+      },
+    ],
   ];
-  for (const [name, limits, h, bytesPerClaimed, expected] of cases)
-    test(name, () => assert.deepEqual(planClaim(limits, h, bytesPerClaimed), expected));
+  for (const [name, h, bytesPerClaimed, expected] of cases)
+    test(name, () => assert.deepEqual(planClaim(L, h, bytesPerClaimed), expected));
 
-  test('a claim never takes a tenant or hook in it past its share', () => {
-    for (const [, limits, h, bytesPerClaimed] of cases) {
-      const p = planClaim(limits, h, bytesPerClaimed);
-      for (const [t, held] of h.holding())
-        if (!p.excludeTenants.includes(t)) assert.ok(held + p.limit <= tenantMaxHeld(limits));
-      for (const [k, held] of h.holdingByKey())
-        if (!p.excludeHooks.includes(k)) assert.ok(held + p.limit <= hookMaxHeld(limits, h, k));
-    }
-  });
-
-  test('a finished delivery wakes a claim only when that claim would take its tenant and hook', () => {
+  test('a finished delivery wakes a claim only when that claim would not leave its tenant and hook out', () => {
     assert.equal(roomToClaim(L, holding({ t1: { hook_a: 9 } }), 't1', 'hook_a'), true, 'under a batch');
     assert.equal(roomToClaim(L, holding({ t1: { hook_a: 20 } }), 't1', 'hook_a'), true);
-    assert.equal(roomToClaim(L, holding({ t1: { hook_a: 30 } }), 't1', 'hook_a'), false, 'tenant share');
-    assert.equal(
-      roomToClaim(L, holding({ t1: { hook_a: 15, hook_b: 4 } }), 't1', 'hook_a'),
-      false,
-      'hook share',
-    );
-    assert.equal(
-      roomToClaim(L2, holding({ t1: { hook_a: 235 } }), 't1', 'hook_a'),
-      false,
-      'room not worth a claim',
-    );
-    assert.equal(roomToClaim(L2, holding({ t1: { hook_a: 220 } }), 't1', 'hook_a'), true);
+    assert.equal(roomToClaim(L, holding({ t1: { hook_a: 21 } }), 't1', 'hook_a'), false, 'tenant share');
+    assert.equal(roomToClaim(L, holding({ t1: { hook_a: 6, hook_b: 4 } }), 't1', 'hook_a'), false);
   });
 
   test('new due work of a tenant wakes a claim only when the claim would take it', () => {
-    assert.equal(tenantInClaim(L2, holding({ t1: { hook_a: 235 } }), 't1'), false);
-    assert.equal(tenantInClaim(L2, holding({ t1: { hook_a: 235 } }), 't2'), true);
-    assert.equal(tenantInClaim(L2, holding({ t1: { hook_a: 220 } }), 't1'), true);
-    assert.equal(
-      tenantInClaim(L2, holding({ t1: { hook_a: 160 }, t2: { hook_b: 160 } }), 't3'),
-      false,
-      'full',
-    );
+    assert.equal(tenantInClaim(L, holding({ t1: { hook_a: 20 } }), 't1'), true);
+    assert.equal(tenantInClaim(L, holding({ t1: { hook_a: 21 } }), 't1'), false, 'a batch from its share');
+    assert.equal(tenantInClaim(L, holding({ t1: { hook_a: 21 } }), 't2'), true, 'another tenant');
+    assert.equal(tenantInClaim(L, holding({ t1: { hook_a: 20 }, t2: { hook_b: 20 } }), 't3'), false, 'full');
   });
 });
 
