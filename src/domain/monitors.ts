@@ -51,6 +51,8 @@ export const DEFAULT_MONITOR: MonitorSettings = {
 /** A site with its monitor settings. Event data stays the seed's five site fields. */
 export interface MonitoredSite extends Site {
   monitor: MonitorSettings;
+  /** The newest claimed slot (its status and error); read on a single site's read only. */
+  lastSlot?: MonitorSlot | null;
 }
 
 /** A claimed slot: when it ran, and the test runs (responseIDs) it enqueued. */

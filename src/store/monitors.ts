@@ -43,6 +43,13 @@ export interface SlotOutcome {
   now: number;
 }
 
+/** A finished slot whose issues are not applied yet, and whose pages' runs have all ended. */
+export interface AppliableSlot {
+  tenantId: string;
+  siteKey: string;
+  slot: number;
+}
+
 export interface MonitorStore {
   /** The monitor state of these sites, by internal site id (unknown ids are left out). */
   statesOf(tenantId: string, siteIds: readonly string[]): Promise<Map<string, MonitorState>>;
@@ -83,6 +90,13 @@ export interface MonitorStore {
   monitorOf(siteId: string): Promise<DueMonitor | null>;
   /** Records what a leased slot queued if `owner` still holds it; false (nothing changed) otherwise. */
   finishSlot(owner: string, id: string, outcome: SlotOutcome): Promise<boolean>;
+  /**
+   * Done slots that queued pages, none of whose runs is still queued or running, and that
+   * neither they nor a newer slot of their site were applied to the tracked issues yet: what
+   * the slot engine's sweep hands to IssueService.applySlot. Only slots finished at or after
+   * `finishedSince` (their pages' runs end within the Tenon queue timeout). Oldest first.
+   */
+  appliableSlots(finishedSince: number, limit: number): Promise<AppliableSlot[]>;
   /** The site's claimed slots, newest first. */
   listSlots(tenantId: string, siteId: string, limit: number): Promise<MonitorSlot[]>;
 }

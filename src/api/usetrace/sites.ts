@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
 import type { AppContext } from '../../context.ts';
-import type { MonitoredSite } from '../../domain/monitors.ts';
+import type { MonitoredSite, MonitorSlot } from '../../domain/monitors.ts';
 import { siteView } from '../../builds/views.ts';
 import { ListByProjectQuery, SiteCreateBody, SiteParams, SitePatchBody } from './schemas.ts';
 
@@ -85,8 +85,23 @@ const PatchBody = Type.Object(
  */
 const monitoredSiteView = (s: MonitoredSite) => {
   const { loginParameters, ...monitor } = s.monitor;
-  return { ...siteView(s), ...monitor, loginParameterNames: Object.keys(loginParameters) };
+  return {
+    ...siteView(s),
+    ...monitor,
+    loginParameterNames: Object.keys(loginParameters),
+    ...(s.lastSlot !== undefined && { lastSlot: s.lastSlot === null ? null : slotView(s.lastSlot) }),
+  };
 };
+
+/** A slot as the API shows it: a failed one says why (a sign-in or crawl that failed). */
+const slotView = (s: MonitorSlot) => ({
+  slot: s.slot,
+  status: s.status,
+  claimedAt: s.claimedAt,
+  finishedAt: s.finishedAt,
+  pages: s.responseIDs.length,
+  error: s.error,
+});
 
 export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -1,7 +1,7 @@
 import { newId } from '../../../domain/ids.ts';
 import type { MonitorSlot } from '../../../domain/monitors.ts';
 import type { ClaimOptions } from '../../leased.ts';
-import type { DueMonitor, LeasedSlot, SlotClaim, SlotOutcome } from '../../monitors.ts';
+import type { AppliableSlot, DueMonitor, LeasedSlot, SlotClaim, SlotOutcome } from '../../monitors.ts';
 import { one, type Sql } from '../../sql.ts';
 import { claimLeased } from '../leased.ts';
 import { dueFromRow, slotFromRow } from './rows.ts';
@@ -87,4 +87,31 @@ export async function listSlots(
     [tenantId, siteId, limit],
   );
   return rows.map(slotFromRow);
+}
+
+/**
+ * Slots ready for the tracked issues (see MonitorStore.appliableSlots). A slot older than one
+ * already applied never will be (IssueService.applySlot refuses it), so it is left out here too.
+ */
+export async function appliableSlots(
+  sql: Sql,
+  finishedSince: number,
+  limit: number,
+): Promise<AppliableSlot[]> {
+  const rows = await sql.query(
+    `SELECT s.tenant_id, s.slot, sites.site_key FROM monitor_slots s
+       JOIN sites ON sites.id = s.site_id
+      WHERE s.status = 'done' AND s.finished_at >= $2 AND s.response_ids <> '[]'
+        AND NOT EXISTS (SELECT 1 FROM monitor_issue_slots a WHERE a.site_id = s.site_id AND a.slot >= s.slot)
+        AND NOT EXISTS (SELECT 1 FROM test_runs r
+                         WHERE r.tenant_id = s.tenant_id AND r.site_key = sites.site_key AND r.slot = s.slot
+                           AND r.status IN ('queued', 'running'))
+      ORDER BY s.finished_at, s.id LIMIT $1`,
+    [limit, finishedSince],
+  );
+  return rows.map((r) => ({
+    tenantId: String(r['tenant_id']),
+    siteKey: String(r['site_key']),
+    slot: Number(r['slot']),
+  }));
 }
