@@ -70,6 +70,8 @@ export interface MonitorSlot {
   finishedAt: number | null;
   responseIDs: string[];
   error: string | null;
+  /** When the slot's findings were applied to the tracked issues (all its pages tested); null before. */
+  issuesAppliedAt: number | null;
 }
 
 export const slotOf = (now: number, intervalSec: number): number => Math.floor(now / (intervalSec * 1000));

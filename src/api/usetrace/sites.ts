@@ -101,6 +101,7 @@ const slotView = (s: MonitorSlot) => ({
   finishedAt: s.finishedAt,
   pages: s.responseIDs.length,
   error: s.error,
+  issuesAppliedAt: s.issuesAppliedAt,
 });
 
 export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
