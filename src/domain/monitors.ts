@@ -72,6 +72,8 @@ export interface MonitorSlot {
   error: string | null;
   /** When the slot's findings were applied to the tracked issues (all its pages tested); null before. */
   issuesAppliedAt: number | null;
+  /** Issues open once the slot was applied (the trend of open issues); null before. */
+  openIssues: number | null;
 }
 
 export const slotOf = (now: number, intervalSec: number): number => Math.floor(now / (intervalSec * 1000));

@@ -102,6 +102,7 @@ const slotView = (s: MonitorSlot) => ({
   pages: s.responseIDs.length,
   error: s.error,
   issuesAppliedAt: s.issuesAppliedAt,
+  openIssues: s.openIssues,
 });
 
 export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

@@ -1,3 +1,7 @@
 -- The slot engine's sweep (issue 18) looks every second for done slots whose pages have all been
 -- tested and whose issues are not applied yet; it reads only recently finished slots, by this index.
 CREATE INDEX monitor_slots_done_idx ON monitor_slots (finished_at) WHERE status = 'done';
+
+-- How many issues were open once a slot was applied: the console's trend of open issues per slot,
+-- and `openIssues` on the API's slots.
+ALTER TABLE monitor_issue_slots ADD COLUMN open_issues INTEGER;

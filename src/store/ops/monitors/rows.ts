@@ -44,5 +44,6 @@ export function slotFromRow(r: AnyRow): MonitorSlot {
     responseIDs: JSON.parse(String(r['response_ids'])) as string[],
     error: r['error'] === null || r['error'] === undefined ? null : String(r['error']),
     issuesAppliedAt: numOrNull(r['issues_applied_at']),
+    openIssues: numOrNull(r['open_issues']),
   };
 }

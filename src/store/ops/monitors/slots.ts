@@ -82,7 +82,7 @@ export async function listSlots(
   limit: number,
 ): Promise<MonitorSlot[]> {
   const rows = await sql.query(
-    `SELECT s.*, a.applied_at AS issues_applied_at FROM monitor_slots s
+    `SELECT s.*, a.applied_at AS issues_applied_at, a.open_issues FROM monitor_slots s
        LEFT JOIN monitor_issue_slots a ON a.site_id = s.site_id AND a.slot = s.slot
       WHERE s.tenant_id = $1 AND s.site_id = $2
       ORDER BY s.claimed_at DESC, s.slot DESC LIMIT $3`,
