@@ -134,7 +134,15 @@ export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   r.get(
     '/api/sites/:siteKey',
-    { schema: { tags, summary: 'Read a site monitor', params: SiteParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Read a site monitor',
+        description:
+          'The site, its monitor settings and `lastSlot`, its newest slot: `slot`, `status` (queued, running, done, failed), `claimedAt`, `finishedAt`, `pages` (test runs queued), `error` (why a slot failed, e.g. its sign-in), `issuesAppliedAt` (when its findings were applied to the tracked issues) and `openIssues` (issues open then); null before the first slot.',
+        params: SiteParams,
+      },
+    },
     async (req) => monitoredSiteView(await sites.get(auth(req).tenantId, req.params.siteKey)),
   );
 
