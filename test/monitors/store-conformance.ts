@@ -211,28 +211,33 @@ export function runMonitorStoreConformance(target: ConformanceTarget): void {
         });
         await f.store.monitors.finishSlot('e1', leased[0]!.id, done(['r10'], T0 + 10));
         await f.store.monitors.finishSlot('e1', leased[1]!.id, done(['r11'], T0 + 11));
-        // A slot that queued nothing has nothing to apply.
-        await f.store.monitors.finishSlot('e1', leased[2]!.id, done([], T0 + 12));
-        await f.store.testRuns.createRun({
-          id: 'run_00000000000000000000000010',
-          tenantId,
-          responseID: '1'.padStart(32, '0'),
-          projectID: site.projectID,
-          siteKey: site.siteKey,
-          slot: 10,
-          url: 'http://127.0.0.1/',
-          async: true,
-          request: {},
-          eventId: 'e10',
-          callbackEventId: 'c10',
-          createdAt: T0,
-        });
+        // A slot whose runs are gone (purged) has nothing to apply.
+        await f.store.monitors.finishSlot('e1', leased[2]!.id, done(['r12'], T0 + 12));
+        const run = (slot: number, createdAt: number) =>
+          f.store.testRuns.createRun({
+            id: `run_${String(slot).padStart(26, '0')}`,
+            tenantId,
+            responseID: String(slot).padStart(32, '0'),
+            projectID: site.projectID,
+            siteKey: site.siteKey,
+            slot,
+            url: 'http://127.0.0.1/',
+            async: true,
+            request: {},
+            eventId: `e${slot}`,
+            callbackEventId: `c${slot}`,
+            createdAt,
+          });
+        await run(10, T0 + 5);
+        await run(11, T0 - 5);
+        // Slot 11's run ends (expired: failed is an end too); slot 12 has no run at all.
+        await f.store.testRuns.expireRuns(T0, T0 + 20, { status: 522 }, 522);
         const ready = async (since = T0) =>
           (await f.store.monitors.appliableSlots(since, 10)).map((s) => [s.siteKey, s.slot]);
-        // Slot 10's run is still queued; slot 11 has none open.
+        // Slot 10's run is still queued; slot 11's has ended.
         assert.deepEqual(await ready(), [[site.siteKey, 11]]);
         assert.deepEqual(await ready(T0 + 12), [], 'only slots finished since');
-        await f.store.testRuns.expireRuns(T0 + 1, T0 + 20, { status: 522 }, 522);
+        await f.store.testRuns.expireRuns(T0 + 10, T0 + 20, { status: 522 }, 522);
         assert.deepEqual(await ready(), [
           [site.siteKey, 10],
           [site.siteKey, 11],

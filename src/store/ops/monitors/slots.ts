@@ -108,6 +108,9 @@ export async function appliableSlots(
         AND NOT EXISTS (SELECT 1 FROM test_runs r
                          WHERE r.tenant_id = s.tenant_id AND r.site_key = sites.site_key AND r.slot = s.slot
                            AND r.status IN ('queued', 'running'))
+        -- Runs purged (or never stored) leave nothing to apply: not retried every sweep.
+        AND EXISTS (SELECT 1 FROM test_runs r
+                     WHERE r.tenant_id = s.tenant_id AND r.site_key = sites.site_key AND r.slot = s.slot)
       ORDER BY s.finished_at, s.id LIMIT $1`,
     [limit, finishedSince],
   );
