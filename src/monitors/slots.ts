@@ -27,7 +27,13 @@ import type { Cidr } from '../network/policy.ts';
 import type { Logger } from '../log.ts';
 import type { RunKind } from '../runs/kind.ts';
 import type { AnnouncePorts } from '../runs/ports.ts';
-import type { DueMonitor, LeasedSlot, MonitorStore, SlotOutcome } from '../store/monitors.ts';
+import type {
+  DueMonitor,
+  LeasedSlot,
+  MonitorStore,
+  SlotOutcome,
+  UnannouncedFailure,
+} from '../store/monitors.ts';
 import { discoverPages } from './crawl.ts';
 import { signIn, type Session } from './sign-in.ts';
 
@@ -69,6 +75,8 @@ export interface SlotKindPorts extends Partial<AnnouncePorts> {
 /** The sweep applies slots finished within this long (their page runs end far sooner). */
 const APPLY_WINDOW_MS = 86_400_000;
 const APPLY_BATCH = 20;
+/** A failed slot not announced after this long lost its worker: the sweep announces it. */
+const ANNOUNCE_GRACE_MS = 10_000;
 
 type Pages = { ok: true; pages: string[]; session?: Session } | { ok: false; reason: string };
 
@@ -193,6 +201,26 @@ export interface SlotState {
   finishedAt: number;
 }
 
+/**
+ * site.updated with the failed slot, then the slot marked announced. A fixed eventID: announced
+ * twice (a worker that died before marking it, then the sweep), it is committed once.
+ */
+async function announceFailure(p: SlotKindPorts, f: UnannouncedFailure): Promise<void> {
+  if (!p.publisher) return;
+  const lastSlot: SlotState = { slot: f.slot, status: 'failed', error: f.error, finishedAt: f.finishedAt };
+  try {
+    await p.publisher.publish(f.site.tenantId, [
+      { event: 'site.updated', data: { ...siteData(f.site), lastSlot }, eventID: `slot-failed-${f.id}` },
+    ]);
+    await p.monitors.markSlotAnnounced(f.id, Date.now());
+  } catch (err) {
+    p.log.error(
+      { err, siteKey: f.site.siteKey, slot: f.slot },
+      'announcing a failed slot failed; the sweep will retry',
+    );
+  }
+}
+
 export function slotRunKind(p: SlotKindPorts): RunKind<LeasedSlot, Driven, Driven> {
   return {
     name: 'slot',
@@ -229,26 +257,14 @@ export function slotRunKind(p: SlotKindPorts): RunKind<LeasedSlot, Driven, Drive
       (await p.monitors.finishSlot(owner, s.id, driven.outcome)) ? driven : null,
     async announce(s, { outcome, site }) {
       if (site === null) return;
-      if (outcome.status === 'failed' && outcome.error !== null && p.publisher) {
-        const slot: SlotState = {
+      if (outcome.status === 'failed' && outcome.error !== null)
+        await announceFailure(p, {
+          id: s.id,
           slot: s.slot,
-          status: 'failed',
           error: outcome.error,
           finishedAt: outcome.now,
-        };
-        // A fixed eventID: announcing the same failure twice commits nothing new.
-        await p.publisher
-          .publish(site.tenantId, [
-            {
-              event: 'site.updated',
-              data: { ...siteData(site), lastSlot: slot },
-              eventID: `slot-failed-${s.id}`,
-            },
-          ])
-          .catch((err: unknown) =>
-            p.log.error({ err, siteKey: site.siteKey, slot: s.slot }, 'announcing a failed slot failed'),
-          );
-      }
+          site,
+        });
       p.onSlot?.({
         tenantId: s.tenantId,
         siteKey: site.siteKey,
@@ -258,6 +274,10 @@ export function slotRunKind(p: SlotKindPorts): RunKind<LeasedSlot, Driven, Drive
       });
     },
     async sweep(now) {
+      // Failures a worker recorded but died before announcing.
+      if (p.publisher)
+        for (const f of await p.monitors.unannouncedFailures(now - ANNOUNCE_GRACE_MS, APPLY_BATCH))
+          await announceFailure(p, f);
       if (!p.issues) return;
       for (const ready of await p.monitors.appliableSlots(now - APPLY_WINDOW_MS, APPLY_BATCH)) {
         try {

@@ -50,6 +50,15 @@ export interface AppliableSlot {
   slot: number;
 }
 
+/** A failed slot whose site.updated was not announced yet (its worker died in between). */
+export interface UnannouncedFailure {
+  id: string;
+  slot: number;
+  error: string;
+  finishedAt: number;
+  site: Site;
+}
+
 export interface MonitorStore {
   /** The monitor state of these sites, by internal site id (unknown ids are left out). */
   statesOf(tenantId: string, siteIds: readonly string[]): Promise<Map<string, MonitorState>>;
@@ -97,6 +106,9 @@ export interface MonitorStore {
    * `finishedSince` (their pages' runs end within the Tenon queue timeout). Oldest first.
    */
   appliableSlots(finishedSince: number, limit: number): Promise<AppliableSlot[]>;
+  /** Failed slots with an error, finished at or before `finishedBefore`, not announced; oldest first. */
+  unannouncedFailures(finishedBefore: number, limit: number): Promise<UnannouncedFailure[]>;
+  markSlotAnnounced(id: string, now: number): Promise<void>;
   /** The site's claimed slots, newest first. */
   listSlots(tenantId: string, siteId: string, limit: number): Promise<MonitorSlot[]>;
 }

@@ -272,6 +272,35 @@ export function runMonitorStoreConformance(target: ConformanceTarget): void {
       },
     );
 
+    storeTest(target, 'failed slots wait to be announced once, with their site', async (f) => {
+      const { site } = await seedSite(f.store);
+      for (const slot of [10, 11]) await f.store.monitors.claimSlot(claim(site.id, slot));
+      const [s10, s11] = await f.store.monitors.claimSlotRuns({
+        owner: 'e1',
+        now: T0,
+        limit: 5,
+        leaseMs: 60_000,
+      });
+      const failed = (now: number) => ({
+        status: 'failed' as const,
+        responseIDs: [],
+        error: 'sign-in failed',
+        now,
+      });
+      await f.store.monitors.finishSlot('e1', s10!.id, failed(T0 + 10));
+      await f.store.monitors.finishSlot('e1', s11!.id, failed(T0 + 20));
+      const waiting = async (before: number) =>
+        (await f.store.monitors.unannouncedFailures(before, 10)).map((u) => [
+          u.slot,
+          u.error,
+          u.finishedAt,
+          u.site.siteKey,
+        ]);
+      assert.deepEqual(await waiting(T0 + 15), [[10, 'sign-in failed', T0 + 10, site.siteKey]]);
+      await f.store.monitors.markSlotAnnounced(s10!.id, T0 + 30);
+      assert.deepEqual(await waiting(T0 + 30), [[11, 'sign-in failed', T0 + 20, site.siteKey]]);
+    });
+
     storeTest(target, 'deleting the site deletes its slots', async (f) => {
       const { tenantId, site } = await seedSite(f.store);
       await f.store.monitors.claimSlot(claim(site.id, 10));

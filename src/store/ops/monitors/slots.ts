@@ -1,7 +1,15 @@
 import { newId } from '../../../domain/ids.ts';
 import type { MonitorSlot } from '../../../domain/monitors.ts';
 import type { ClaimOptions } from '../../leased.ts';
-import type { AppliableSlot, DueMonitor, LeasedSlot, SlotClaim, SlotOutcome } from '../../monitors.ts';
+import type {
+  AppliableSlot,
+  DueMonitor,
+  LeasedSlot,
+  SlotClaim,
+  SlotOutcome,
+  UnannouncedFailure,
+} from '../../monitors.ts';
+import { siteFromRow } from '../../shared/builds-rows.ts';
 import { one, type Sql } from '../../sql.ts';
 import { claimLeased } from '../leased.ts';
 import { dueFromRow, slotFromRow } from './rows.ts';
@@ -119,4 +127,32 @@ export async function appliableSlots(
     siteKey: String(r['site_key']),
     slot: Number(r['slot']),
   }));
+}
+
+export async function unannouncedFailures(
+  sql: Sql,
+  finishedBefore: number,
+  limit: number,
+): Promise<UnannouncedFailure[]> {
+  const rows = await sql.query(
+    `SELECT sites.*, s.id AS slot_id, s.slot, s.error, s.finished_at FROM monitor_slots s
+       JOIN sites ON sites.id = s.site_id
+      WHERE s.status = 'failed' AND s.announced_at IS NULL AND s.error IS NOT NULL AND s.finished_at <= $1
+      ORDER BY s.finished_at, s.id LIMIT $2`,
+    [finishedBefore, limit],
+  );
+  return rows.map((r) => ({
+    id: String(r['slot_id']),
+    slot: Number(r['slot']),
+    error: String(r['error']),
+    finishedAt: Number(r['finished_at']),
+    site: siteFromRow(r),
+  }));
+}
+
+export async function markSlotAnnounced(sql: Sql, id: string, now: number): Promise<void> {
+  await sql.exec('UPDATE monitor_slots SET announced_at = $1 WHERE id = $2 AND announced_at IS NULL', [
+    now,
+    id,
+  ]);
 }
