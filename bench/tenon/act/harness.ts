@@ -23,6 +23,9 @@ import type { CorpusServer } from '../serve.ts';
 import type { ActTestcase } from './rules.ts';
 
 export const SNAPSHOT_DIR = new URL('./snapshot/', import.meta.url);
+/** Copies of outside resources the examples load (scripts/act-snapshot.ts, `VENDORED`). */
+export const VENDOR_DIR = new URL('./vendor/', import.meta.url);
+const VENDOR_PATH = '/test-assets/herald-vendor/';
 
 export interface Snapshot {
   source: string;
@@ -42,6 +45,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
+  '.woff2': 'font/woff2',
   '.mp3': 'audio/mpeg',
   '.mp4': 'video/mp4',
   '.vtt': 'text/vtt',
@@ -55,7 +59,10 @@ export async function serveSnapshot(): Promise<CorpusServer> {
       res.writeHead(404).end();
       return;
     }
-    readFile(new URL(`.${path}`, SNAPSHOT_DIR)).then(
+    const file = path.startsWith(VENDOR_PATH)
+      ? new URL(path.slice(VENDOR_PATH.length), VENDOR_DIR)
+      : new URL(`.${path}`, SNAPSHOT_DIR);
+    readFile(file).then(
       (body) =>
         res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body),
       () => res.writeHead(404).end(),

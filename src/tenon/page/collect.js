@@ -1,4 +1,4 @@
-/* global window, document, axe, getComputedStyle */
+/* global window, document, axe, getComputedStyle, setTimeout */
 /**
  * Runs axe-core (already injected) and, when asked, Herald's rules (page/rules.js) in the page,
  * and returns plain JSON: for every reported node its live-DOM XPath, document-coordinate box,
@@ -180,6 +180,10 @@ function fromAxe(result, kind, snippetMax, herald) {
 
 window.__heraldTenonCollect = async function (opts) {
   const snippetMax = opts.snippetMax;
+  // Web fonts still on their way change how text is drawn (an icon font turns a word into a
+  // picture): test the page as it will be shown. Bounded, as a font server may never answer.
+  if (document.fonts && document.fonts.status !== 'loaded')
+    await Promise.race([document.fonts.ready, new Promise((done) => setTimeout(done, 3000))]);
   const res = await axe.run(document, {
     resultTypes: ['violations', 'incomplete'],
     ...(opts.axeOptions || {}),

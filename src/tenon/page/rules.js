@@ -61,6 +61,46 @@ function contentText(el) {
   return text;
 }
 
+let measureCanvas = null;
+
+/**
+ * Whether a text node is drawn as an icon by an icon font's ligature (Material Icons turns the
+ * word "search" into a magnifying glass): its letters are not shown, so they are no visible label
+ * (ACT 2ee8b8, passed example 6). Ordinary text is as wide as its letters laid side by side, give
+ * or take kerning and the odd "fi" ligature; a word that becomes one glyph is not.
+ */
+function iconLigature(node) {
+  const text = node.textContent.trim();
+  if (text.length < 3 || !node.parentElement) return false;
+  const s = getComputedStyle(node.parentElement);
+  measureCanvas = measureCanvas || document.createElement('canvas');
+  const ctx = measureCanvas.getContext('2d');
+  if (!ctx) return false;
+  ctx.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+  const whole = ctx.measureText(text).width;
+  let letters = 0;
+  for (const ch of text) letters += ctx.measureText(ch).width;
+  if (whole === 0 && letters === 0) return false;
+  return whole < 0.6 * letters || whole > 1.5 * letters;
+}
+
+/**
+ * The text a control shows, as a sighted user reads it: its rendered text (innerText), less any
+ * word an icon font draws as a picture (and, then, less text that is not rendered at all).
+ */
+function shownText(el) {
+  const nodes = [];
+  const walker = document.createTreeWalker(el, 4 /* NodeFilter.SHOW_TEXT */);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+  if (!nodes.some(iconLigature)) return el.innerText;
+  const rendered = (n) =>
+    n.parentElement.getClientRects().length > 0 && getComputedStyle(n.parentElement).visibility !== 'hidden';
+  return nodes
+    .filter((n) => rendered(n) && !iconLigature(n))
+    .map((n) => n.textContent)
+    .join(' ');
+}
+
 /** The name an author gave on top of the content, which removes the ambiguity. */
 function hasExtraName(el) {
   if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return true;
@@ -161,7 +201,7 @@ window.__heraldTenonRules = [
         'a[href][aria-label], button[aria-label], [role="button"][aria-label]',
       )) {
         if (!visible(el)) continue;
-        const shown = squash(el.innerText);
+        const shown = squash(shownText(el));
         const name = squash(el.getAttribute('aria-label'));
         // One or two characters are usually icons or symbols ("×", "›"): not a visible label.
         if (shown.length < 3 || /^[^a-z0-9]+$/i.test(shown)) continue;
