@@ -113,6 +113,29 @@ describe('Tenon precision: clean pages answer no error at the default certainty'
     assert.deepEqual(issue.standards, ['WCAG 2.1 Level A: 2.1.1 Keyboard']);
   });
 
+  test('a vague link with a context in its paragraph fails 2.4.9 only; alone, 2.4.4 too', async () => {
+    const res =
+      await run(`<!doctype html><html lang="en"><head><title>News</title></head><body><main><h1>News</h1>
+      <p>The library opens at nine from May. <a href="/hours">Read more</a></p>
+      <ul><li><a href="/all">More</a></li></ul></main></body></html>`);
+    const vague = res.resultSet.filter((i) => i.tID === 1001);
+    assert.deepEqual(
+      vague.map((i) => [i.xpath, i.standards.map((s) => s.split(':')[1]?.trim().split(' ')[0])]),
+      [
+        ['/html/body/main/p/a', ['2.4.9']],
+        ['/html/body/main/ul/li/a', ['2.4.4', '2.4.9']],
+      ],
+    );
+    assert.ok(vague.every((i) => !isWarning(i)));
+    // At level AA (what most ask for) only the link without a context is left.
+    const aa = await run(
+      `<!doctype html><html lang="en"><head><title>News</title></head><body><main><h1>News</h1>
+      <p>The library opens at nine from May. <a href="/hours">Read more</a></p></main></body></html>`,
+      { level: 'AA' },
+    );
+    assert.deepEqual(errorsOf(aa), []);
+  });
+
   test('a word an icon font draws as a picture is no visible label (2.5.3); the same word as text is', async () => {
     const page = (font: string, button: string) =>
       `<!doctype html><html lang="en"><head><title>Search</title><style>${font}</style></head>

@@ -204,19 +204,27 @@ window.__heraldTenonCollect = async function (opts) {
       } catch (err) {
         apiErrors.push(`${rule.id}: ${err && err.message ? err.message : String(err)}`);
       }
-      if (found.length === 0) continue;
-      rules.push({
-        ruleId: rule.id,
-        source: 'herald',
-        kind: 'violation',
-        impact: rule.impact,
-        help: rule.help,
-        description: rule.description,
-        helpUrl: rule.helpUrl,
-        tags: rule.tags,
-        certainty: rule.certainty,
-        nodes: found.map((f) => describeNode(f.el, f.summary, snippetMax)),
-      });
+      // A finding may name fewer criteria than its rule (a vague link with a context fails 2.4.9
+      // only): one outcome per set of criteria.
+      const byTags = new Map();
+      for (const f of found) {
+        const tags = f.tags || rule.tags;
+        if (!byTags.has(tags.join())) byTags.set(tags.join(), { tags, found: [] });
+        byTags.get(tags.join()).found.push(f);
+      }
+      for (const group of byTags.values())
+        rules.push({
+          ruleId: rule.id,
+          source: 'herald',
+          kind: 'violation',
+          impact: rule.impact,
+          help: rule.help,
+          description: rule.description,
+          helpUrl: rule.helpUrl,
+          tags: group.tags,
+          certainty: rule.certainty,
+          nodes: group.found.map((f) => describeNode(f.el, f.summary, snippetMax)),
+        });
     }
   }
   return { rules, testsRun: ran.size, apiErrors, title: document.title };
