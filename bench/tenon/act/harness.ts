@@ -8,6 +8,8 @@
  * Per rule: `consistent` when every failed example fails and no passed or inapplicable example
  * does; `partial` when some failed examples fail, none of the others do; `inconsistent` when a
  * passed or inapplicable example fails; `untested` when no example fails at all.
+ * A second measure, reported beside it (`mapped`): the same, counting only issues raised by a rule
+ * mapped to the ACT rule, as the W3C maps implementations to ACT rules.
  */
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';

@@ -38,11 +38,10 @@ export function earlReport(snapshot: Snapshot, results: CaseResult[]): object {
   };
 }
 
-/** What the false alarms left are (the case-by-case analysis is in docs/tenon.md). */
+/** Where the false alarms left are examined one by one. */
 const FALSE_ALARMS_NOTE =
-  'The false alarms both engines raise are, but for none, genuine failures of the same success criterion on the ' +
-  'example page, besides what the example tests (an unlabelled checkbox on an inapplicable example of the ' +
-  'required-states rule, …): each is examined in ' +
+  'What each false alarm left is, checked on the example page (a genuine failure of the same criterion ' +
+  'that the page has besides what it tests, or not): ' +
   '[docs/tenon.md](../tenon.md#the-false-alarms-left-case-by-case).';
 
 const pct = (n: number, of: number): string => `${((n * 100) / of).toFixed(1)} %`;
