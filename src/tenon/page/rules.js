@@ -179,7 +179,7 @@ window.__heraldTenonRules = [
         if (linkContext(a))
           out.push({
             el: a,
-            summary: `The link text is only "${text}", its context aside.`,
+            summary: `The link text is only "${text}"; only the text around it says where it goes.`,
             tags: ['wcag249'],
           });
         else out.push({ el: a, summary: `The link text is only "${text}".` });
