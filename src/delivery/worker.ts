@@ -267,9 +267,12 @@ export class Worker implements LocalSink {
 
   /** Work can wait here longer than a lease (a slow hook's queue): keep its leases alive. */
   private async extendLeases(): Promise<void> {
-    if (this.heldWork.size === 0) return;
+    // Sent deliveries whose result is not committed yet keep their leases too: lapsed, this
+    // worker's next claim would take them back and send them again.
+    const ids = [...this.heldWork.ids(), ...this.writer.pending()];
+    if (ids.length === 0) return;
     try {
-      await this.o.store.extendLeases(this.owner, this.heldWork.ids(), Date.now() + this.o.leaseMs);
+      await this.o.store.extendLeases(this.owner, ids, Date.now() + this.o.leaseMs);
     } catch (err) {
       this.o.log.error({ err }, 'extending leases failed; will retry');
     }
@@ -462,8 +465,9 @@ export class Worker implements LocalSink {
     };
     const probeWindow = this.o.deliveryTimeoutMs + 1000;
     for (const c of batch) {
-      // Already held: its lease lapsed (e.g. a stalled event loop) and this worker re-claimed it.
-      if (this.heldWork.has(c.delivery.id)) continue;
+      // Already held, or sent with its result not yet committed: its lease lapsed (e.g. a stalled
+      // event loop or a slow commit) and this worker re-claimed it.
+      if (this.heldWork.has(c.delivery.id) || this.writer.isPending(c.delivery.id)) continue;
       this.overShare.get(c.delivery.tenantId)?.delete(c.delivery.id);
       const hookId = c.delivery.hookId;
       // A hook changed since these rows were read: they may carry its old URL or credentials.
