@@ -183,6 +183,13 @@ describe('site monitor pages in Chromium', () => {
     assert.equal(await focused(page), 'site-max-depth');
     await fillByLabel(page, 'Never paths starting with', '/logout');
     await fillByLabel(page, 'Sign-in trace ID', String(trace.body['id']));
+    await fillByLabel(page, 'Sign-in parameters', 'password');
+    await follow(page, 'button', 'Save site monitor');
+    assert.match(await textOf(page, '#site-login-parameters-error'), /name=value, one per line/);
+    assert.equal(
+      await page.$eval('#site-crawl', (c) => (c as unknown as { checked: boolean }).checked),
+      true,
+    );
     await fillByLabel(page, 'Sign-in parameters', 'password=not shown again');
     await assertAccessible(page, 'a site monitor that crawls and signs in');
     await follow(page, 'button', 'Save site monitor');
