@@ -1,8 +1,10 @@
 /**
- * A site monitor's page: its schedule, the next run and the last ones, a chart of errors per
- * run, and what is new and what is fixed since the previous run (by page and issue
- * `signature`). Pause and resume are buttons (each a site.updated event). The issues tracked
- * across slots, with accept / reopen and the baseline, are in monitor-issues.ts.
+ * A site monitor's page: its schedule, how its pages are found (a crawl, or siteUrl + paths)
+ * and its sign-in, a failed latest run said first with its reason, charts of errors per run and
+ * of open issues per slot (each with its numbers as a table), the pages the latest slot tested,
+ * what is new and what is fixed since the previous run (by page and issue `signature`), and the
+ * last runs. Pause and resume are buttons (each a site.updated event). The issues tracked across
+ * slots, with accept / reopen and the baseline, are in monitor-issues.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
