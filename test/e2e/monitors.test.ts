@@ -8,7 +8,8 @@
  *
  * - Crawl: a signed-in slot tests exactly the 60 in-scope pages; maxPages and maxDepth hold.
  * - Sign-in: the account pages are tested as alice (the site sees her session on every one of
- *   their requests, and their own issue is found); a wrong password fails the slot with its
+ *   their requests, and their own issue is found; the session and the password are not in the
+ *   database's bytes); a wrong password fails the slot with its
  *   reason, in the API and as site.updated.
  * - Changes: one page changed between slots announces issue.deleted and issue.created once
  *   each; after a baseline, ?status=open lists only what is new.
@@ -18,7 +19,8 @@
  *   still tests every page of the slot once, through the run engine.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
 import {
@@ -216,7 +218,14 @@ describe('site monitors that crawl, sign in and say what changed', () => {
         site.requests.filter((p) => p.startsWith('/private/') || p.startsWith('/archive/')),
         [],
       );
-      // The password is stored sealed and never shown again.
+      // The session the runs carried and the password are sealed at rest: not in the database's bytes.
+      const dir = h.app.config.dataDir;
+      const files = readdirSync(dir).map((f) => readFileSync(join(dir, f)));
+      // (The same bytes do hold what is stored in plain: the runs' URLs.)
+      assert.ok(files.some((b) => b.includes('/account/orders')));
+      for (const plain of ['alice-token', ACCOUNT.password])
+        assert.ok(!files.some((b) => b.includes(plain)), `${plain} is in the database in plain text`);
+      // The password is never shown again.
       const read = await api.call('GET', `/api/sites/${siteKey}`);
       assert.deepEqual(read.body.loginParameterNames, ['username', 'password']);
       assert.ok(!read.text.includes(ACCOUNT.password));
