@@ -276,6 +276,12 @@ describe('site monitors that crawl, sign in and say what changed', () => {
       finishedAt: read.body.lastSlot.finishedAt,
     });
     assert.ok(!event!.body.includes('not-the-password'));
+    // Stored once (its eventID is fixed per slot, however often it is announced).
+    const stored = await api.call('GET', '/api/events?event=site.updated&limit=100');
+    const failures = (stored.body.data as Array<{ payload: Hooked }>).filter(
+      (e) => e.payload.data['siteKey'] === siteKey && e.payload.data['lastSlot'] !== undefined,
+    );
+    assert.equal(failures.length, 1);
   });
 
   test('one page changed between slots: issue.deleted and issue.created, once each', async () => {
