@@ -47,7 +47,20 @@ const EXAMPLE =
   /^#### (Passed|Failed|Inapplicable) Example (\d+)[^\n]*\n([\s\S]*?)(?=^#### |^## |(?![\s\S]))/gm;
 const ASSET = /(?:https:\/\/act-rules\.github\.io)?(\/test-assets\/[^"'()\s<>]+)/g;
 
-rmSync(OUT, { recursive: true, force: true });
+/**
+ * Outside resources an example loads, and the copies Herald keeps of them
+ * (bench/tenon/act/vendor/, each with its licence), which the pages load from loopback instead:
+ * without them the example would be tested as it looks when the resource fails to load.
+ */
+const VENDORED: Record<string, string> = {
+  'https://fonts.googleapis.com/icon?family=Material+Icons': 'material-icons/material-icons.css',
+};
+/** Served from bench/tenon/act/vendor/ by the benchmark's server (bench/tenon/act/harness.ts). */
+const VENDOR_URL = '/test-assets/herald-vendor/';
+
+// Everything but the licence notice (LICENSE.md, kept by hand) is rebuilt.
+for (const entry of ['cases', 'test-assets', 'testcases.json'])
+  rmSync(join(OUT, entry), { recursive: true, force: true });
 const testcases: ActTestcase[] = [];
 const assets = new Set<string>();
 const missing: string[] = [];
@@ -60,8 +73,9 @@ for (const file of ruleFiles) {
     const code = /```html\n([\s\S]*?)\n```/.exec(body)?.[1];
     if (code === undefined) continue;
     const testcaseId = createHash('sha1').update(code).digest('hex');
-    const html = page(code).replace(ASSET, (_, p: string) => p);
+    let html = page(code).replace(ASSET, (_, p: string) => p);
     for (const a of html.matchAll(ASSET)) assets.add(a[1] ?? '');
+    for (const [url, local] of Object.entries(VENDORED)) html = html.replaceAll(url, VENDOR_URL + local);
     const rel = `cases/${rule.id}/${testcaseId}.html`;
     mkdirSync(join(OUT, dirname(rel)), { recursive: true });
     writeFileSync(join(OUT, rel), html);

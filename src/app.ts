@@ -253,7 +253,15 @@ async function startRunEngines(
     ],
     [
       new RunEngine(
-        slotRunKind({ monitors: store.monitors, testRuns, log: log.child({ component: 'monitors' }) }),
+        slotRunKind({
+          monitors: store.monitors,
+          testRuns,
+          log: log.child({ component: 'monitors' }),
+          publisher,
+          browsers: { pool, allowlist: config.targetAllowlist, stepTimeoutMs: config.buildStepTimeoutMs },
+          traces: store.builds,
+          issues: ctx.services.issues,
+        }),
         ports,
         settings('slot', 1),
       ),

@@ -1,30 +1,32 @@
 /**
- * A 60-page monitor slot with a warm browser: crawl discovery of the loopback site of
- * bench/monitors/crawl-site.ts (57 in-scope pages), then one slot testing its 60 HTML pages
- * through the real Tenon run queue (HERALD_TENON_CONCURRENCY, default 2), then the slot applied
- * to the tracked issues. Rounds alternate nothing: each round does all three, and the medians
- * are printed with the discovery / slot ratio.
+ * A 60-page monitor slot through the run engine, with a warm browser, against a baseline measured
+ * in the same run: the same 60 pages as direct Tenon test runs.
+ *
+ * An in-process Herald on SQLite (the scheduler, the slot and Tenon kinds of the run engine, the
+ * pool's Chromium behind the filtering proxy) and the loopback site of crawl-site.ts with its
+ * signed-in area. The site monitor signs in (a login trace), crawls (maxPages 500, maxDepth 3,
+ * /archive/ excluded: 60 pages) and queues one Tenon run per page, carrying the session; the
+ * slot's time runs from its claim until the slot engine's sweep has applied it to the tracked
+ * issues. The baseline queues the 60 URLs the slot tested as async Tenon runs (source `api`, no
+ * sign-in, no crawl) and waits for all of them. Rounds alternate slot and baseline (which goes
+ * first alternates too); medians, their ratio, and the median of each round's own ratio.
  *
  *   node bench/monitors/slot.ts [--rounds 3] [--concurrency 2]
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startApp } from '../../src/app.ts';
-import { BrowserPool } from '../../src/browsers/pool.ts';
 import { loadConfig } from '../../src/config.ts';
-import { DEFAULT_CRAWL } from '../../src/domain/crawl.ts';
 import { createLogger } from '../../src/log.ts';
-import { discoverPages } from '../../src/monitors/crawl.ts';
-import { parseAllowlist } from '../../src/network/policy.ts';
-import { PER_SECTION, SECTIONS, serveCrawlSite, serveOtherOrigin } from './crawl-site.ts';
+import { ACCOUNT, serveCrawlSite, serveOtherOrigin } from './crawl-site.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, concurrency: { type: 'string' } } });
 const ROUNDS = Number(values.rounds ?? 3);
 const CONCURRENCY = values.concurrency ?? '2';
+const WEEK = 604_800;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const dir = mkdtempSync(join(tmpdir(), 'herald-bench-slot-'));
@@ -38,111 +40,140 @@ const config = loadConfig(
     HERALD_ADMIN_KEY: adminKey,
     HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
     HERALD_LOG_LEVEL: 'silent',
+    HERALD_POLL_INTERVAL_MS: '50',
+    HERALD_MONITOR_TICK_MS: '100',
     HERALD_TENON_CONCURRENCY: CONCURRENCY,
   },
 );
 const app = await startApp(config, createLogger('silent'));
 const other = await serveOtherOrigin();
-const site = await serveCrawlSite(other.origin);
-const pool = new BrowserPool({
-  paths: { chrome: config.chromiumPath, firefox: config.firefoxPath },
-  launchTimeoutMs: 30_000,
-  allowlist: parseAllowlist('127.0.0.0/8'),
-});
+const site = await serveCrawlSite(other.origin, { signIn: true });
 
-const sections = Array.from({ length: SECTIONS }, (_, i) => `/s${i + 1}/`);
-const PAGES = [
-  '/',
-  ...sections,
-  ...sections.flatMap((s) => Array.from({ length: PER_SECTION }, (_, j) => `${s}p${j + 1}`)),
-  '/only-in-sitemap',
-  '/archive/',
-  '/archive/old',
-  '/private/secret',
-].map((p) => `${site.base}${p}`);
+async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${app.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const parsed = (await res.json()) as Record<string, unknown>;
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 try {
-  const api = (method: string, path: string, body: unknown) =>
-    fetch(`${app.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }).then((r) => r.json() as Promise<Record<string, string>>);
-  const projectID = (await api('POST', '/api/projects', { name: 'Bench' }))['projectID']!;
-  const siteKey = (await api('POST', '/api/sites', { name: 'Bench', projectID, siteUrl: `${site.base}/` }))[
-    'siteKey'
-  ]!;
   const tenantId = (await app.store.listTenants())[0]!.id;
-  const browser = await pool.acquire('chrome');
-  // Warm: one discovery and one test run, not counted.
-  await discoverPages(await browser.createBrowserContext(), `${site.base}/`, {
-    ...DEFAULT_CRAWL,
-    maxPages: 5,
+  const projectID = String((await api('POST', '/api/projects', { name: 'Bench' }))['projectID']);
+  const trace = await api('POST', `/api/projects/${projectID}/traces`, {
+    name: 'Sign in',
+    steps: [
+      { action: 'open', url: '/login' },
+      { action: 'type', selector: '#user', text: '${username}' },
+      { action: 'type', selector: '#password', text: '${password}' },
+      { action: 'click', selector: '#submit' },
+    ],
   });
-  await app.services.testRuns.wait(
-    tenantId,
+  // Scheduled weekly: the scheduler claims the current slot at once (the warm-up, not counted);
+  // the bench claims the later ones itself, as the scheduler does.
+  const siteKey = String(
     (
-      await app.services.testRuns.enqueue({
-        tenantId,
-        fields: { url: PAGES[0]!, projectID },
-        source: { kind: 'api' },
+      await api('POST', '/api/sites', {
+        name: 'Bench',
+        projectID,
+        siteUrl: `${site.base}/`,
+        intervalSec: WEEK,
+        crawl: { maxPages: 500, maxDepth: 3, exclude: ['/archive/'] },
+        loginTraceId: trace['id'],
+        loginParameters: { username: ACCOUNT.user, password: ACCOUNT.password },
       })
-    ).responseID,
-    60_000,
+    )['siteKey'],
   );
+  const siteId = (await app.store.builds.getSite(tenantId, siteKey))!.id;
 
-  const rounds: Array<{ discoveryMs: number; pages: number; slotMs: number; applyMs: number }> = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const context = await browser.createBrowserContext();
-    let t = performance.now();
-    const found = await discoverPages(context, `${site.base}/`, {
-      maxPages: 500,
-      maxDepth: 3,
-      exclude: ['/archive/'],
+  /** Waits until the slot is applied to the issues; answers its pages. */
+  async function applied(slot: number | null): Promise<{ slot: number; pages: number }> {
+    for (;;) {
+      const [last] = await app.store.monitors.listSlots(tenantId, siteId, 1);
+      if (last && (slot === null || last.slot === slot)) {
+        if (last.status === 'failed') throw new Error(`slot ${last.slot} failed: ${last.error}`);
+        if (last.issuesAppliedAt !== null) return { slot: last.slot, pages: last.responseIDs.length };
+      }
+      await sleep(25);
+    }
+  }
+  const warm = await applied(null);
+  const runs = await app.services.testRuns.list(tenantId, { siteKey, limit: 100 });
+  const urls = runs.filter((r) => r.slot === warm.slot).map((r) => r.url!);
+  if (urls.length !== 60) throw new Error(`the warm-up slot tested ${urls.length} pages, not 60`);
+
+  async function slotRound(slot: number): Promise<number> {
+    const t = performance.now();
+    const claimed = await app.store.monitors.claimSlot({
+      siteId,
+      slot,
+      intervalSec: WEEK,
+      owner: 'bench',
+      now: Date.now(),
     });
-    const discoveryMs = performance.now() - t;
-    await context.close();
+    if (!claimed) throw new Error(`slot ${slot} not claimed`);
+    const { pages } = await applied(slot);
+    if (pages !== 60) throw new Error(`slot ${slot} tested ${pages} pages`);
+    return performance.now() - t;
+  }
 
-    const slot = 1000 + r;
-    t = performance.now();
+  async function directRound(): Promise<number> {
+    const t = performance.now();
     const ids: string[] = [];
-    for (const url of PAGES) {
+    for (const url of urls) {
       const { responseID } = await app.services.testRuns.enqueue({
         tenantId,
-        fields: { url, projectID },
-        source: { kind: 'monitor', siteKey, slot },
+        fields: { url, projectID, async: 1 },
+        source: { kind: 'api' },
       });
       ids.push(responseID);
     }
-    for (const id of ids) await app.services.testRuns.wait(tenantId, id, 600_000);
-    const slotMs = performance.now() - t;
-    t = performance.now();
-    const applied = await app.services.issues.applySlot(tenantId, siteKey, slot);
-    const applyMs = performance.now() - t;
-    if (!applied.applied) throw new Error(`slot ${slot} not applied: ${applied.reason}`);
-    rounds.push({ discoveryMs, pages: found.pages.length, slotMs, applyMs });
-    console.error(JSON.stringify({ round: r + 1, ...rounds.at(-1) }));
+    for (const id of ids) {
+      const run = await app.services.testRuns.wait(tenantId, id, 600_000);
+      if (run.status !== 'done') throw new Error(`direct run ${id} ${run.status}`);
+    }
+    return performance.now() - t;
   }
-  const d = median(rounds.map((x) => x.discoveryMs));
-  const s = median(rounds.map((x) => x.slotMs));
-  const a = median(rounds.map((x) => x.applyMs));
+
+  const slotMs: number[] = [];
+  const directMs: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? (['slot', 'direct'] as const) : (['direct', 'slot'] as const);
+    for (const which of order) {
+      if (which === 'slot') slotMs.push(await slotRound(warm.slot + 1 + r));
+      else directMs.push(await directRound());
+    }
+    console.error(
+      JSON.stringify({
+        round: r + 1,
+        slotMs: Math.round(slotMs.at(-1)!),
+        directMs: Math.round(directMs.at(-1)!),
+      }),
+    );
+  }
+  const s = median(slotMs);
+  const d = median(directMs);
   console.log(
     JSON.stringify({
       rounds: ROUNDS,
       concurrency: Number(CONCURRENCY),
-      discoveredPages: rounds[0]!.pages,
-      discoveryMs: Math.round(d),
-      discoveryPagesPerMinute: Math.round((rounds[0]!.pages / d) * 60_000),
-      slotPages: PAGES.length,
+      pages: urls.length,
       slotMs: Math.round(s),
-      slotPagesPerMinute: Math.round((PAGES.length / s) * 60_000),
-      applySlotMs: Math.round(a),
-      discoveryToSlot: Number((d / s).toFixed(3)),
+      slotPagesPerMinute: Math.round((urls.length / s) * 60_000),
+      directMs: Math.round(d),
+      directPagesPerMinute: Math.round((urls.length / d) * 60_000),
+      slotToDirect: Number((s / d).toFixed(3)),
+      // Each round's slot against its own baseline (same load), then the median of those.
+      slotToDirectPerRound: Number(median(slotMs.map((x, i) => x / directMs[i]!)).toFixed(3)),
+      otherOriginPageRequests: other.requests.filter((p) => p !== '/pixel.png').length,
     }),
   );
 } finally {
-  pool.release('chrome');
-  await pool.close();
   await app.stop();
   await site.close();
   await other.close();

@@ -3,6 +3,7 @@ import * as policy from './admission.ts';
 import type { Breakers } from './breaker.ts';
 import { decide } from './failure.ts';
 import { HeldWork } from './held.ts';
+import type { ResultWriter } from './results.ts';
 import { FairScheduler } from './scheduler.ts';
 import { DEFAULT_MAX_HELD_BYTES, type WorkerOptions } from './worker-options.ts';
 
@@ -20,6 +21,8 @@ export interface IntakePorts {
   wake: () => void;
   /** Parked rows are claimable again at `at`. */
   wakeAt: (at: number) => void;
+  /** Deliveries sent whose result is not committed yet (the ResultWriter). */
+  uncommitted: Pick<ResultWriter, 'pending' | 'isPending'>;
 }
 
 /**
@@ -66,6 +69,7 @@ export class Intake {
       log: o.log,
       what: 'deliveries',
       workers: store,
+      alsoLeased: () => p.uncommitted.pending(),
       ...(o.livenessIntervalMs !== undefined && { livenessMs: o.livenessIntervalMs }),
       leases: {
         extend: (ids, until) => store.extendLeases(owner, ids, until),
@@ -128,7 +132,9 @@ export class Intake {
     const parked = new Map<number, ClaimedDelivery[]>();
     for (const c of batch) {
       const { id, tenantId: tenant, hookId } = c.delivery;
-      const held = this.book.has(id);
+      // Held, or sent with its result not committed yet: its lease lapsed (a stalled event loop,
+      // a slow commit) and this worker claimed it again; sending it again would repeat it.
+      const held = this.book.has(id) || this.#p.uncommitted.isPending(id);
       if (!held) this.#overShare.get(tenant)?.delete(id);
       const key = keyOf(c);
       const changed = hookId === null ? -Infinity : (this.#changedAt.get(hookId) ?? -Infinity);

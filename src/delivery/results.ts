@@ -16,6 +16,8 @@ export class ResultWriter {
   /** Called whenever a flush ends with nothing left to write. */
   private readonly onDrained: () => void;
   private results: AttemptResult[] = [];
+  /** Deliveries whose result is buffered or being written, so not yet committed. */
+  private readonly uncommitted = new Set<string>();
   private flushing: Promise<void> | null = null;
   private flushScheduled = false;
   private dropped = false;
@@ -27,6 +29,18 @@ export class ResultWriter {
     this.onDrained = o.onDrained;
   }
 
+  /**
+   * Delivery ids whose result is not committed yet. Their leases must be kept alive, and a claim
+   * that returns one must leave it alone: it was sent, and sending it again would repeat it.
+   */
+  pending(): Iterable<string> {
+    return this.uncommitted;
+  }
+
+  isPending(deliveryId: string): boolean {
+    return this.uncommitted.has(deliveryId);
+  }
+
   /** Results buffered or being written. */
   get busy(): boolean {
     return this.results.length > 0 || this.flushing !== null;
@@ -35,6 +49,7 @@ export class ResultWriter {
   push(result: AttemptResult): void {
     if (this.dropped) return;
     this.results.push(result);
+    this.uncommitted.add(result.attempt.deliveryId);
     if (this.results.length >= FLUSH_AT) {
       void this.flush();
       return;
@@ -51,6 +66,7 @@ export class ResultWriter {
   drop(): void {
     this.dropped = true;
     this.results = [];
+    this.uncommitted.clear();
   }
 
   /** Writes buffered results; one write at a time, each a single transaction. */
@@ -64,6 +80,9 @@ export class ResultWriter {
     this.results = [];
     this.flushing = this.store
       .recordAttempts(this.owner, batch)
+      .then(() => {
+        for (const r of batch) this.uncommitted.delete(r.attempt.deliveryId);
+      })
       .catch((err: unknown) => {
         // Keep them: the next flush tries again. If the process dies, the leases go to a
         // successor and the deliveries are sent again (at least once).

@@ -47,6 +47,8 @@ export class Worker implements LocalSink {
     this.o = o;
     this.owner = o.owner;
     this.breakers = new Breakers({ ...DEFAULT_BREAKER, ...o.breaker, max: o.hookMaxInFlight });
+    const { store, owner, log } = o;
+    this.writer = new ResultWriter({ store, owner, log, onDrained: () => this.notifyIdle() });
     this.intake = new Intake(o, {
       // A sender that queues (the thread) takes `depth` times a healthy key's cap; a key its
       // breaker has lowered gets no more than the breaker allows, queued or not.
@@ -57,10 +59,9 @@ export class Worker implements LocalSink {
       breakers: this.breakers,
       wake: () => this.wake(),
       wakeAt: (at) => this.wakeups.at(at),
+      uncommitted: this.writer,
     });
-    const { store, owner, log } = o;
-    this.rateGate = new RateGate(store);
-    this.writer = new ResultWriter({ store, owner, log, onDrained: () => this.notifyIdle() });
+    this.rateGate = new RateGate(o.store);
   }
 
   /** Requests in flight at once for a key: the hook's limit, lowered by its breaker. */

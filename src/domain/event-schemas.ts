@@ -160,6 +160,22 @@ export const SiteData = Type.Object(
     siteKey: Type.String({ description: 'Key identifying the site monitor.' }),
     projectID: Type.String({ description: 'Project the site monitor belongs to.' }),
     siteUrl: Type.String({ description: 'URL of the monitored site.' }),
+    lastSlot: Type.Optional(
+      Type.Object(
+        {
+          slot: Type.Integer({ description: 'The slot number (floor(time / interval)).' }),
+          status: Type.Literal('failed', { description: 'Always "failed".' }),
+          error: Type.String({
+            description: 'Why, e.g. "sign-in failed: the sign-in form is still shown …".',
+          }),
+          finishedAt: UnixMs('When the slot failed, unix time in milliseconds.'),
+        },
+        {
+          description:
+            'Added by Herald to site.updated when a slot of the monitor fails before testing its pages (its sign-in or crawl failed): which slot, and why.',
+        },
+      ),
+    ),
   },
   {
     title: 'Site monitor',

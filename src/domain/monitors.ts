@@ -51,6 +51,8 @@ export const DEFAULT_MONITOR: MonitorSettings = {
 /** A site with its monitor settings. Event data stays the seed's five site fields. */
 export interface MonitoredSite extends Site {
   monitor: MonitorSettings;
+  /** The newest claimed slot (its status and error); read on a single site's read only. */
+  lastSlot?: MonitorSlot | null;
 }
 
 /** A claimed slot: when it ran, and the test runs (responseIDs) it enqueued. */
@@ -68,6 +70,10 @@ export interface MonitorSlot {
   finishedAt: number | null;
   responseIDs: string[];
   error: string | null;
+  /** When the slot's findings were applied to the tracked issues (all its pages tested); null before. */
+  issuesAppliedAt: number | null;
+  /** Issues open once the slot was applied (the trend of open issues); null before. */
+  openIssues: number | null;
 }
 
 export const slotOf = (now: number, intervalSec: number): number => Math.floor(now / (intervalSec * 1000));

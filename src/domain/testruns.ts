@@ -85,6 +85,11 @@ export interface StartTestRun {
   fields: Record<string, unknown>;
   /** Where the run comes from: the test API, or a site monitor's scheduled slot. */
   source: { kind: 'api' } | { kind: 'monitor'; siteKey: string; slot: number };
+  /**
+   * A signed-in slot's session (src/monitors/sign-in.ts Session), stored sealed with the run
+   * and restored into its browser context. Opaque here.
+   */
+  session?: unknown;
 }
 
 /** The one thing a monitor slot needs of the test-run service. */

@@ -39,6 +39,11 @@ export interface LeaseBookOptions {
   livenessMs?: number;
   /** Log context: what is leased ("deliveries", "build runs"…). */
   what: string;
+  /**
+   * Ids no longer booked whose leases the heartbeat must still keep (a delivery sent, its result
+   * not committed yet: lapsed, the next claim would take it back and send it again).
+   */
+  alsoLeased?: () => Iterable<string>;
 }
 
 const RELEASE_RETRY_MS = 1000;
@@ -134,11 +139,12 @@ export class LeaseBook<T> {
     });
   }
 
-  /** Lease heartbeat: everything held gets a lease from now. */
+  /** Lease heartbeat: everything held (and `alsoLeased`) gets a lease from now. */
   async extendAll(): Promise<void> {
-    if (this.#held.size === 0) return;
+    const ids = this.#o.alsoLeased ? [...this.#held.keys(), ...this.#o.alsoLeased()] : this.ids();
+    if (ids.length === 0) return;
     try {
-      await this.#o.leases.extend(this.ids(), Date.now() + this.#o.leaseMs);
+      await this.#o.leases.extend(ids, Date.now() + this.#o.leaseMs);
     } catch (err) {
       this.#o.log.error({ err, what: this.#o.what }, 'extending leases failed; will retry');
     }

@@ -87,7 +87,11 @@ export class SiteService {
   async get(tenantId: string, siteKey: string): Promise<MonitoredSite> {
     const site = await this.deps.store.builds.getSite(tenantId, siteKey);
     if (!site) throw notFound(siteKey);
-    return (await this.#withMonitors(tenantId, [site]))[0] ?? { ...site, monitor: DEFAULT_MONITOR };
+    const [monitored, slots] = await Promise.all([
+      this.#withMonitors(tenantId, [site]),
+      this.deps.store.monitors.listSlots(tenantId, site.id, 1),
+    ]);
+    return { ...(monitored[0] ?? { ...site, monitor: DEFAULT_MONITOR }), lastSlot: slots[0] ?? null };
   }
 
   /** Newest first, optionally only one project's. */

@@ -64,7 +64,7 @@ export class TestRunService {
       slot: monitor?.slot ?? null,
       url: request.mirror.url ?? null,
       async: isAsync,
-      request: toStored(request),
+      request: toStored(request, input.session as Parameters<typeof toStored>[1]),
       eventId: randomUUID(),
       callbackEventId: randomUUID(),
       createdAt: now,

@@ -43,6 +43,22 @@ export interface SlotOutcome {
   now: number;
 }
 
+/** A finished slot whose issues are not applied yet, and whose pages' runs have all ended. */
+export interface AppliableSlot {
+  tenantId: string;
+  siteKey: string;
+  slot: number;
+}
+
+/** A failed slot whose site.updated was not announced yet (its worker died in between). */
+export interface UnannouncedFailure {
+  id: string;
+  slot: number;
+  error: string;
+  finishedAt: number;
+  site: Site;
+}
+
 export interface MonitorStore {
   /** The monitor state of these sites, by internal site id (unknown ids are left out). */
   statesOf(tenantId: string, siteIds: readonly string[]): Promise<Map<string, MonitorState>>;
@@ -83,6 +99,16 @@ export interface MonitorStore {
   monitorOf(siteId: string): Promise<DueMonitor | null>;
   /** Records what a leased slot queued if `owner` still holds it; false (nothing changed) otherwise. */
   finishSlot(owner: string, id: string, outcome: SlotOutcome): Promise<boolean>;
+  /**
+   * Done slots that queued pages, none of whose runs is still queued or running, and that
+   * neither they nor a newer slot of their site were applied to the tracked issues yet: what
+   * the slot engine's sweep hands to IssueService.applySlot. Only slots finished at or after
+   * `finishedSince` (their pages' runs end within the Tenon queue timeout). Oldest first.
+   */
+  appliableSlots(finishedSince: number, limit: number): Promise<AppliableSlot[]>;
+  /** Failed slots with an error, finished at or before `finishedBefore`, not announced; oldest first. */
+  unannouncedFailures(finishedBefore: number, limit: number): Promise<UnannouncedFailure[]>;
+  markSlotAnnounced(id: string, now: number): Promise<void>;
   /** The site's claimed slots, newest first. */
   listSlots(tenantId: string, siteId: string, limit: number): Promise<MonitorSlot[]>;
 }

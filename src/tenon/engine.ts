@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, HTTPResponse, Page } from 'puppeteer-core';
+import { restoreSession, restoreStorage, type Session } from '../monitors/sign-in.ts';
 import { TenonError, tenonStatus } from './errors.ts';
 import type { TenonErrorBody } from './errors.ts';
 import { buildResponse } from './mapping.ts';
@@ -68,6 +69,8 @@ export interface EngineOptions {
   snippetMax?: number;
   /** Injected clock for tests. */
   now?: () => number;
+  /** A signed-in session (a monitor slot's sign-in): its cookies and storage, in the run's context. */
+  session?: Session | undefined;
 }
 
 export type EngineOutcome = { ok: true; run: RawRun } | { ok: false; error: TenonErrorBody };
@@ -176,6 +179,7 @@ async function runIn(
   const now = opts.now ?? Date.now;
   const startTime = now();
   const page = await context.newPage();
+  if (opts.session) await restoreStorage(page, opts.session);
   const clientScriptErrors: Array<{ message: string }> = [];
   page.on('pageerror', (err) => {
     if (clientScriptErrors.length < 50)
@@ -229,6 +233,7 @@ export async function runTest(
   // The context is made inside the race too: a wedged browser must not hang the caller either.
   const work = (async (): Promise<EngineOutcome> => {
     context = await browser.createBrowserContext();
+    if (opts.session) await restoreSession(context, opts.session);
     return runIn(context, req, opts);
   })().catch((err: unknown): EngineOutcome =>
     err instanceof TenonError

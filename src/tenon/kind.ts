@@ -16,7 +16,7 @@ import { announceTestRun, type TestRunAnnouncePorts } from './announce.ts';
 import { runTest } from './engine.ts';
 import { tenonStatus, type TenonErrorBody } from './errors.ts';
 import { buildResponse } from './mapping.ts';
-import { fromStored } from './stored.ts';
+import { fromStored, sessionOf } from './stored.ts';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 /** A finished run not announced after this long lost its worker: the sweep announces it. */
@@ -51,7 +51,8 @@ async function testPage(pool: BrowserPool, run: TestRun): Promise<TestRunOutcome
     return failed(tenonStatus('internal_server_error', String((err as Error).message ?? err)));
   }
   try {
-    const out = await runTest(browser, req);
+    const session = sessionOf(run.request);
+    const out = await runTest(browser, req, session ? { session } : {});
     if (!out.ok) return failed(out.error);
     const response = buildResponse(out.run, req.mirror, { receivedAt: run.createdAt });
     const { fullResponse: _full, ...apiLog } = toApiLog(response, out.run);

@@ -88,6 +88,10 @@ describe('Worker on a real SQLite store', () => {
   let dir: TempSqliteDir;
   let store: Store;
   let claims = 0;
+  /** While set, recording results waits for it (a slow commit). */
+  let recordGate: Promise<void> | null = null;
+  /** The delivery ids of each extendLeases call. */
+  let extended: string[][] = [];
   const cleanups: Array<() => Promise<void> | void> = [];
 
   beforeEach(async () => {
@@ -99,10 +103,23 @@ describe('Worker on a real SQLite store', () => {
     });
     await real.migrate();
     claims = 0;
-    // Counts claim round trips; everything else goes straight to the real store.
+    recordGate = null;
+    extended = [];
+    // Counts claim round trips and lease extensions, and can hold result writes; everything else
+    // goes straight to the real store.
     store = new Proxy(real, {
       get(target, prop, receiver) {
         if (prop === 'claimDue') claims++;
+        if (prop === 'extendLeases')
+          return (owner: string, ids: string[], until: number) => {
+            extended.push([...ids]);
+            return target.extendLeases(owner, ids, until);
+          };
+        if (prop === 'recordAttempts')
+          return async (...a: Parameters<Store['recordAttempts']>) => {
+            while (recordGate) await recordGate;
+            return target.recordAttempts(...a);
+          };
         const v = Reflect.get(target, prop, receiver) as unknown;
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
@@ -316,5 +333,31 @@ describe('Worker on a real SQLite store', () => {
     assert.equal(d?.status, 'pending');
     assert.equal(d?.leaseOwner, null);
     await rx.close();
+  });
+
+  test('a sent delivery whose result is slow to commit keeps its lease and is not sent again', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    rx.release();
+    await hook(`${rx.url}/slow-commit`);
+    let open!: () => void;
+    recordGate = new Promise<void>((resolve) => (open = resolve));
+    // Leases of 300 ms, extended every 250 ms, and a claim every 50 ms: a lapsed lease would be
+    // claimed again at once.
+    const { worker, publisher } = await start({ leaseMs: 300, pollIntervalMs: 50 });
+    const [r] = await publish(publisher, 1);
+    const id = r!.deliveries[0]!.id;
+    await rx.received(1);
+    await until(() => worker.held === 0, 'sent');
+    // Four extensions at least 250 ms apart: well past the 300 ms lease it was claimed with.
+    const claimsBefore = claims;
+    await until(() => extended.filter((ids) => ids.includes(id)).length >= 4, 'its lease kept alive');
+    assert.ok(claims > claimsBefore, 'the worker claimed meanwhile');
+    assert.equal(rx.paths.length, 1, 'not sent again while its result waits');
+    recordGate = null;
+    open();
+    await until(async () => (await store.getDelivery(TENANT, id))?.status === 'delivered', 'delivered');
+    await worker.idle();
+    assert.equal(rx.paths.length, 1);
   });
 });

@@ -81,6 +81,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const beforeRestart = rx.requests.length;
       assert.ok(beforeRestart < accepted.size, 'some accepted events were still undelivered at the kill');
 
+      const firstConnections = rx.connections;
       const second = spawnHerald(env);
       children.push(second.child);
       first = second;
@@ -100,10 +101,19 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       t.diagnostic(
         `${accepted.size} accepted, ${beforeRestart} requests before the kill, ${duplicates} duplicates`,
       );
-      // Only requests in flight at the kill may repeat: at most IN_FLIGHT were at the receiver,
-      // plus those answered but not yet recorded (results are written every 50 ms, later under
-      // load; this receiver answers at most IN_FLIGHT per 20 ms, so about 2.5–4 × IN_FLIGHT).
-      assert.ok(duplicates <= IN_FLIGHT * 5, `${duplicates} duplicates`);
+      // At least once, and only where the kill forces it. A request repeats only if the killed
+      // process sent it and died before its result was committed (results are written in batches
+      // every 50 ms, later on a loaded machine, so how many that is depends on the load and is not
+      // asserted). Which process sent a request is told by its connection: the survivor connects
+      // only after the first process is dead. So: each process sends an event at most once, and every
+      // repeat is of an event the killed process sent.
+      const byFirst = rx.requests.filter((r) => r.connection <= firstConnections).map((r) => idOf(r.body));
+      const bySurvivor = rx.requests.filter((r) => r.connection > firstConnections).map((r) => idOf(r.body));
+      const sentByFirst = new Set(byFirst);
+      assert.equal(sentByFirst.size, byFirst.length, 'the killed process sent no event twice');
+      assert.equal(new Set(bySurvivor).size, bySurvivor.length, 'the survivor sent no event twice');
+      const repeated = bySurvivor.filter((id) => sentByFirst.has(id)).length;
+      assert.equal(repeated, duplicates, 'every repeat is of an event the killed process sent');
       await stopProcess(second.child, 'SIGTERM');
     });
   });

@@ -8,6 +8,8 @@ export interface Received {
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
+  /** Which connection it came on: connections are numbered from 1 as they are accepted. */
+  connection: number;
 }
 
 /** What the receiver does with a request: answer, hang, or drop the connection. */
@@ -26,6 +28,9 @@ export class Receiver {
     (req, res) => void this.handle(req.method ?? '', req.url ?? '', req.headers, req, res),
   );
   private readonly sockets = new Set<Socket>();
+  private readonly connectionOf = new WeakMap<Socket, number>();
+  /** Connections accepted so far; a request on a later one was sent after this was read. */
+  connections = 0;
   private readonly script: Behaviour[] = [];
   private readonly scriptByPath = new Map<string, Behaviour[]>();
   private fallback: Behaviour = { status: 204 };
@@ -37,6 +42,7 @@ export class Receiver {
     const r = new Receiver();
     r.server.on('connection', (s) => {
       r.sockets.add(s);
+      r.connectionOf.set(s, ++r.connections);
       s.on('close', () => r.sockets.delete(s));
     });
     r.server.listen(0, host);
@@ -104,7 +110,14 @@ export class Receiver {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c);
     const behaviour = this.scriptByPath.get(path)?.shift() ?? this.script.shift() ?? this.fallback;
-    const received = { method, path, headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+    const received = {
+      method,
+      path,
+      headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+      at: Date.now(),
+      connection: (res.socket && this.connectionOf.get(res.socket)) ?? 0,
+    };
     this.requests.push(received);
     if ('reset' in behaviour) res.socket?.destroy();
     else if ('hang' in behaviour) {

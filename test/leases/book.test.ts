@@ -74,6 +74,27 @@ describe('lease book', () => {
     assert.deepEqual(store.calls.at(-1), ['unregister', 'w1']);
   });
 
+  test('the heartbeat also keeps the leases of what is sent but not yet recorded', async () => {
+    const store = new FakeStore();
+    const uncommitted = new Set(['c']);
+    const book = new LeaseBook<string>({
+      owner: 'w1',
+      leaseMs: 30_000,
+      what: 'test',
+      log: createLogger('silent'),
+      leases: store,
+      workers: store,
+      alsoLeased: () => uncommitted,
+    });
+    book.add('a', 'A');
+    await book.extendAll();
+    assert.deepEqual(store.calls.at(-1)?.[1], ['a', 'c']);
+    book.delete('a');
+    uncommitted.clear();
+    await book.extendAll();
+    assert.equal(store.calls.length, 1, 'nothing held, nothing pending: no query');
+  });
+
   test('an empty book asks the database nothing on its heartbeat', async () => {
     const store = new FakeStore();
     await bookOn(store).extendAll();

@@ -191,6 +191,116 @@ export function runMonitorStoreConformance(target: ConformanceTarget): void {
       },
     );
 
+    storeTest(
+      target,
+      'a done slot is appliable once its runs have ended, until it or a newer one is applied; slots show when, and how many issues were open',
+      async (f) => {
+        const { tenantId, site } = await seedSite(f.store);
+        for (const slot of [10, 11, 12]) await f.store.monitors.claimSlot(claim(site.id, slot));
+        const leased = await f.store.monitors.claimSlotRuns({
+          owner: 'e1',
+          now: T0,
+          limit: 5,
+          leaseMs: 60_000,
+        });
+        const done = (responseIDs: string[], now: number) => ({
+          status: 'done' as const,
+          responseIDs,
+          error: null,
+          now,
+        });
+        await f.store.monitors.finishSlot('e1', leased[0]!.id, done(['r10'], T0 + 10));
+        await f.store.monitors.finishSlot('e1', leased[1]!.id, done(['r11'], T0 + 11));
+        // A slot whose runs are gone (purged) has nothing to apply.
+        await f.store.monitors.finishSlot('e1', leased[2]!.id, done(['r12'], T0 + 12));
+        const run = (slot: number, createdAt: number) =>
+          f.store.testRuns.createRun({
+            id: `run_${String(slot).padStart(26, '0')}`,
+            tenantId,
+            responseID: String(slot).padStart(32, '0'),
+            projectID: site.projectID,
+            siteKey: site.siteKey,
+            slot,
+            url: 'http://127.0.0.1/',
+            async: true,
+            request: {},
+            eventId: `e${slot}`,
+            callbackEventId: `c${slot}`,
+            createdAt,
+          });
+        await run(10, T0 + 5);
+        await run(11, T0 - 5);
+        // Slot 11's run ends (expired: failed is an end too); slot 12 has no run at all.
+        await f.store.testRuns.expireRuns(T0, T0 + 20, { status: 522 }, 522);
+        const ready = async (since = T0) =>
+          (await f.store.monitors.appliableSlots(since, 10)).map((s) => [s.siteKey, s.slot]);
+        // Slot 10's run is still queued; slot 11's has ended.
+        assert.deepEqual(await ready(), [[site.siteKey, 11]]);
+        assert.deepEqual(await ready(T0 + 12), [], 'only slots finished since');
+        await f.store.testRuns.expireRuns(T0 + 10, T0 + 20, { status: 522 }, 522);
+        assert.deepEqual(await ready(), [
+          [site.siteKey, 10],
+          [site.siteKey, 11],
+        ]);
+        const open = {
+          issueID: 'a'.repeat(32),
+          url: 'http://127.0.0.1/',
+          tID: 1,
+          errorTitle: 'A',
+          standards: [],
+          xpath: '/html',
+          status: 'open' as const,
+          firstSeen: T0,
+          lastSeen: T0,
+          updatedAt: T0,
+        };
+        await f.store.issues.applySlot(tenantId, site.id, 11, T0 + 30, () => ({
+          issues: [open],
+          events: [],
+        }));
+        // Slot 10 is older than the one applied: it never will be.
+        assert.deepEqual(await ready(), []);
+        const slots = await f.store.monitors.listSlots(tenantId, site.id, 10);
+        assert.deepEqual(
+          slots.map((s) => [s.slot, s.issuesAppliedAt, s.openIssues]),
+          [
+            [12, null, null],
+            [11, T0 + 30, 1],
+            [10, null, null],
+          ],
+        );
+      },
+    );
+
+    storeTest(target, 'failed slots wait to be announced once, with their site', async (f) => {
+      const { site } = await seedSite(f.store);
+      for (const slot of [10, 11]) await f.store.monitors.claimSlot(claim(site.id, slot));
+      const [s10, s11] = await f.store.monitors.claimSlotRuns({
+        owner: 'e1',
+        now: T0,
+        limit: 5,
+        leaseMs: 60_000,
+      });
+      const failed = (now: number) => ({
+        status: 'failed' as const,
+        responseIDs: [],
+        error: 'sign-in failed',
+        now,
+      });
+      await f.store.monitors.finishSlot('e1', s10!.id, failed(T0 + 10));
+      await f.store.monitors.finishSlot('e1', s11!.id, failed(T0 + 20));
+      const waiting = async (before: number) =>
+        (await f.store.monitors.unannouncedFailures(before, 10)).map((u) => [
+          u.slot,
+          u.error,
+          u.finishedAt,
+          u.site.siteKey,
+        ]);
+      assert.deepEqual(await waiting(T0 + 15), [[10, 'sign-in failed', T0 + 10, site.siteKey]]);
+      await f.store.monitors.markSlotAnnounced(s10!.id, T0 + 30);
+      assert.deepEqual(await waiting(T0 + 30), [[11, 'sign-in failed', T0 + 20, site.siteKey]]);
+    });
+
     storeTest(target, 'deleting the site deletes its slots', async (f) => {
       const { tenantId, site } = await seedSite(f.store);
       await f.store.monitors.claimSlot(claim(site.id, 10));

@@ -3,9 +3,10 @@ import { loopbackBrowsers } from '../../bench/tenon/serve.ts';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
-import { loadSnapshot, runCases, serveSnapshot } from '../../bench/tenon/act/harness.ts';
+import { actRulesOf, loadSnapshot, runCases, serveSnapshot } from '../../bench/tenon/act/harness.ts';
 import type { Consistency } from '../../bench/tenon/act/harness.ts';
 import type { ActTestcase } from '../../bench/tenon/act/rules.ts';
+import { AXE_TIDS, HERALD_TIDS } from '../../src/tenon/rule-table.ts';
 
 /**
  * The ACT Rules subset CI re-checks on every change (issue 16): every rule Herald handled
@@ -63,4 +64,14 @@ describe('ACT Rules: the rules Herald handled consistently stay consistent', () 
       assert.deepEqual(wrong, []);
     });
   }
+});
+
+describe('ACT Rules: the rule mapping the second measure counts by', () => {
+  test("axe-core rules by the ACT ids they declare, Herald's by its own table, the rest by none", () => {
+    assert.deepEqual(actRulesOf(AXE_TIDS['label']!), ['e086e5']);
+    assert.deepEqual(actRulesOf(AXE_TIDS['aria-required-attr']!), ['4e8ab6']);
+    assert.deepEqual(actRulesOf(HERALD_TIDS['herald-label-not-in-name']!), ['2ee8b8']);
+    assert.deepEqual(actRulesOf(HERALD_TIDS['herald-role-not-focusable']!), []);
+    assert.deepEqual(actRulesOf(AXE_TIDS['region']!), []);
+  });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { loopbackBrowsers } from '../../bench/tenon/serve.ts';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'puppeteer-core';
@@ -60,6 +61,12 @@ const LANDMARKED = `<!doctype html>
 </body>
 </html>`;
 
+/** Material Icons (bench/tenon/act/vendor/), inline: its ligatures draw words such as "search" as icons. */
+const ICON_FONT = `@font-face { font-family: 'Material Icons'; src: url(data:font/woff2;base64,${readFileSync(
+  new URL('../../bench/tenon/act/vendor/material-icons/material-icons.woff2', import.meta.url),
+).toString('base64')}) format('woff2'); }
+.icon, button.icon { font-family: 'Material Icons'; font-size: 24px; }`;
+
 const PLAIN = `<!doctype html>
 <html lang="en"><head><title>Opening hours</title></head>
 <body><h1>Opening hours</h1><p>The library opens at nine every weekday.</p></body></html>`;
@@ -104,6 +111,54 @@ describe('Tenon precision: clean pages answer no error at the default certainty'
     const issue = res.resultSet.find((i) => i.tID === 1007);
     assert.ok(issue, 'tID 1007 still finds the unfocusable control');
     assert.deepEqual(issue.standards, ['WCAG 2.1 Level A: 2.1.1 Keyboard']);
+  });
+
+  test('a vague link with a context in its paragraph fails 2.4.9 only; alone, 2.4.4 too', async () => {
+    const res =
+      await run(`<!doctype html><html lang="en"><head><title>News</title></head><body><main><h1>News</h1>
+      <p>The library opens at nine from May. <a href="/hours">Read more</a></p>
+      <ul><li><a href="/all">More</a></li></ul></main></body></html>`);
+    const vague = res.resultSet.filter((i) => i.tID === 1001);
+    assert.deepEqual(
+      vague.map((i) => [i.xpath, i.standards.map((s) => s.split(':')[1]?.trim().split(' ')[0])]),
+      [
+        ['/html/body/main/p/a', ['2.4.9']],
+        ['/html/body/main/ul/li/a', ['2.4.4', '2.4.9']],
+      ],
+    );
+    assert.ok(vague.every((i) => !isWarning(i)));
+    // At level AA (what most ask for) only the link without a context is left.
+    const aa = await run(
+      `<!doctype html><html lang="en"><head><title>News</title></head><body><main><h1>News</h1>
+      <p>The library opens at nine from May. <a href="/hours">Read more</a></p></main></body></html>`,
+      { level: 'AA' },
+    );
+    assert.deepEqual(errorsOf(aa), []);
+  });
+
+  test('a word an icon font draws as a picture is no visible label (2.5.3); the same word as text is', async () => {
+    const page = (font: string, button: string) =>
+      `<!doctype html><html lang="en"><head><title>Search</title><style>${font}</style></head>
+      <body><main><h1>Search</h1>${button}</main></body></html>`;
+    const labelInName = (res: TenonResponse) =>
+      res.resultSet.filter((i) => i.standards.some((s) => s.includes(': 2.5.3 '))).map((i) => i.tID);
+    // As an icon: the magnifying glass, named "Find" (ACT 2ee8b8, passed example 6).
+    const icon = await run(page(ICON_FONT, '<button aria-label="Find" class="icon">search</button>'));
+    assert.deepEqual(labelInName(icon), []);
+    // As text, "search" is a visible label the name leaves out: axe's rule and Herald's both say so.
+    const text = await run(page('', '<button aria-label="Find">search</button>'));
+    assert.deepEqual(
+      labelInName(text).sort((a, b) => a - b),
+      [62, 1003],
+    );
+    assert.ok(text.resultSet.filter((i) => i.tID === 1003).every((i) => !isWarning(i)));
+    // An icon beside text: the text is still the visible label.
+    const both = await run(
+      page(ICON_FONT, '<button aria-label="Open"><span class="icon">menu</span> Navigation</button>'),
+    );
+    const mismatch = both.resultSet.find((i) => i.tID === 1003);
+    assert.ok(mismatch, 'the text beside the icon is checked');
+    assert.match(mismatch.errorDescription, /Visible text "navigation"/);
   });
 });
 

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log.ts';
 import type { StartTestRun } from '../../src/services/testruns.ts';
 import { createTempSqliteDir } from '../helpers/sqlite.ts';
 import { assertAccessible, follow, launchBrowser, textOf, type TestBrowser } from './helpers/browser.ts';
-import { fillByLabel, signIn, WEB_ENV } from './helpers/herald-web.ts';
+import { fillByLabel, focused, signIn, WEB_ENV } from './helpers/herald-web.ts';
 
 /**
  * Stands in for the Tenon test runs (the other half of issue 10): records what the real
@@ -158,5 +158,113 @@ describe('site monitor pages in Chromium', () => {
     await page.goto(`${base}/sites`);
     assert.match(await textOf(page, 'table.data'), /every second/);
     await assertAccessible(page, 'site monitors list');
+  });
+  test('crawl and sign-in are set from the keyboard; a failed sign-in is said first, with its reason', async () => {
+    const trace = await api('POST', `/api/projects/${projectID}/traces`, {
+      name: 'Sign in',
+      steps: [
+        { action: 'open', url: '/login' },
+        { action: 'type', selector: '#password', text: '${password}' },
+      ],
+    });
+    assert.equal(trace.status, 201);
+    await page.goto(`${base}/sites/new?project=${projectID}`);
+    await fillByLabel(page, 'Name', 'Members area');
+    await fillByLabel(page, 'Site URL', 'http://127.0.0.1:9/');
+    // The crawl is switched on and bounded with the keyboard alone.
+    await page.focus('#site-crawl');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(page), 'site-max-pages');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('20');
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(page), 'site-max-depth');
+    await fillByLabel(page, 'Never paths starting with', '/logout');
+    await fillByLabel(page, 'Sign-in trace ID', String(trace.body['id']));
+    await fillByLabel(page, 'Sign-in parameters', 'password');
+    await follow(page, 'button', 'Save site monitor');
+    assert.match(await textOf(page, '#site-login-parameters-error'), /name=value, one per line/);
+    assert.equal(
+      await page.$eval('#site-crawl', (c) => (c as unknown as { checked: boolean }).checked),
+      true,
+    );
+    await fillByLabel(page, 'Sign-in parameters', 'password=not shown again');
+    await assertAccessible(page, 'a site monitor that crawls and signs in');
+    await follow(page, 'button', 'Save site monitor');
+    await follow(page, 'a', 'Members area');
+    const key = page.url().split('/').pop() ?? '';
+    const summary = await textOf(page, 'dl.summary');
+    assert.match(summary, /Crawled from the site URL: up to 20 pages, at most 3 links\s+deep/);
+    assert.match(summary, /Never: \/logout/);
+    assert.match(summary, /parameters\s+password/);
+    assert.doesNotMatch(await page.content(), /not shown again/);
+
+    // Scheduled, its slot signs in against a closed port and fails with why.
+    assert.equal((await api('PATCH', `/api/sites/${key}`, { intervalSec: 1 })).status, 200);
+    for (;;) {
+      const read = await api('GET', `/api/sites/${key}`);
+      const last = read.body['lastSlot'] as { status: string } | null;
+      if (last?.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await api('PATCH', `/api/sites/${key}`, { paused: true })).status, 200);
+    await page.goto(`${base}/sites/${key}`);
+    assert.match(
+      await textOf(page, '.notice'),
+      /The latest run failed\s+sign-in failed at step 1 \(open "\/login"\)/,
+    );
+    assert.match(await textOf(page, '[aria-labelledby=runs-title]'), /Failed/);
+    await assertAccessible(page, 'a monitor whose sign-in failed');
+
+    // The edit form keeps the parameters without showing them.
+    await page.goto(`${base}/sites/${key}/edit`);
+    assert.equal(
+      await page.$eval('#site-login-parameters', (t) => (t as unknown as { value: string }).value),
+      '',
+    );
+    assert.match(await textOf(page, '#site-login-parameters-hint'), /leave empty to keep password/);
+  });
+
+  test('the pages tested and the trend of open issues per slot, as a chart and a table', async () => {
+    const tenantId = (await app.store.listTenants())[0]!.id;
+    const site = (await app.store.builds.getSite(tenantId, siteKey))!;
+    const slots = (await app.store.monitors.listSlots(tenantId, site.id, 10)).map((s) => s.slot).sort();
+    const issue = (n: number) => ({
+      issueID: `${n}`.padStart(32, '0'),
+      url: 'http://127.0.0.1:9/',
+      tID: 1,
+      errorTitle: `Problem ${n}`,
+      standards: [],
+      xpath: '/html',
+      status: 'open' as const,
+      firstSeen: 1,
+      lastSeen: 1,
+      updatedAt: 1,
+    });
+    // Two slots applied as the slot engine applies them: 3 issues open, then one of them left.
+    for (const [slot, open] of [
+      [slots[0]!, [1, 2, 3]],
+      [slots[1]!, [1]],
+    ] as const) {
+      await app.store.issues.applySlot(tenantId, site.id, slot, Date.now(), (current) => ({
+        issues: [
+          ...open.map(issue),
+          ...current
+            .filter((i) => !(open as readonly number[]).includes(Number(i.issueID)))
+            .map((i) => ({ ...i, status: 'fixed' as const })),
+        ],
+        events: [],
+      }));
+    }
+    await page.goto(`${base}/sites/${siteKey}`);
+    assert.match(
+      await textOf(page, '[aria-labelledby=open-chart-heading] .chart-summary'),
+      /^2 runs: 3 open issues in the oldest, 1 in the latest, at most 3\./,
+    );
+    const pages = await textOf(page, '[aria-labelledby=pages-title] tbody');
+    assert.match(pages, /http:\/\/127\.0\.0\.1:9\/cart/);
+    await assertAccessible(page, 'monitor page with its trend of open issues');
   });
 });

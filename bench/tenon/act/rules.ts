@@ -29,6 +29,16 @@ export interface ActTestcase {
   relativePath: string;
 }
 
+/**
+ * Herald's own rules that implement an ACT rule, each proven on that rule's test cases
+ * (docs/tenon.md). axe-core's rules declare theirs (`actIds` in axe-core's rule metadata).
+ */
+export const HERALD_RULE_ACT_IDS: Readonly<Record<string, readonly string[]>> = {
+  'herald-label-not-in-name': ['2ee8b8'],
+  'herald-focus-not-visible': ['oj04fd'],
+  'herald-line-height-important': ['78fd32'],
+};
+
 export interface SelectedRule {
   id: string;
   name: string;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { auth, cursor, pageLimit, toPage } from '../../http/request.ts';
 import type { AppContext } from '../../context.ts';
-import type { MonitoredSite } from '../../domain/monitors.ts';
+import type { MonitoredSite, MonitorSlot } from '../../domain/monitors.ts';
 import { siteView } from '../../builds/views.ts';
 import { ListByProjectQuery, SiteCreateBody, SiteParams, SitePatchBody } from './schemas.ts';
 
@@ -85,8 +85,25 @@ const PatchBody = Type.Object(
  */
 const monitoredSiteView = (s: MonitoredSite) => {
   const { loginParameters, ...monitor } = s.monitor;
-  return { ...siteView(s), ...monitor, loginParameterNames: Object.keys(loginParameters) };
+  return {
+    ...siteView(s),
+    ...monitor,
+    loginParameterNames: Object.keys(loginParameters),
+    ...(s.lastSlot !== undefined && { lastSlot: s.lastSlot === null ? null : slotView(s.lastSlot) }),
+  };
 };
+
+/** A slot as the API shows it: a failed one says why (a sign-in or crawl that failed). */
+const slotView = (s: MonitorSlot) => ({
+  slot: s.slot,
+  status: s.status,
+  claimedAt: s.claimedAt,
+  finishedAt: s.finishedAt,
+  pages: s.responseIDs.length,
+  error: s.error,
+  issuesAppliedAt: s.issuesAppliedAt,
+  openIssues: s.openIssues,
+});
 
 export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -117,7 +134,15 @@ export async function siteRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   r.get(
     '/api/sites/:siteKey',
-    { schema: { tags, summary: 'Read a site monitor', params: SiteParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Read a site monitor',
+        description:
+          'The site, its monitor settings and `lastSlot`, its newest slot: `slot`, `status` (queued, running, done, failed), `claimedAt`, `finishedAt`, `pages` (test runs queued), `error` (why a slot failed, e.g. its sign-in), `issuesAppliedAt` (when its findings were applied to the tracked issues) and `openIssues` (issues open then); null before the first slot.',
+        params: SiteParams,
+      },
+    },
     async (req) => monitoredSiteView(await sites.get(auth(req).tenantId, req.params.siteKey)),
   );
 

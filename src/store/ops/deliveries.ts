@@ -3,6 +3,7 @@ import { attemptFromRow, deliveryFromRow } from '../shared/rows.ts';
 import { listPage, one, type Sql } from '../sql.ts';
 import { FAIL_PENDING } from './hooks.ts';
 import { takeable } from './workers.ts';
+import { fifoHead } from '../shared/fifo.ts';
 
 export async function getDelivery(sql: Sql, tenantId: string, id: string): Promise<Delivery | null> {
   const row = await one(sql, 'SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
@@ -65,8 +66,8 @@ export async function recoverFailed(
 
 /**
  * `pending` counts every pending delivery; `due` only those a worker could claim right now
- * (due, lease takeable as claimDue judges it, hook enabled), so a disabled hook's backlog does not look
- * like a stuck queue.
+ * (due, lease takeable as claimDue judges it, hook enabled, the head of its FIFO queue), so a
+ * disabled hook's backlog, or what waits behind a FIFO head, does not look like a stuck queue.
  */
 export async function queueStats(
   sql: Sql,
@@ -78,7 +79,7 @@ export async function queueStats(
             count(*) AS due, min(d.next_attempt_at) AS oldest
        FROM deliveries d LEFT JOIN hooks h ON h.id = d.hook_id
       WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND ${takeable('d', '$1', '$2')}
-        AND (d.hook_id IS NULL OR h.enabled = TRUE)`,
+        AND (d.hook_id IS NULL OR h.enabled = TRUE) AND ${fifoHead('d', 'h')}`,
     [now, now - deadAfterMs],
     'herald_queue_stats',
   );

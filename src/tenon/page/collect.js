@@ -1,4 +1,4 @@
-/* global window, document, axe, getComputedStyle */
+/* global window, document, axe, getComputedStyle, setTimeout */
 /**
  * Runs axe-core (already injected) and, when asked, Herald's rules (page/rules.js) in the page,
  * and returns plain JSON: for every reported node its live-DOM XPath, document-coordinate box,
@@ -180,6 +180,10 @@ function fromAxe(result, kind, snippetMax, herald) {
 
 window.__heraldTenonCollect = async function (opts) {
   const snippetMax = opts.snippetMax;
+  // Web fonts still on their way change how text is drawn (an icon font turns a word into a
+  // picture): test the page as it will be shown. Bounded, as a font server may never answer.
+  if (document.fonts && document.fonts.status !== 'loaded')
+    await Promise.race([document.fonts.ready, new Promise((done) => setTimeout(done, 3000))]);
   const res = await axe.run(document, {
     resultTypes: ['violations', 'incomplete'],
     ...(opts.axeOptions || {}),
@@ -200,19 +204,27 @@ window.__heraldTenonCollect = async function (opts) {
       } catch (err) {
         apiErrors.push(`${rule.id}: ${err && err.message ? err.message : String(err)}`);
       }
-      if (found.length === 0) continue;
-      rules.push({
-        ruleId: rule.id,
-        source: 'herald',
-        kind: 'violation',
-        impact: rule.impact,
-        help: rule.help,
-        description: rule.description,
-        helpUrl: rule.helpUrl,
-        tags: rule.tags,
-        certainty: rule.certainty,
-        nodes: found.map((f) => describeNode(f.el, f.summary, snippetMax)),
-      });
+      // A finding may name fewer criteria than its rule (a vague link with a context fails 2.4.9
+      // only): one outcome per set of criteria.
+      const byTags = new Map();
+      for (const f of found) {
+        const tags = f.tags || rule.tags;
+        if (!byTags.has(tags.join())) byTags.set(tags.join(), { tags, found: [] });
+        byTags.get(tags.join()).found.push(f);
+      }
+      for (const group of byTags.values())
+        rules.push({
+          ruleId: rule.id,
+          source: 'herald',
+          kind: 'violation',
+          impact: rule.impact,
+          help: rule.help,
+          description: rule.description,
+          helpUrl: rule.helpUrl,
+          tags: group.tags,
+          certainty: rule.certainty,
+          nodes: group.found.map((f) => describeNode(f.el, f.summary, snippetMax)),
+        });
     }
   }
   return { rules, testsRun: ran.size, apiErrors, title: document.title };

@@ -2,7 +2,8 @@
 /**
  * Herald's own checks, run in the page after axe-core, for barriers axe does not report. Each
  * is kept narrow so that a clean page gives no error: a check names a concrete, common failure
- * pattern and skips anything hidden or ambiguous. Each returns [{ el, summary }].
+ * pattern and skips anything hidden or ambiguous. Each returns [{ el, summary, tags? }]; `tags`,
+ * when given, are the criteria this finding fails, fewer than the rule's.
  * The focus check runs last: moving focus can fire the page's own handlers.
  * Installed as window.__heraldTenonRules; src/tenon/page/collect.js runs them.
  */
@@ -59,6 +60,61 @@ function contentText(el) {
     else if (n.nodeType === 1 && !n.hasAttribute('aria-hidden')) text += ' ' + contentText(n);
   }
   return text;
+}
+
+let measureCanvas = null;
+
+/**
+ * Whether a text node is drawn as an icon by an icon font's ligature (Material Icons turns the
+ * word "search" into a magnifying glass): its letters are not shown, so they are no visible label
+ * (ACT 2ee8b8, passed example 6). Ordinary text is as wide as its letters laid side by side, give
+ * or take kerning and the odd "fi" ligature; a word that becomes one glyph is not.
+ */
+function iconLigature(node) {
+  const text = node.textContent.trim();
+  if (text.length < 3 || !node.parentElement) return false;
+  const s = getComputedStyle(node.parentElement);
+  measureCanvas = measureCanvas || document.createElement('canvas');
+  const ctx = measureCanvas.getContext('2d');
+  if (!ctx) return false;
+  ctx.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+  const whole = ctx.measureText(text).width;
+  let letters = 0;
+  for (const ch of text) letters += ctx.measureText(ch).width;
+  if (whole === 0 && letters === 0) return false;
+  return whole < 0.6 * letters || whole > 1.5 * letters;
+}
+
+/**
+ * The text a control shows, as a sighted user reads it: its rendered text (innerText), less any
+ * word an icon font draws as a picture (and, then, less text that is not rendered at all).
+ */
+function shownText(el) {
+  const nodes = [];
+  const walker = document.createTreeWalker(el, 4 /* NodeFilter.SHOW_TEXT */);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+  if (!nodes.some(iconLigature)) return el.innerText;
+  const rendered = (n) =>
+    n.parentElement.getClientRects().length > 0 && getComputedStyle(n.parentElement).visibility !== 'hidden';
+  return nodes
+    .filter((n) => rendered(n) && !iconLigature(n))
+    .map((n) => n.textContent)
+    .join(' ');
+}
+
+/**
+ * Whether a link has a programmatically determined link context (WCAG's definition, and
+ * techniques G53, H77, H78, H79): other text in the same paragraph, list item or table cell, or
+ * the header cells of its table. Link text plus that context is enough for 2.4.4 (Level A).
+ */
+function linkContext(a) {
+  const box = a.parentElement && a.parentElement.closest('p, li, td, th');
+  if (!box) return false;
+  const table = box.tagName === 'TD' && box.closest('table');
+  if (table && (box.hasAttribute('headers') || table.querySelector('th'))) return true;
+  const own = squash(contentText(a));
+  const around = squash(contentText(box)).replace(own, '');
+  return /[\p{L}\p{N}]{2}/u.test(around);
 }
 
 /** The name an author gave on top of the content, which removes the ambiguity. */
@@ -118,7 +174,15 @@ window.__heraldTenonRules = [
       for (const a of document.querySelectorAll('a[href]')) {
         if (!visible(a) || hasExtraName(a)) continue;
         const text = squash(contentText(a));
-        if (VAGUE_LINK_TEXT.has(text)) out.push({ el: a, summary: `The link text is only "${text}".` });
+        if (!VAGUE_LINK_TEXT.has(text)) continue;
+        // With a context that tells where it goes, it passes 2.4.4 and fails 2.4.9 only (AAA).
+        if (linkContext(a))
+          out.push({
+            el: a,
+            summary: `The link text is only "${text}"; only the text around it says where it goes.`,
+            tags: ['wcag249'],
+          });
+        else out.push({ el: a, summary: `The link text is only "${text}".` });
       }
       return out;
     },
@@ -161,7 +225,7 @@ window.__heraldTenonRules = [
         'a[href][aria-label], button[aria-label], [role="button"][aria-label]',
       )) {
         if (!visible(el)) continue;
-        const shown = squash(el.innerText);
+        const shown = squash(shownText(el));
         const name = squash(el.getAttribute('aria-label'));
         // One or two characters are usually icons or symbols ("×", "›"): not a visible label.
         if (shown.length < 3 || /^[^a-z0-9]+$/i.test(shown)) continue;

@@ -1,8 +1,10 @@
 /**
- * A site monitor's page: its schedule, the next run and the last ones, a chart of errors per
- * run, and what is new and what is fixed since the previous run (by page and issue
- * `signature`). Pause and resume are buttons (each a site.updated event). The issues tracked
- * across slots, with accept / reopen and the baseline, are in monitor-issues.ts.
+ * A site monitor's page: its schedule, how its pages are found (a crawl, or siteUrl + paths)
+ * and its sign-in, a failed latest run said first with its reason, charts of errors per run and
+ * of open issues per slot (each with its numbers as a table), the pages the latest slot tested,
+ * what is new and what is fixed since the previous run (by page and issue `signature`), and the
+ * last runs. Pause and resume are buttons (each a site.updated event). The issues tracked across
+ * slots, with accept / reopen and the baseline, are in monitor-issues.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
@@ -13,6 +15,7 @@ import {
   slotResults,
   type MonitorIssue,
   type MonitoredSite,
+  type MonitorRun,
   type MonitorSlot,
   type SlotResult,
 } from '../../domain/monitors.ts';
@@ -36,15 +39,22 @@ const W = 720;
 const H = 200;
 const PAD = { top: 16, right: 16, bottom: 28, left: 44 };
 
-/** Errors per run, oldest left, as bars; the numbers are also a table. */
-export function errorsChart(results: readonly SlotResult[]): SafeHtml {
-  const points = results
-    .filter((r) => r.done)
-    .slice(0, 30)
-    .reverse();
-  if (points.length === 0)
-    return html`<p class="muted">No finished runs yet: the chart starts with the first.</p>`;
-  const max = Math.max(1, ...points.map((p) => p.errors));
+interface BarPoint {
+  at: number;
+  value: number;
+}
+
+/**
+ * Bars oldest left, one per slot, as server-side SVG; screen readers get a one-sentence summary
+ * (title and desc) and everyone can open the numbers as a table. `id` prefixes the SVG's ids.
+ */
+function barChart(
+  id: string,
+  points: readonly BarPoint[],
+  text: { title: string; noun: string; column: string; none: string },
+): SafeHtml {
+  if (points.length === 0) return html`<p class="muted">${text.none}</p>`;
+  const max = Math.max(1, ...points.map((p) => p.value));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const slotW = plotW / points.length;
@@ -52,9 +62,9 @@ export function errorsChart(results: readonly SlotResult[]): SafeHtml {
   const f = (n: number) => n.toFixed(1);
   const first = points[0];
   const last = points[points.length - 1];
-  const summary = `${plural(points.length, 'run')}: ${first?.errors ?? 0} errors in the oldest, ${last?.errors ?? 0} in the latest, at most ${max}.`;
+  const summary = `${plural(points.length, 'run')}: ${first?.value ?? 0} ${text.noun} in the oldest, ${last?.value ?? 0} in the latest, at most ${max}.`;
   const bars = points.map((p, i) => {
-    const h = (p.errors / max) * plotH;
+    const h = (p.value / max) * plotH;
     return html`<rect
       class="bar-failed"
       x="${f(PAD.left + i * slotW + (slotW - barW) / 2)}"
@@ -71,13 +81,13 @@ export function errorsChart(results: readonly SlotResult[]): SafeHtml {
     .map(
       ({ p, i }) =>
         html`<text class="tick" x="${f(PAD.left + i * slotW + slotW / 2)}" y="${H - 8}" text-anchor="middle">
-          ${new Date(p.startedAt).toISOString().slice(11, 16)}
+          ${new Date(p.at).toISOString().slice(11, 16)}
         </text>`,
     );
   return html`<figure class="chart">
-      <svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="errors-chart-title errors-chart-desc">
-        <title id="errors-chart-title">Errors found per run (start times in UTC)</title>
-        <desc id="errors-chart-desc">${summary}</desc>
+      <svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}-title ${id}-desc">
+        <title id="${id}-title">${text.title}</title>
+        <desc id="${id}-desc">${summary}</desc>
         <line
           class="axis"
           x1="${PAD.left}"
@@ -96,25 +106,105 @@ export function errorsChart(results: readonly SlotResult[]): SafeHtml {
       <summary>Show the numbers as a table</summary>
       <table class="data compact">
         <caption class="visually-hidden">
-          Errors per run
+          ${text.title}
         </caption>
         <thead>
           <tr>
             <th scope="col">Run started</th>
-            <th scope="col">Errors</th>
+            <th scope="col">${text.column}</th>
           </tr>
         </thead>
         <tbody>
           ${points.map(
             (p) =>
               html`<tr>
-                <td>${time(p.startedAt)}</td>
-                <td>${p.errors}</td>
+                <td>${time(p.at)}</td>
+                <td>${p.value}</td>
               </tr>`,
           )}
         </tbody>
       </table>
     </details>`;
+}
+
+/** Errors per run, oldest left, as bars; the numbers are also a table. */
+export function errorsChart(results: readonly SlotResult[]): SafeHtml {
+  const points = results
+    .filter((r) => r.done)
+    .slice(0, 30)
+    .reverse()
+    .map((r) => ({ at: r.startedAt, value: r.errors }));
+  return barChart('errors-chart', points, {
+    title: 'Errors found per run (start times in UTC)',
+    noun: 'errors',
+    column: 'Errors',
+    none: 'No finished runs yet: the chart starts with the first.',
+  });
+}
+
+/** Tracked issues open once each slot was applied, oldest left (the trend a baseline resets). */
+export function openIssuesChart(slots: readonly MonitorSlot[]): SafeHtml {
+  const points = slots
+    .filter((s) => s.openIssues !== null)
+    .slice(0, 30)
+    .reverse()
+    .map((s) => ({ at: s.claimedAt, value: s.openIssues ?? 0 }));
+  return barChart('open-chart', points, {
+    title: 'Open issues after each run (start times in UTC)',
+    noun: 'open issues',
+    column: 'Open issues',
+    none: 'No run has been compared with the tracked issues yet.',
+  });
+}
+
+/** The pages the latest slot tested (discovered by its crawl, or siteUrl + paths), with their runs. */
+function discoveredPages(runs: readonly MonitorRun[]): SafeHtml {
+  const latest = runs.reduce<number | null>((m, r) => (m === null || r.slot > m ? r.slot : m), null);
+  const pages = runs.filter((r) => r.slot === latest).sort((a, b) => a.url.localeCompare(b.url));
+  if (pages.length === 0) return html`<p class="muted">No pages tested yet.</p>`;
+  return html`<table class="data compact">
+    <caption class="visually-hidden">
+      Pages the latest run tested
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Page</th>
+        <th scope="col">Test run</th>
+        <th scope="col">Errors</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${pages.map(
+        (r) =>
+          html`<tr>
+            <td class="url"><code>${r.url}</code></td>
+            <td>
+              <a href="/test-runs/${r.responseID}"
+                >${r.status}<span class="visually-hidden"> ${r.url}</span></a
+              >
+            </td>
+            <td>${r.errors === null ? '–' : String(r.errors)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+/** How the monitor finds its pages: a crawl's settings, or the site URL and its paths. */
+function pagesSetting(site: MonitoredSite): SafeHtml {
+  const m = site.monitor;
+  if (m.crawl === null)
+    return html`<ul>
+      ${monitorPages(site.siteUrl, m.paths).map((p) => html`<li><code>${p}</code></li>`)}
+    </ul>`;
+  const c = m.crawl;
+  const prefixes = (list: string[] | undefined) =>
+    list && list.length > 0
+      ? list.map((p) => html`<code>${p}</code> `)
+      : html`<span class="muted">none</span>`;
+  return html`Crawled from the site URL: up to ${plural(c.maxPages, 'page')}, at most
+  ${plural(c.maxDepth, 'link')} deep, honouring robots.txt and reading sitemap.xml. Only:
+  ${prefixes(c.include)}. Never: ${prefixes(c.exclude)}.`;
 }
 
 function issueList(id: string, title: string, issues: Array<MonitorIssue & { url: string }>, none: string) {
@@ -170,15 +260,18 @@ function slotsTable(slots: MonitorSlot[], results: Map<number, SlotResult>, now:
     <tbody>
       ${slots.map((s) => {
         const r = results.get(s.slot);
-        const state = s.error
-          ? badge('Not all queued', 'bad')
-          : s.finishedAt === null
-            ? now - s.claimedAt > INTERRUPTED_AFTER_MS
-              ? badge('Interrupted', 'bad')
-              : badge('Queuing', 'wait')
-            : r?.done
-              ? badge('Finished', 'ok')
-              : badge('Queued', 'wait');
+        const state =
+          s.status === 'failed'
+            ? badge('Failed', 'bad')
+            : s.error
+              ? badge('Not all queued', 'bad')
+              : s.finishedAt === null
+                ? now - s.claimedAt > INTERRUPTED_AFTER_MS
+                  ? badge('Interrupted', 'bad')
+                  : badge('Queuing', 'wait')
+                : r?.done
+                  ? badge('Finished', 'ok')
+                  : badge('Queued', 'wait');
         return html`<tr>
           <td>${time(s.claimedAt)}</td>
           <td>
@@ -190,6 +283,15 @@ function slotsTable(slots: MonitorSlot[], results: Map<number, SlotResult>, now:
       })}
     </tbody>
   </table>`;
+}
+
+/** The latest slot failed before testing its pages (its sign-in or crawl): said first, with why. */
+function failure(latest: MonitorSlot | undefined): SafeHtml {
+  if (!latest || latest.status !== 'failed') return html``;
+  return html`<div class="notice flash-error" role="status">
+    <h2>The latest run failed</h2>
+    <p>${latest.error ?? 'No reason was recorded.'}</p>
+  </div>`;
 }
 
 function monitorState(site: MonitoredSite): SafeHtml {
@@ -224,10 +326,15 @@ export function monitorBody(v: View, o: MonitorOverview, tracked?: TrackedIssues
       <dt>Next run</dt>
       <dd>${o.nextRunAt === null ? html`<span class="muted">none</span>` : time(o.nextRunAt)}</dd>
       <dt>Pages</dt>
+      <dd>${pagesSetting(site)}</dd>
+      <dt>Sign-in</dt>
       <dd>
-        <ul>
-          ${monitorPages(site.siteUrl, m.paths).map((p) => html`<li><code>${p}</code></li>`)}
-        </ul>
+        ${
+          m.loginTraceId === null
+            ? html`<span class="muted">none</span>`
+            : html`trace <code>${m.loginTraceId}</code>, parameters
+                ${Object.keys(m.loginParameters).map((n) => html`<code>${n}</code> `)}`
+        }
       </dd>
       <dt>Level and thresholds</dt>
       <dd>${m.level}, certainty at least ${m.certainty}, priority at least ${m.priority}</dd>
@@ -236,9 +343,18 @@ export function monitorBody(v: View, o: MonitorOverview, tracked?: TrackedIssues
       <dt>siteKey</dt>
       <dd><code>${site.siteKey}</code></dd>
     </dl>
+    ${failure(o.slots[0])}
     <section aria-labelledby="chart-title">
       <h2 id="chart-title">Errors over time</h2>
       ${errorsChart(results)}
+    </section>
+    <section aria-labelledby="open-chart-heading">
+      <h2 id="open-chart-heading">Open issues over time</h2>
+      ${openIssuesChart(o.slots)}
+    </section>
+    <section aria-labelledby="pages-title">
+      <h2 id="pages-title">Pages tested</h2>
+      ${discoveredPages(o.runs)}
     </section>
     <section aria-labelledby="changes-title">
       <h2 id="changes-title">Since the previous run</h2>

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { Project } from '../../domain/builds.ts';
 import { HeraldError } from '../../domain/errors.ts';
+import { DEFAULT_CRAWL } from '../../domain/crawl.ts';
 import { DAILY_SEC, describeInterval, HOURLY_SEC, type MonitoredSite } from '../../domain/monitors.ts';
 import { isHttpUrl } from '../../services/fields.ts';
 import type { MonitorInput } from '../../services/sites.ts';
@@ -70,6 +71,14 @@ interface SiteValues {
   certainty: string;
   priority: string;
   paused: boolean;
+  crawl: boolean;
+  maxPages: string;
+  maxDepth: string;
+  include: string;
+  exclude: string;
+  loginTraceId: string;
+  /** `name=value` lines; empty on an edit keeps the stored values (they are never shown). */
+  loginParameters: string;
 }
 
 const SCHEDULES: Array<[number, string]> = [
@@ -104,6 +113,13 @@ function valuesOf(s: MonitoredSite): SiteValues {
     certainty: String(m.certainty),
     priority: String(m.priority),
     paused: m.paused,
+    crawl: m.crawl !== null,
+    maxPages: String(m.crawl?.maxPages ?? DEFAULT_CRAWL.maxPages),
+    maxDepth: String(m.crawl?.maxDepth ?? DEFAULT_CRAWL.maxDepth),
+    include: (m.crawl?.include ?? []).join('\n'),
+    exclude: (m.crawl?.exclude ?? []).join('\n'),
+    loginTraceId: m.loginTraceId ?? '',
+    loginParameters: '',
   };
 }
 
@@ -116,12 +132,50 @@ const NEW_SITE: Omit<SiteValues, 'projectID'> = {
   certainty: '0',
   priority: '0',
   paused: false,
+  crawl: false,
+  maxPages: String(DEFAULT_CRAWL.maxPages),
+  maxDepth: String(DEFAULT_CRAWL.maxDepth),
+  include: '',
+  exclude: '',
+  loginTraceId: '',
+  loginParameters: '',
 };
+
+const lines = (raw: string) =>
+  raw
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+
+/** `name=value` lines as login parameters; null when a line has no `=` (left to the form's errors). */
+function parameters(raw: string): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const line of lines(raw)) {
+    const at = line.indexOf('=');
+    if (at <= 0) return null;
+    out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return out;
+}
 
 /** The form's monitor fields as the service takes them; numbers it cannot read are left to its rules. */
 function monitorInput(v: SiteValues): MonitorInput {
   const num = (raw: string) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN);
+  const login = parameters(v.loginParameters);
   return {
+    crawl: v.crawl
+      ? {
+          maxPages: num(v.maxPages),
+          maxDepth: num(v.maxDepth),
+          ...(lines(v.include).length > 0 && { include: lines(v.include) }),
+          ...(lines(v.exclude).length > 0 && { exclude: lines(v.exclude) }),
+        }
+      : null,
+    loginTraceId: v.loginTraceId.trim() === '' ? null : v.loginTraceId.trim(),
+    // Empty keeps what is stored (it is never shown); without a trace there is nothing to keep.
+    ...(v.loginTraceId.trim() === ''
+      ? { loginParameters: null }
+      : login !== null && Object.keys(login).length > 0 && { loginParameters: login }),
     intervalSec: v.intervalSec === '' ? null : num(v.intervalSec),
     paths: v.paths
       .split('\n')
@@ -147,6 +201,9 @@ const FIELD_MESSAGES: Record<string, string> = {
   level: 'Choose A, AA or AAA',
   certainty: 'Enter a whole number from 0 to 100',
   priority: 'Enter a whole number from 0 to 100',
+  crawl: 'Enter up to 500 pages, up to 10 links deep, and path prefixes each starting with /, one per line',
+  loginTraceId: 'Enter the ID of a trace of the same project',
+  loginParameters: 'Enter each parameter the sign-in trace uses as name=value, one per line',
 };
 
 /** A service's VALIDATION_FAILED as form errors, by the field its path names. */
@@ -213,6 +270,9 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
         level: 'site-level',
         certainty: 'site-certainty',
         priority: 'site-priority',
+        crawl: 'site-crawl',
+        loginTraceId: 'site-login-trace',
+        loginParameters: 'site-login-parameters',
       })}
       <form method="post" action="${existing ? `/sites/${existing.siteKey}/edit` : '/sites/new'}" novalidate>
         ${csrfInput(v)}
@@ -227,6 +287,20 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
           ${textField({ id: 'site-certainty', name: 'certainty', label: 'Minimum certainty', type: 'number', value: values.certainty, hint: 'From 0 to 100: issues Tenon is less sure of are left out.', error: errors['certainty'] })}
           ${textField({ id: 'site-priority', name: 'priority', label: 'Minimum priority', type: 'number', value: values.priority, hint: 'From 0 to 100: issues of lower priority are left out.', error: errors['priority'] })}
           ${checkbox({ id: 'site-paused', name: 'paused', label: 'Paused', checked: values.paused, hint: 'A paused monitor keeps its settings but does not run.' })}
+        </fieldset>
+        <fieldset class="field">
+          <legend>Crawl</legend>
+          ${checkbox({ id: 'site-crawl', name: 'crawl', label: 'Discover the pages by crawling the site', checked: values.crawl, hint: 'Instead of the site URL and the pages above: same-origin links and sitemap.xml, honouring robots.txt.' })}
+          ${errors['crawl'] ? html`<p class="error-text" id="site-crawl-error">${errors['crawl']}</p>` : ''}
+          ${textField({ id: 'site-max-pages', name: 'maxPages', label: 'Most pages', type: 'number', value: values.maxPages, hint: 'From 1 to 500.' })}
+          ${textField({ id: 'site-max-depth', name: 'maxDepth', label: 'Most links away from the site URL', type: 'number', value: values.maxDepth, hint: 'From 0 to 10.' })}
+          ${textArea({ id: 'site-include', name: 'include', label: 'Only paths starting with (optional)', value: values.include, rows: 2, hint: 'One prefix per line, such as /docs/.' })}
+          ${textArea({ id: 'site-exclude', name: 'exclude', label: 'Never paths starting with (optional)', value: values.exclude, rows: 2, hint: 'One prefix per line, such as /logout (a crawl that signs in should never sign out).' })}
+        </fieldset>
+        <fieldset class="field">
+          <legend>Sign-in</legend>
+          ${textField({ id: 'site-login-trace', name: 'loginTraceId', label: 'Sign-in trace ID (optional)', value: values.loginTraceId, spellcheck: false, hint: 'A trace of the same project, run before the pages are tested; its cookies and storage are used for them.', error: errors['loginTraceId'] })}
+          ${textArea({ id: 'site-login-parameters', name: 'loginParameters', label: 'Sign-in parameters', value: values.loginParameters, rows: 3, hint: existing && existing.monitor.loginTraceId !== null ? `The values of the trace's \${name} placeholders, name=value per line. Stored sealed and never shown: leave empty to keep ${Object.keys(existing.monitor.loginParameters).join(', ') || 'none'}.` : "The values of the trace's ${name} placeholders, name=value per line, such as password=…. Stored sealed and never shown again.", error: errors['loginParameters'] })}
         </fieldset>
         <div class="actions">
           <button type="submit" class="button">Save site monitor</button>
@@ -260,6 +334,13 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
       certainty: field(req.body, 'certainty').trim(),
       priority: field(req.body, 'priority').trim(),
       paused: field(req.body, 'paused') === '1',
+      crawl: field(req.body, 'crawl') === '1',
+      maxPages: field(req.body, 'maxPages').trim(),
+      maxDepth: field(req.body, 'maxDepth').trim(),
+      include: field(req.body, 'include'),
+      exclude: field(req.body, 'exclude'),
+      loginTraceId: field(req.body, 'loginTraceId'),
+      loginParameters: field(req.body, 'loginParameters'),
     };
     const errors: FieldErrors = {};
     if (values.name === '') errors['name'] = 'Enter a name for the site monitor';
@@ -269,6 +350,8 @@ export function sitePages(web: FastifyInstance, ctx: AppContext): void {
       errors['siteUrl'] = 'Enter a full URL starting with http:// or https://';
     if (!(await ctx.services.projects.find(userOf(req).tenantId, values.projectID)))
       errors['projectID'] = 'Choose the project the site belongs to';
+    if (parameters(values.loginParameters) === null)
+      errors['loginParameters'] = FIELD_MESSAGES['loginParameters']!;
     return { values, errors };
   };
 

@@ -53,6 +53,12 @@ export function hookOptionTests(target: ConformanceTarget): void {
         all.push(...d);
         await store.insertEvents([{ event: e, deliveries: d }]);
       }
+      // What waits behind a queue's head is pending but not due: the queue is not stuck.
+      assert.deepEqual(
+        await store.queueStats(T0),
+        { pending: 10, due: 7, oldestDueAt: T0 },
+        'two heads and five unordered deliveries are due',
+      );
       const claim = (now = T0) => store.claimDue({ now, limit: 100, leaseMs: LEASE, owner: 'w1' });
       const first = await claim();
       const expected = claimableHeads(all);

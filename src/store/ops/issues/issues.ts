@@ -86,6 +86,12 @@ export function applySlot(
     ]);
     const changes = compute(current);
     await write(tx, tenantId, siteId, changes);
+    await tx.exec(
+      `UPDATE monitor_issue_slots SET open_issues =
+         (SELECT count(*) FROM monitor_issues WHERE site_id = $1 AND status = 'open')
+       WHERE site_id = $1 AND slot = $2`,
+      [siteId, slot],
+    );
     return changes;
   });
 }

@@ -43,5 +43,7 @@ export function slotFromRow(r: AnyRow): MonitorSlot {
     finishedAt: numOrNull(r['finished_at']),
     responseIDs: JSON.parse(String(r['response_ids'])) as string[],
     error: r['error'] === null || r['error'] === undefined ? null : String(r['error']),
+    issuesAppliedAt: numOrNull(r['issues_applied_at']),
+    openIssues: numOrNull(r['open_issues']),
   };
 }

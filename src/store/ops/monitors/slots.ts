@@ -1,7 +1,15 @@
 import { newId } from '../../../domain/ids.ts';
 import type { MonitorSlot } from '../../../domain/monitors.ts';
 import type { ClaimOptions } from '../../leased.ts';
-import type { DueMonitor, LeasedSlot, SlotClaim, SlotOutcome } from '../../monitors.ts';
+import type {
+  AppliableSlot,
+  DueMonitor,
+  LeasedSlot,
+  SlotClaim,
+  SlotOutcome,
+  UnannouncedFailure,
+} from '../../monitors.ts';
+import { siteFromRow } from '../../shared/builds-rows.ts';
 import { one, type Sql } from '../../sql.ts';
 import { claimLeased } from '../leased.ts';
 import { dueFromRow, slotFromRow } from './rows.ts';
@@ -82,9 +90,69 @@ export async function listSlots(
   limit: number,
 ): Promise<MonitorSlot[]> {
   const rows = await sql.query(
-    `SELECT * FROM monitor_slots WHERE tenant_id = $1 AND site_id = $2
-     ORDER BY claimed_at DESC, slot DESC LIMIT $3`,
+    `SELECT s.*, a.applied_at AS issues_applied_at, a.open_issues FROM monitor_slots s
+       LEFT JOIN monitor_issue_slots a ON a.site_id = s.site_id AND a.slot = s.slot
+      WHERE s.tenant_id = $1 AND s.site_id = $2
+      ORDER BY s.claimed_at DESC, s.slot DESC LIMIT $3`,
     [tenantId, siteId, limit],
   );
   return rows.map(slotFromRow);
+}
+
+/**
+ * Slots ready for the tracked issues (see MonitorStore.appliableSlots). A slot older than one
+ * already applied never will be (IssueService.applySlot refuses it), so it is left out here too.
+ */
+export async function appliableSlots(
+  sql: Sql,
+  finishedSince: number,
+  limit: number,
+): Promise<AppliableSlot[]> {
+  const rows = await sql.query(
+    `SELECT s.tenant_id, s.slot, sites.site_key FROM monitor_slots s
+       JOIN sites ON sites.id = s.site_id
+      WHERE s.status = 'done' AND s.finished_at >= $2 AND s.response_ids <> '[]'
+        AND NOT EXISTS (SELECT 1 FROM monitor_issue_slots a WHERE a.site_id = s.site_id AND a.slot >= s.slot)
+        AND NOT EXISTS (SELECT 1 FROM test_runs r
+                         WHERE r.tenant_id = s.tenant_id AND r.site_key = sites.site_key AND r.slot = s.slot
+                           AND r.status IN ('queued', 'running'))
+        -- Runs purged (or never stored) leave nothing to apply: not retried every sweep.
+        AND EXISTS (SELECT 1 FROM test_runs r
+                     WHERE r.tenant_id = s.tenant_id AND r.site_key = sites.site_key AND r.slot = s.slot)
+      ORDER BY s.finished_at, s.id LIMIT $1`,
+    [limit, finishedSince],
+  );
+  return rows.map((r) => ({
+    tenantId: String(r['tenant_id']),
+    siteKey: String(r['site_key']),
+    slot: Number(r['slot']),
+  }));
+}
+
+export async function unannouncedFailures(
+  sql: Sql,
+  finishedBefore: number,
+  limit: number,
+): Promise<UnannouncedFailure[]> {
+  const rows = await sql.query(
+    `SELECT sites.*, s.id AS slot_id, s.slot, s.error, s.finished_at FROM monitor_slots s
+       JOIN sites ON sites.id = s.site_id
+      WHERE s.status = 'failed' AND s.announced_at IS NULL AND s.error IS NOT NULL AND s.finished_at <= $1
+      ORDER BY s.finished_at, s.id LIMIT $2`,
+    [finishedBefore, limit],
+  );
+  return rows.map((r) => ({
+    id: String(r['slot_id']),
+    slot: Number(r['slot']),
+    error: String(r['error']),
+    finishedAt: Number(r['finished_at']),
+    site: siteFromRow(r),
+  }));
+}
+
+export async function markSlotAnnounced(sql: Sql, id: string, now: number): Promise<void> {
+  await sql.exec('UPDATE monitor_slots SET announced_at = $1 WHERE id = $2 AND announced_at IS NULL', [
+    now,
+    id,
+  ]);
 }
