@@ -452,6 +452,7 @@ export class Worker implements LocalSink {
     const stale: ClaimedDelivery[] = [];
     const overCap: ClaimedDelivery[] = [];
     const overHook: ClaimedDelivery[] = [];
+    const uncommitted: string[] = [];
     const events = new Map<string, number>();
     for (const c of batch) events.set(c.delivery.eventRowId, c.payload.length);
     let bytes = 0;
@@ -465,9 +466,16 @@ export class Worker implements LocalSink {
     };
     const probeWindow = this.o.deliveryTimeoutMs + 1000;
     for (const c of batch) {
-      // Already held, or sent with its result not yet committed: its lease lapsed (e.g. a stalled
-      // event loop or a slow commit) and this worker re-claimed it.
-      if (this.heldWork.has(c.delivery.id) || this.writer.isPending(c.delivery.id)) continue;
+      // Already held: its lease lapsed (e.g. a stalled event loop) and this worker re-claimed it.
+      if (this.heldWork.has(c.delivery.id)) continue;
+      // Sent, its result not committed yet: claimed again either because its lease lapsed before
+      // the commit (sending it now would repeat it) or just after the commit (a due retry, or a
+      // FIFO head). Which one is not known here: once the result is committed, the lease is given
+      // back, and the next claim sees the row as it is.
+      if (this.writer.isPending(c.delivery.id)) {
+        uncommitted.push(c.delivery.id);
+        continue;
+      }
       this.overShare.get(c.delivery.tenantId)?.delete(c.delivery.id);
       const hookId = c.delivery.hookId;
       // A hook changed since these rows were read: they may carry its old URL or credentials.
@@ -495,6 +503,7 @@ export class Worker implements LocalSink {
       }
     }
     if (stale.length > 0) this.release(stale);
+    if (uncommitted.length > 0) void this.writer.flush().then(() => this.releaseSoon(uncommitted));
     if (overCap.length > 0) this.releaseOverCap(overCap);
     if (overHook.length > 0) {
       this.mayHaveDue = true;
