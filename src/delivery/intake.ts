@@ -22,7 +22,7 @@ export interface IntakePorts {
   /** Parked rows are claimable again at `at`. */
   wakeAt: (at: number) => void;
   /** Deliveries sent whose result is not committed yet (the ResultWriter). */
-  uncommitted: Pick<ResultWriter, 'pending' | 'isPending'>;
+  uncommitted: Pick<ResultWriter, 'pending' | 'isPending' | 'flush'>;
 }
 
 /**
@@ -130,11 +130,18 @@ export class Intake {
     this.#bytesPerClaimed = bytes / batch.length;
     const released = new Map<boolean, ClaimedDelivery[]>();
     const parked = new Map<number, ClaimedDelivery[]>();
+    const uncommitted: string[] = [];
     for (const c of batch) {
       const { id, tenantId: tenant, hookId } = c.delivery;
-      // Held, or sent with its result not committed yet: its lease lapsed (a stalled event loop,
-      // a slow commit) and this worker claimed it again; sending it again would repeat it.
-      const held = this.book.has(id) || this.#p.uncommitted.isPending(id);
+      // Sent, its result not committed yet: claimed again either because its lease lapsed before
+      // the commit (sending it now would repeat it) or just after the commit (a due retry, or a
+      // FIFO head). Which one is not known here: once the result is committed, the lease is given
+      // back, and the next claim sees the row as it is.
+      if (!this.book.has(id) && this.#p.uncommitted.isPending(id)) {
+        uncommitted.push(id);
+        continue;
+      }
+      const held = this.book.has(id);
       if (!held) this.#overShare.get(tenant)?.delete(id);
       const key = keyOf(c);
       const changed = hookId === null ? -Infinity : (this.#changedAt.get(hookId) ?? -Infinity);
@@ -166,6 +173,8 @@ export class Intake {
       // The hook is full: its work waits in the database, claimed again once it has room.
       if (verdict === 'over-hook-share') this.mayHaveDue = true;
     }
+    if (uncommitted.length > 0)
+      void this.#p.uncommitted.flush().then(() => this.book.releaseSoon(uncommitted, this.#p.wake));
     const overCap = released.get(false) ?? [];
     this.release(released.get(true) ?? []);
     if (overCap.length > 0) this.releaseOverCap(overCap);

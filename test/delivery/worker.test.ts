@@ -90,6 +90,8 @@ describe('Worker on a real SQLite store', () => {
   let claims = 0;
   /** While set, recording results waits for it (a slow commit). */
   let recordGate: Promise<void> | null = null;
+  /** While set, a committed record's answer waits for it (the commit is seen late). */
+  let answerGate: Promise<void> | null = null;
   /** The delivery ids of each extendLeases call. */
   let extended: string[][] = [];
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -104,6 +106,7 @@ describe('Worker on a real SQLite store', () => {
     await real.migrate();
     claims = 0;
     recordGate = null;
+    answerGate = null;
     extended = [];
     // Counts claim round trips and lease extensions, and can hold result writes; everything else
     // goes straight to the real store.
@@ -118,7 +121,9 @@ describe('Worker on a real SQLite store', () => {
         if (prop === 'recordAttempts')
           return async (...a: Parameters<Store['recordAttempts']>) => {
             while (recordGate) await recordGate;
-            return target.recordAttempts(...a);
+            const done = await target.recordAttempts(...a);
+            while (answerGate) await answerGate;
+            return done;
           };
         const v = Reflect.get(target, prop, receiver) as unknown;
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
@@ -359,5 +364,34 @@ describe('Worker on a real SQLite store', () => {
     await until(async () => (await store.getDelivery(TENANT, id))?.status === 'delivered', 'delivered');
     await worker.idle();
     assert.equal(rx.paths.length, 1);
+  });
+
+  test('a delivery claimed again just after its result commits is given back and sent, not stranded', async () => {
+    // The first request fails; its retry is due at once. The retry is committed, but the worker
+    // learns of the commit only after its next claim has taken the delivery again.
+    let requests = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(++requests === 1 ? 500 : 204).end());
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await hook(`http://127.0.0.1:${(server.address() as AddressInfo).port}/retry`);
+    let open!: () => void;
+    answerGate = new Promise<void>((resolve) => (open = resolve));
+    const { worker, publisher } = await start({ pollIntervalMs: 50 });
+    const [r] = await publish(publisher, 1);
+    const id = r!.deliveries[0]!.id;
+    await until(async () => (await store.getDelivery(TENANT, id))?.attempts === 1, 'the failure committed');
+    const claimsBefore = claims;
+    await until(() => claims >= claimsBefore + 2, 'claims while the commit is unseen');
+    assert.equal(requests, 1, 'not sent again before its result is seen');
+    answerGate = null;
+    open();
+    // Its lease (60 s here) is given back once the commit is seen, so it goes at once.
+    await until(async () => (await store.getDelivery(TENANT, id))?.status === 'delivered', 'delivered');
+    await worker.idle();
+    assert.equal(requests, 2);
   });
 });
