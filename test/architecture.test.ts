@@ -176,10 +176,15 @@ describe('architecture: one run engine (issue 15)', () => {
     assert.deepEqual(matching(/SET status = 'running', lease_owner/), ['src/store/ops/leased.ts']);
     assert.deepEqual(matching(/SET lease_until = \$1 WHERE id/), ['src/store/ops/leased.ts']);
     assert.deepEqual(matching(/SET status = 'queued', lease_owner = NULL/), ['src/store/ops/leased.ts']);
-    // Owner liveness and lease timers: the delivery worker and the run engine, nowhere else.
+    // Owner liveness and lease timers: the one lease book (the delivery worker and the run
+    // engine both hold theirs in it), nowhere else.
     assert.deepEqual(
       matching(/\b(registerWorker|heartbeatWorker)\(/, (p) => !p.startsWith('src/store/')),
-      ['src/delivery/worker.ts', 'src/runs/engine.ts'],
+      ['src/leases/book.ts'],
+    );
+    assert.deepEqual(
+      matching(/\bsetInterval\(/, (p) => ['src/delivery/worker.ts', 'src/runs/engine.ts'].includes(p)),
+      [],
     );
     const kinds = (p: string) => ['src/builds/', 'src/tenon/', 'src/monitors/'].some((d) => p.startsWith(d));
     assert.deepEqual(matching(/\bleases\.(extend|release)\b|\btakeable\(/, kinds), []);

@@ -105,3 +105,49 @@ export class Breaker {
     return true;
   }
 }
+
+/** The breakers of one worker, by key (hook id or reporter origin); a key without one is closed. */
+export class Breakers {
+  readonly #o: BreakerOptions;
+  readonly #byKey = new Map<string, Breaker>();
+
+  constructor(o: BreakerOptions) {
+    this.#o = o;
+  }
+
+  /** Requests in flight at once for a key: `max`, lowered by its breaker. */
+  cap(key: string, max: number, now: number): number {
+    return Math.min(max, this.#byKey.get(key)?.cap(now) ?? Infinity);
+  }
+
+  state(key: string): BreakerState {
+    return this.#byKey.get(key)?.state ?? 'closed';
+  }
+
+  parkUntil(key: string, now: number, probeWindowMs: number): number | null {
+    return this.#byKey.get(key)?.parkUntil(now, probeWindowMs) ?? null;
+  }
+
+  started(key: string, now: number): void {
+    this.#byKey.get(key)?.started(now);
+  }
+
+  /** A request ended; returns until when the key's breaker is open, if this result opened it. */
+  finished(key: string, kind: AttemptKind, startedAt: number, now: number): number | null {
+    let breaker = this.#byKey.get(key);
+    if (!breaker) {
+      if (kind === 'answered') return null;
+      breaker = new Breaker(this.#o);
+      this.#byKey.set(key, breaker);
+    }
+    if (breaker.finished(kind, startedAt, now)) return breaker.openUntil;
+    if (breaker.pristine) this.#byKey.delete(key);
+    return null;
+  }
+
+  /** Forgets a key's breaker (its hook changed); null: every key's. */
+  forget(key: string | null): void {
+    if (key === null) this.#byKey.clear();
+    else this.#byKey.delete(key);
+  }
+}

@@ -41,8 +41,8 @@ export interface LocalSink {
   hasRoom(n: number, bytes: number, tenantId?: string, perHook?: ReadonlyMap<string, number>): boolean;
   /** Hands over deliveries leased to `owner`; false if the sink is stopping. */
   accept(claimed: ClaimedDelivery[]): boolean;
-  /** Something became due in the database (a requeue, an unleased insert). */
-  wake(): void;
+  /** Something became due in the database (a requeue, an unleased insert; of `tenantId` alone). */
+  wake(tenantId?: string): void;
 }
 
 export interface PublishOptions {
@@ -271,7 +271,7 @@ export class Publisher {
         handed.map((c) => c.delivery.id),
       );
     }
-    if (unleased) sink?.wake();
+    if (unleased) sink?.wake(tenantId);
     this.log.debug({ events: items.length, created, deliveries: handed.length }, 'events accepted');
     return results.map((r) => ({
       eventID: r.event.eventID,

@@ -4,11 +4,12 @@
  *
  *   claim (fair across tenants, in the store) → execute → finish → announce
  *
- * - Leases: what it holds is extended every leaseMs / 3; a run whose finish finds the lease
- *   gone (another worker took it) records nothing.
- * - Owner liveness: the engine registers its owner in `workers` and heartbeats there, as the
- *   delivery worker does, so another worker takes a dead owner's runs once its heartbeat is
- *   stale (Store deadAfterMs, 15 s), not a whole lease later. On SQLite the restarted process
+ * - Leases: what it holds is in a lease book (leases/book.ts, the delivery worker's too), which
+ *   extends them every leaseMs / 3; a run whose finish finds the lease gone (another worker
+ *   took it) records nothing.
+ * - Owner liveness: the book registers the owner in `workers` and heartbeats there, so another
+ *   worker takes a dead owner's runs once its heartbeat is stale (Store deadAfterMs, 15 s), not
+ *   a whole lease later. On SQLite the restarted process
  *   releases every leased table on open (store/ops/leased.ts).
  * - The attempt cap (HERALD_RUN_MAX_ATTEMPTS): a run claimed more often than that was
  *   interrupted each time (its worker died on it) and ends with the kind's givenUp outcome.
@@ -23,17 +24,14 @@
 import { hostname } from 'node:os';
 import { newId } from '../domain/ids.ts';
 import type { Logger } from '../log.ts';
+import { LeaseBook, type OwnerPort } from '../leases/book.ts';
 import type { LeaseStore } from '../store/leased.ts';
 import { passThrough, type AbortReason, type RunInfo, type RunKind, type RunLifecycle } from './kind.ts';
 
 /** The store operations the engine needs: leases, and owner liveness in `workers`. */
 export interface RunEnginePorts {
   leases: LeaseStore;
-  workers: {
-    registerWorker(owner: string, now: number): Promise<void>;
-    heartbeatWorker(owner: string, now: number): Promise<void>;
-    unregisterWorker(owner: string): Promise<void>;
-  };
+  workers: OwnerPort;
   log: Logger;
   lifecycle?: RunLifecycle;
 }
@@ -71,12 +69,12 @@ export class RunEngine<R, O, F = true> {
   readonly #kind: RunKind<R, O, F>;
   readonly #p: RunEnginePorts;
   readonly #s: RunEngineSettings;
-  readonly #held = new Map<string, Held>();
+  /** The runs held, their leases and the owner's liveness (leases/book.ts). */
+  readonly #held: LeaseBook<Held>;
   #state: State = 'idle';
   #loop: Promise<void> | null = null;
   #wakeUp: (() => void) | null = null;
   #wakePending = false;
-  #timers: NodeJS.Timeout[] = [];
   #nextSweep = 0;
   #idleWaiters: Array<() => void> = [];
   #interrupting: Promise<void> | null = null;
@@ -86,6 +84,20 @@ export class RunEngine<R, O, F = true> {
     this.#p = ports;
     this.#s = settings;
     this.owner = settings.owner;
+    const { leases, workers, log } = ports;
+    const table = kind.table;
+    this.#held = new LeaseBook<Held>({
+      owner: settings.owner,
+      leaseMs: settings.leaseMs,
+      log,
+      what: kind.name,
+      workers,
+      ...(settings.heartbeatMs !== undefined && { livenessMs: settings.heartbeatMs }),
+      leases: {
+        extend: (ids, until) => leases.extend(table, settings.owner, ids, until),
+        release: (ids) => leases.release(table, settings.owner, ids),
+      },
+    });
   }
 
   get state(): State {
@@ -94,19 +106,8 @@ export class RunEngine<R, O, F = true> {
 
   async start(): Promise<void> {
     if (this.#state !== 'idle') return;
-    await this.#p.workers.registerWorker(this.owner, Date.now());
+    await this.#held.open();
     this.#state = 'running';
-    const every = (ms: number, fn: () => Promise<void>) => {
-      const t = setInterval(() => void fn(), ms);
-      t.unref();
-      this.#timers.push(t);
-    };
-    every(Math.max(250, Math.floor(this.#s.leaseMs / 3)), () => this.#extendLeases());
-    every(this.#s.heartbeatMs ?? 5000, () =>
-      this.#p.workers
-        .heartbeatWorker(this.owner, Date.now())
-        .catch((err: unknown) => this.#p.log.error({ err, kind: this.#kind.name }, 'run heartbeat failed')),
-    );
     this.#loop = this.#run();
   }
 
@@ -142,9 +143,7 @@ export class RunEngine<R, O, F = true> {
       new Promise<void>((r) => (grace = setTimeout(r, this.#s.stopGraceMs ?? 10_000))),
     ]);
     clearTimeout(grace);
-    await this.#p.workers
-      .unregisterWorker(this.owner)
-      .catch((err: unknown) => this.#p.log.error({ err }, 'unregistering the run owner failed'));
+    await this.#held.unregister();
     this.#state = 'stopped';
   }
 
@@ -152,22 +151,11 @@ export class RunEngine<R, O, F = true> {
     if (this.#state !== 'running') return;
     this.#state = 'stopping';
     this.wake();
-    for (const t of this.#timers.splice(0)) clearInterval(t);
+    this.#held.close();
     await this.#loop;
-    const held = [...this.#held.entries()];
-    for (const [, h] of held) h.abort.abort('stop' satisfies AbortReason);
-    await this.#p.leases
-      .release(
-        this.#kind.table,
-        this.owner,
-        held.map(([id]) => id),
-      )
-      .catch((err: unknown) =>
-        this.#p.log.error(
-          { err, kind: this.#kind.name },
-          'handing back runs failed; their leases will expire',
-        ),
-      );
+    for (const h of this.#held.values()) h.abort.abort('stop' satisfies AbortReason);
+    // Handed back at once; if the database refuses, their leases expire (the book logs it).
+    await this.#held.releaseNow(this.#held.ids());
   }
 
   async #run(): Promise<void> {
@@ -187,7 +175,7 @@ export class RunEngine<R, O, F = true> {
             now: Date.now(),
             limit: free,
             leaseMs: this.#s.leaseMs,
-            exclude: [...this.#held.keys()],
+            exclude: this.#held.ids(),
           });
           for (const run of claimed) this.#start(run);
           full = claimed.length === free;
@@ -229,7 +217,7 @@ export class RunEngine<R, O, F = true> {
       ...(publicId !== undefined && { publicId }),
     };
     const held: Held = { abort, done: Promise.resolve() };
-    this.#held.set(id, held);
+    this.#held.add(id, held);
     held.done = (this.#p.lifecycle ?? passThrough)
       .around(info, () => this.#runOnce(run, abort.signal))
       .catch((err: unknown) => {
@@ -287,20 +275,6 @@ export class RunEngine<R, O, F = true> {
         });
         if (signal.aborted && signal.reason === 'stop') return undefined;
       }
-    }
-  }
-
-  async #extendLeases(): Promise<void> {
-    if (this.#held.size === 0) return;
-    try {
-      await this.#p.leases.extend(
-        this.#kind.table,
-        this.owner,
-        [...this.#held.keys()],
-        Date.now() + this.#s.leaseMs,
-      );
-    } catch (err) {
-      this.#p.log.error({ err, kind: this.#kind.name }, 'extending run leases failed; will retry');
     }
   }
 }

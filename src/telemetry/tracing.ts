@@ -1,4 +1,4 @@
-import type { ClaimedDelivery } from '../domain/types.ts';
+import type { Attempt, ClaimedDelivery } from '../domain/types.ts';
 import type { Logger } from '../log.ts';
 
 /**
@@ -37,6 +37,12 @@ export interface AttemptReport {
   status: number | null;
   error: string | null;
   attemptNo: number;
+}
+
+/** The report of a finished attempt (what its span records). */
+export function reportOf(outcome: string, a: Attempt): AttemptReport {
+  const { startedAt, durationMs, responseStatus: status, error, attemptNo } = a;
+  return { outcome, startedAt, durationMs, status, error, attemptNo };
 }
 
 export interface Tracing {

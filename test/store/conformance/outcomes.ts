@@ -90,6 +90,36 @@ export function recordTests(target: ConformanceTarget): void {
 
     storeTest(
       target,
+      'a first attempt that delivered stays in the attempt log beside later ones (requeued, sent again)',
+      async ({ store }) => {
+        const { tenant, hook } = await seedTenant(store);
+        const { deliveries } = await insertOne(store, makeEvent(tenant.id), (e) => [makeDelivery(e, hook)]);
+        const d = deliveries[0]!;
+        await store.claimDue({ now: T0, limit: 1, leaseMs: 1000, owner: 'w1' });
+        const first = makeResult(d, 'delivered', { startedAt: T0 + 1, attemptNo: 1 });
+        await store.recordAttempts('w1', [first]);
+        assert.deepEqual(await store.listAttempts(tenant.id, d.id), [first.attempt]);
+        await store.requeueDelivery(tenant.id, d.id, T0 + 10);
+        await store.claimDue({ now: T0 + 10, limit: 1, leaseMs: 1000, owner: 'w1' });
+        const second = makeResult(d, 'delivered', { startedAt: T0 + 11, attemptNo: 2 });
+        await store.recordAttempts('w1', [second]);
+        assert.deepEqual(await store.listAttempts(tenant.id, d.id), [first.attempt, second.attempt]);
+        assert.equal((await store.getDelivery(tenant.id, d.id))?.attempts, 2);
+        // A first attempt recorded twice (sent again after a crash before its record): both kept.
+        await store.requeueDelivery(tenant.id, d.id, T0 + 20);
+        await store.claimDue({ now: T0 + 20, limit: 1, leaseMs: 1000, owner: 'w1' });
+        const again = makeResult(d, 'delivered', { startedAt: T0 + 21, attemptNo: 1 });
+        await store.recordAttempts('w1', [again]);
+        assert.deepEqual(await store.listAttempts(tenant.id, d.id), [
+          first.attempt,
+          second.attempt,
+          again.attempt,
+        ]);
+      },
+    );
+
+    storeTest(
+      target,
       'a result from a worker that lost its lease records history only',
       async ({ store }) => {
         const { tenant, hook } = await seedTenant(store);
