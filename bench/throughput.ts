@@ -1,9 +1,12 @@
 /**
  * What the end-to-end throughput benches share (bench/tenon/throughput.ts,
- * bench/builds/throughput.ts): the Herald to run (this checkout's, or BENCH_HERALD_ROOT's, so
+ * bench/builds/throughput.ts, bench/monitors/slot.ts): the Herald to run (this checkout's, or BENCH_HERALD_ROOT's, so
  * before and after are measured the same way), their arguments, and the closed loop of clients
  * with its one-line JSON summary.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as AppModule from '../src/app.ts';
@@ -23,6 +26,49 @@ export async function loadHerald(): Promise<{
   const { loadConfig } = await load<typeof ConfigModule>('src/config.ts');
   const { createLogger } = await load<typeof LogModule>('src/log.ts');
   return { startApp, loadConfig, createLogger };
+}
+
+/** A Herald started in this process by `startInProcess`, with what a bench needs to call it. */
+export interface InProcessHerald {
+  app: Awaited<ReturnType<typeof AppModule.startApp>>;
+  adminKey: string;
+  /** Bearer auth and JSON, for its API. */
+  headers: Record<string, string>;
+  /** Stops it and removes its data. */
+  close(): Promise<void>;
+}
+
+/**
+ * The Herald under test in this process, on SQLite in a temp dir, on a free loopback port, with
+ * loopback targets allowed, silent, polling every 50 ms; `env` adds to or overrides that.
+ */
+export async function startInProcess(tag: string, env: Record<string, string>): Promise<InProcessHerald> {
+  const { startApp, loadConfig, createLogger } = await loadHerald();
+  const dir = mkdtempSync(join(tmpdir(), `herald-bench-${tag}-`));
+  const adminKey = `hk_bench_${randomBytes(16).toString('hex')}`;
+  const config = loadConfig(
+    {},
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      HERALD_DATA_DIR: dir,
+      HERALD_ADMIN_KEY: adminKey,
+      HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
+      HERALD_LOG_LEVEL: 'silent',
+      HERALD_POLL_INTERVAL_MS: '50',
+      ...env,
+    },
+  );
+  const app = await startApp(config, createLogger('silent'));
+  return {
+    app,
+    adminKey,
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    async close() {
+      await app.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export function arg(name: string, fallback: number): number {

@@ -10,21 +10,15 @@
  * BENCH_HERALD_ROOT: run the Herald of another checkout (say, the commit before a change) with
  * this harness, so before and after are measured the same way (see bench/herald.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { arg, loadHerald, measure } from '../throughput.ts';
+import { arg, measure, startInProcess } from '../throughput.ts';
 
 const SECONDS = arg('seconds', 60);
 const CLIENTS = arg('clients', 4);
 const CONCURRENCY = arg('concurrency', 2);
 const POLL_MS = 50;
-
-const { startApp, loadConfig, createLogger } = await loadHerald();
 
 /** The site under test: a form page and its answer; the reporter's endpoint answers 204. */
 async function serveSite(): Promise<{ base: string; close(): Promise<void> }> {
@@ -60,24 +54,9 @@ async function serveSite(): Promise<{ base: string; close(): Promise<void> }> {
   };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'herald-builds-bench-'));
-const adminKey = `hk_bench_${randomBytes(16).toString('hex')}`;
-const config = loadConfig(
-  {},
-  {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    HERALD_DATA_DIR: dir,
-    HERALD_ADMIN_KEY: adminKey,
-    HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
-    HERALD_LOG_LEVEL: 'silent',
-    HERALD_POLL_INTERVAL_MS: '50',
-    HERALD_BUILD_CONCURRENCY: String(CONCURRENCY),
-  },
-);
-const app = await startApp(config, createLogger('silent'));
+const herald = await startInProcess('builds', { HERALD_BUILD_CONCURRENCY: String(CONCURRENCY) });
+const { app, headers } = herald;
 const site = await serveSite();
-const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
   const res = await fetch(`${app.url}${path}`, {
@@ -129,7 +108,6 @@ try {
     buildOnce(),
   );
 } finally {
-  await app.stop();
+  await herald.close();
   await site.close();
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -13,14 +13,9 @@
  *
  *   node bench/monitors/slot.ts [--rounds 3] [--concurrency 2]
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/log.ts';
+import { median } from '../lib.ts';
+import { startInProcess } from '../throughput.ts';
 import { ACCOUNT, serveCrawlSite, serveOtherOrigin } from './crawl-site.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string' }, concurrency: { type: 'string' } } });
@@ -28,31 +23,18 @@ const ROUNDS = Number(values.rounds ?? 3);
 const CONCURRENCY = values.concurrency ?? '2';
 const WEEK = 604_800;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const dir = mkdtempSync(join(tmpdir(), 'herald-bench-slot-'));
-const adminKey = `hk_bench_${randomBytes(16).toString('hex')}`;
-const config = loadConfig(
-  {},
-  {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    HERALD_DATA_DIR: dir,
-    HERALD_ADMIN_KEY: adminKey,
-    HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
-    HERALD_LOG_LEVEL: 'silent',
-    HERALD_POLL_INTERVAL_MS: '50',
-    HERALD_MONITOR_TICK_MS: '100',
-    HERALD_TENON_CONCURRENCY: CONCURRENCY,
-  },
-);
-const app = await startApp(config, createLogger('silent'));
+const herald = await startInProcess('slot', {
+  HERALD_MONITOR_TICK_MS: '100',
+  HERALD_TENON_CONCURRENCY: CONCURRENCY,
+});
+const { app } = herald;
 const other = await serveOtherOrigin();
 const site = await serveCrawlSite(other.origin, { signIn: true });
 
 async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${app.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    headers: herald.headers,
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const parsed = (await res.json()) as Record<string, unknown>;
@@ -174,8 +156,7 @@ try {
     }),
   );
 } finally {
-  await app.stop();
+  await herald.close();
   await site.close();
   await other.close();
-  rmSync(dir, { recursive: true, force: true });
 }

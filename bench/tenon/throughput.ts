@@ -9,34 +9,16 @@
  * BENCH_HERALD_ROOT: run the Herald of another checkout (say, the commit before a change) with
  * this harness, so before and after are measured the same way (see bench/herald.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { arg, loadHerald, measure } from '../throughput.ts';
+import { readdirSync } from 'node:fs';
+import { arg, measure, startInProcess } from '../throughput.ts';
 import { CORPUS_DIR, serveCorpus } from './serve.ts';
 
-const { startApp, loadConfig, createLogger } = await loadHerald();
 const SECONDS = arg('seconds', 60);
 const CLIENTS = arg('clients', 4);
 const CONCURRENCY = arg('concurrency', 2);
 
-const dir = mkdtempSync(join(tmpdir(), 'herald-tenon-bench-'));
-const adminKey = `hk_bench_${randomBytes(16).toString('hex')}`;
-const config = loadConfig(
-  {},
-  {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    HERALD_DATA_DIR: dir,
-    HERALD_ADMIN_KEY: adminKey,
-    HERALD_TARGET_ALLOWLIST: '127.0.0.0/8',
-    HERALD_LOG_LEVEL: 'silent',
-    HERALD_POLL_INTERVAL_MS: '50',
-    HERALD_TENON_CONCURRENCY: String(CONCURRENCY),
-  },
-);
-const app = await startApp(config, createLogger('silent'));
+const herald = await startInProcess('tenon', { HERALD_TENON_CONCURRENCY: String(CONCURRENCY) });
+const { app, adminKey } = herald;
 const pages = await serveCorpus();
 const files = readdirSync(CORPUS_DIR).filter((f) => f.endsWith('.html'));
 
@@ -58,7 +40,6 @@ try {
     async (i) => (await testOnce(files[i % files.length]!)) === 200,
   );
 } finally {
-  await app.stop();
+  await herald.close();
   await pages.close();
-  rmSync(dir, { recursive: true, force: true });
 }
