@@ -13,8 +13,7 @@ import { reportOf } from '../telemetry/tracing.ts';
 import { Wakeups } from './wakeups.ts';
 import { DEFAULT_BREAKER, within, type WorkerOptions } from './worker-options.ts';
 
-export type { WorkerOptions } from './worker-options.ts';
-export { DEFAULT_MAX_HELD_BYTES } from './worker-options.ts';
+export { DEFAULT_MAX_HELD_BYTES, type WorkerOptions } from './worker-options.ts';
 
 /** accept() does not know when the publisher loaded its batch: changes this recent are suspect. */
 const ACCEPT_CHANGE_WINDOW_MS = 5000;
@@ -214,8 +213,9 @@ export class Worker implements LocalSink {
           this.o.log.error({ err }, 'claiming deliveries failed; will retry');
         }
       }
-      // A full claim may have parked part of itself (a tenant over its share): claim on.
-      if (full && this.held < this.maxHeld && this.heldBytes < this.maxHeldBytes) continue;
+      // A full claim: more may be due, claim on, unless the next claim would leave someone out.
+      // Such a claim walks their due rows; it waits for a wake (their room, another tenant's work).
+      if (full && this.heldBytes < this.maxHeldBytes && !policy.leavesOut(intake.plan())) continue;
       if (!this.running || this.wakeups.pending) continue;
       await this.wakeups.wait(this.o.pollIntervalMs);
     }

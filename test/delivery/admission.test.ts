@@ -94,14 +94,26 @@ describe('admission: claims', () => {
   > = [
     ['nothing held: a full batch', holding({}), 0, { limit: 10, excludeTenants: [], excludeHooks: [] }],
     [
-      'a tenant a batch away from its share is left out (and its hook, alone in it)',
+      'a tenant with less than a batch of room sizes the claim to its room',
       holding({ t1: { hook_a: 21 }, t2: { hook_b: 2 } }),
       0,
-      { limit: 10, excludeTenants: ['t1'], excludeHooks: ['hook_a'] },
+      { limit: 9, excludeTenants: [], excludeHooks: [] },
     ],
     [
-      'a hook beside others, a batch from its share, is left out',
+      'a tenant with less room than a worthwhile claim is left out (and its hook, alone in it)',
+      holding({ t1: { hook_a: 29 }, t2: { hook_b: 2 } }),
+      0,
+      { limit: 9, excludeTenants: ['t1'], excludeHooks: ['hook_a'] },
+    ],
+    [
+      'a hook beside others sizes the claim to the room left of its share',
       holding({ t1: { hook_a: 6, hook_b: 1 } }),
+      0,
+      { limit: 9, excludeTenants: [], excludeHooks: [] },
+    ],
+    [
+      'a hook beside others with less room than a worthwhile claim is left out',
+      holding({ t1: { hook_a: 14, hook_b: 1 } }),
       0,
       { limit: 10, excludeTenants: [], excludeHooks: ['hook_a'] },
     ],
@@ -142,13 +154,31 @@ describe('admission: claims', () => {
   test('a finished delivery wakes a claim only when that claim would not leave its tenant and hook out', () => {
     assert.equal(roomToClaim(L, holding({ t1: { hook_a: 9 } }), 't1', 'hook_a'), true, 'under a batch');
     assert.equal(roomToClaim(L, holding({ t1: { hook_a: 20 } }), 't1', 'hook_a'), true);
-    assert.equal(roomToClaim(L, holding({ t1: { hook_a: 21 } }), 't1', 'hook_a'), false, 'tenant share');
-    assert.equal(roomToClaim(L, holding({ t1: { hook_a: 6, hook_b: 4 } }), 't1', 'hook_a'), false);
+    assert.equal(
+      roomToClaim(L, holding({ t1: { hook_a: 21 } }), 't1', 'hook_a'),
+      true,
+      'room for a smaller claim',
+    );
+    assert.equal(roomToClaim(L, holding({ t1: { hook_a: 29 } }), 't1', 'hook_a'), false, 'tenant share');
+    assert.equal(
+      roomToClaim(L, holding({ t1: { hook_a: 14, hook_b: 4 } }), 't1', 'hook_a'),
+      false,
+      'hook share',
+    );
   });
 
   test('new due work of a tenant wakes a claim only when the claim would take it', () => {
     assert.equal(tenantInClaim(L, holding({ t1: { hook_a: 20 } }), 't1'), true);
-    assert.equal(tenantInClaim(L, holding({ t1: { hook_a: 21 } }), 't1'), false, 'a batch from its share');
+    assert.equal(
+      tenantInClaim(L, holding({ t1: { hook_a: 21 } }), 't1'),
+      true,
+      'less than a batch from its share',
+    );
+    assert.equal(
+      tenantInClaim(L, holding({ t1: { hook_a: 29 } }), 't1'),
+      false,
+      'a worthwhile claim from its share',
+    );
     assert.equal(tenantInClaim(L, holding({ t1: { hook_a: 21 } }), 't2'), true, 'another tenant');
     assert.equal(tenantInClaim(L, holding({ t1: { hook_a: 20 }, t2: { hook_b: 20 } }), 't3'), false, 'full');
   });
