@@ -1,6 +1,7 @@
 import type { ClaimedDelivery } from '../domain/types.ts';
 import * as policy from './admission.ts';
 import type { Breakers } from './breaker.ts';
+import { ClaimCursor } from './claim-cursor.ts';
 import { decide } from './failure.ts';
 import { HeldWork } from './held.ts';
 import type { ResultWriter } from './results.ts';
@@ -48,10 +49,13 @@ export class Intake {
   #bytesPerClaimed = 0;
   /** Whether releases are retried and parked rows get a wake (while the worker runs). */
   running = false;
+  /** Where the next claim starts in the queue (claim-cursor.ts). */
+  readonly cursor: ClaimCursor;
 
   constructor(o: WorkerOptions, p: IntakePorts) {
     this.#o = o;
     this.#p = p;
+    this.cursor = new ClaimCursor(o.pollIntervalMs);
     this.limits = {
       batchSize: o.batchSize,
       hookMaxInFlight: o.hookMaxInFlight,
@@ -95,6 +99,28 @@ export class Intake {
 
   plan(): policy.ClaimPlan {
     return policy.planClaim(this.limits, this.holding, this.#bytesPerClaimed);
+  }
+
+  /**
+   * Claims as `plan` says, from the cursor, and takes the rows in. `full`: the claim was full
+   * and nothing went back over the byte cap (more may be due); `taken`: rows claimed.
+   */
+  async claim(plan: policy.ClaimPlan): Promise<{ full: boolean; taken: number }> {
+    const o = this.#o;
+    const now = Date.now();
+    const after = this.cursor.start(now);
+    const { limit, excludeTenants, excludeHooks } = plan;
+    const batch = await o.store.claimDue({
+      ...{ now, limit, leaseMs: o.leaseMs, owner: o.owner },
+      ...{ excludeTenants, excludeHooks, after },
+    });
+    this.cursor.claimed(after, batch, now, policy.leavesOut(plan));
+    let full = batch.length === limit;
+    // Work of the tenants left out is still due: claim again once they have room.
+    this.mayHaveDue = full || policy.leavesOut(plan);
+    // Over the byte cap, the rest went back: claim again only once bytes are freed.
+    if (batch.length > 0 && this.enqueue(batch, now) > 0) full = false;
+    return { full, taken: batch.length };
   }
 
   /** A hook changed at `now` (null: any hook may have): rows read before may be stale. */

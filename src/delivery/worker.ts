@@ -104,10 +104,13 @@ export class Worker implements LocalSink {
   }
 
   /**
-   * Something may have become due (an unleased insert, a requeue, a notify, a retry timer). New
-   * work of a tenant the next claim leaves out wakes nothing: its finished work will (roomToClaim).
+   * Something may have become due (an unleased insert due at `dueAt`, a requeue, a notify, a
+   * retry timer). New work of a tenant the next claim leaves out wakes nothing: its finished
+   * work will (roomToClaim).
    */
-  wake(tenantId?: string): void {
+  wake(tenantId?: string, dueAt?: number): void {
+    if (dueAt === undefined) this.intake.cursor.reset();
+    else this.intake.cursor.committed(dueAt);
     this.intake.mayHaveDue = true;
     const { limits, holding } = this.intake;
     if (tenantId !== undefined && !policy.tenantInClaim(limits, holding, tenantId)) return;
@@ -121,6 +124,7 @@ export class Worker implements LocalSink {
    * row as it is now. Requests in flight finish and record.
    */
   hookChanged(_tenantId: string, hookId: string | null): void {
+    this.intake.cursor.reset();
     this.intake.changed(hookId, Date.now());
     this.breakers.forget(hookId);
     this.o.sender.cancelQueued(hookId);
@@ -135,6 +139,7 @@ export class Worker implements LocalSink {
 
   async start(): Promise<void> {
     this.running = this.intake.running = true;
+    this.intake.cursor.reset();
     this.rateGate = new RateGate(this.o.store);
     this.abandoned = false;
     // Owner liveness and the lease heartbeat (leases/book.ts).
@@ -194,21 +199,9 @@ export class Worker implements LocalSink {
       let full = false;
       if (plan.limit > 0) {
         try {
-          const claimStartedAt = Date.now();
-          const batch = await this.o.store.claimDue({
-            now: claimStartedAt,
-            limit: plan.limit,
-            leaseMs: this.o.leaseMs,
-            owner: this.owner,
-            excludeTenants: plan.excludeTenants,
-            excludeHooks: plan.excludeHooks,
-          });
-          full = batch.length === plan.limit;
-          // Work of the tenants left out is still due: claim again once they have room.
-          intake.mayHaveDue = full || plan.excludeTenants.length > 0 || plan.excludeHooks.length > 0;
-          // Over the byte cap, the rest went back: claim again only once bytes are freed.
-          if (batch.length > 0 && intake.enqueue(batch, claimStartedAt) > 0) full = false;
-          if (batch.length > 0) this.pump();
+          const claimed = await intake.claim(plan);
+          full = claimed.full;
+          if (claimed.taken > 0) this.pump();
         } catch (err) {
           this.o.log.error({ err }, 'claiming deliveries failed; will retry');
         }

@@ -41,8 +41,11 @@ export interface LocalSink {
   hasRoom(n: number, bytes: number, tenantId?: string, perHook?: ReadonlyMap<string, number>): boolean;
   /** Hands over deliveries leased to `owner`; false if the sink is stopping. */
   accept(claimed: ClaimedDelivery[]): boolean;
-  /** Something became due in the database (a requeue, an unleased insert; of `tenantId` alone). */
-  wake(tenantId?: string): void;
+  /**
+   * Something became due in the database (a requeue, an unleased insert; of `tenantId` alone,
+   * due from `dueAt`).
+   */
+  wake(tenantId?: string, dueAt?: number): void;
 }
 
 export interface PublishOptions {
@@ -271,7 +274,7 @@ export class Publisher {
         handed.map((c) => c.delivery.id),
       );
     }
-    if (unleased) sink?.wake(tenantId);
+    if (unleased) sink?.wake(tenantId, now);
     this.log.debug({ events: items.length, created, deliveries: handed.length }, 'events accepted');
     return results.map((r) => ({
       eventID: r.event.eventID,

@@ -25,6 +25,12 @@ import type { TestRunStore } from './testruns.ts';
  * Every method that takes a tenantId only ever sees that tenant's rows: a row of another
  * tenant is reported exactly as a missing one.
  */
+/** A place in the delivery queue's order: next attempt time, then id. */
+export interface QueuePlace {
+  at: number;
+  id: string;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Projects, site monitors, traces and builds. */
@@ -119,6 +125,12 @@ export interface Store {
     excludeTenants?: readonly string[];
     /** Likewise for hooks (a worker holds as much of the hook's work as it may). */
     excludeHooks?: readonly string[];
+    /**
+     * Only rows after this place in the queue's order (next attempt time, then id): the caller
+     * knows the rows before it are leased already (its claim cursor, delivery/claim-cursor.ts),
+     * so the claim does not walk them again. Omitted: from the head of the queue.
+     */
+    after?: QueuePlace | null;
   }): Promise<ClaimedDelivery[]>;
   /**
    * Owner liveness. A worker owner registers once, heartbeats (say every few seconds, well

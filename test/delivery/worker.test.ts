@@ -9,7 +9,7 @@ import type { Hook } from '../../src/domain/types.ts';
 import { InlineSender } from '../../src/delivery/sender.ts';
 import { generateSecret } from '../../src/delivery/signature.ts';
 import { Worker, type WorkerOptions } from '../../src/delivery/worker.ts';
-import { Publisher } from '../../src/ingest/publish.ts';
+import { newDelivery, Publisher } from '../../src/ingest/publish.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
@@ -19,6 +19,8 @@ import { testSecrets } from '../helpers/secrets.ts';
 /** A loopback receiver that holds every answer until `release()`, and counts concurrency. */
 class GatedReceiver {
   readonly paths: string[] = [];
+  /** The webhook-id of each request, in order. */
+  readonly ids: string[] = [];
   maxConcurrent = 0;
   private open = 0;
   private held: ServerResponse[] = [];
@@ -29,6 +31,7 @@ class GatedReceiver {
     req.resume();
     req.on('end', () => {
       this.paths.push(req.url ?? '');
+      this.ids.push(String(req.headers['webhook-id']));
       this.open++;
       this.maxConcurrent = Math.max(this.maxConcurrent, this.open);
       res.on('close', () => this.open--);
@@ -94,6 +97,8 @@ describe('Worker on a real SQLite store', () => {
   let answerGate: Promise<void> | null = null;
   /** The delivery ids of each extendLeases call. */
   let extended: string[][] = [];
+  /** Where each claim started (its cursor; null: the head of the queue). */
+  let claimedAfter: Array<{ at: number; id: string } | null> = [];
   const cleanups: Array<() => Promise<void> | void> = [];
 
   beforeEach(async () => {
@@ -108,11 +113,18 @@ describe('Worker on a real SQLite store', () => {
     recordGate = null;
     answerGate = null;
     extended = [];
+    claimedAfter = [];
     // Counts claim round trips and lease extensions, and can hold result writes; everything else
     // goes straight to the real store.
     store = new Proxy(real, {
       get(target, prop, receiver) {
-        if (prop === 'claimDue') claims++;
+        if (prop === 'claimDue') {
+          claims++;
+          return (opts: Parameters<Store['claimDue']>[0]) => {
+            claimedAfter.push(opts.after ?? null);
+            return target.claimDue(opts);
+          };
+        }
         if (prop === 'extendLeases')
           return (owner: string, ids: string[], until: number) => {
             extended.push([...ids]);
@@ -393,5 +405,51 @@ describe('Worker on a real SQLite store', () => {
     await until(async () => (await store.getDelivery(TENANT, id))?.status === 'delivered', 'delivered');
     await worker.idle();
     assert.equal(requests, 2);
+  });
+
+  test('claims start after the rows the last one took; a row committed behind them is found by a rescan', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    rx.release();
+    const h = await hook(`${rx.url}/cursor`);
+    // A backlog committed with no worker to hand it to, as after a restart.
+    const old = Date.now() - 60_000;
+    const event = (i: number, at: number) => {
+      const id = newId('event', at);
+      return {
+        event: {
+          ...{ id, tenantId: TENANT, eventID: `e${i}`, type: 'site.created', dateAdded: at },
+          ...{
+            payload: `{"i":${i}}`,
+            idempotencyKey: null,
+            createdAt: at,
+            typeVersion: null,
+            traceparent: null,
+          },
+        },
+        deliveries: [newDelivery(TENANT, id, h.id, at)],
+      };
+    };
+    await store.insertEvents(Array.from({ length: 40 }, (_, i) => event(i, old + i)));
+    // Claims of at most 4: the 40 come in several claims.
+    const { worker } = await start({ batchSize: 4, pollIntervalMs: 300 });
+    await rx.received(40);
+    await until(() => worker.held === 0, 'the backlog sent');
+    assert.equal(claimedAfter[0], null, 'the first claim starts at the head');
+    assert.ok(
+      claimedAfter.some((a) => a !== null && a.at >= old),
+      'later claims start after the rows already claimed',
+    );
+    // Committed by someone else with an earlier due time than every row claimed, and announced
+    // to nobody: only a claim from the head finds it.
+    const [behind] = await store.insertEvents([event(99, old - 1000)]);
+    await rx.received(41);
+    await until(
+      async () => (await store.getDelivery(TENANT, behind!.deliveries[0]!.id))?.status === 'delivered',
+      'delivered',
+    );
+    await worker.idle();
+    assert.equal(new Set(rx.ids).size, 41);
+    assert.equal(rx.ids.length, 41, 'each sent once');
   });
 });

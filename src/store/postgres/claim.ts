@@ -22,6 +22,7 @@ const CLAIM = `WITH due AS (
        AND NOT (d.tenant_id = ANY($6::text[]))
        AND (d.hook_id IS NULL OR NOT (d.hook_id = ANY($7::text[])))
        AND ${fifoHead('d', 'h')}
+       AND (d.next_attempt_at, d.id) > ($8, $9)
      ORDER BY d.next_attempt_at, d.id
      LIMIT $2
      FOR UPDATE OF d SKIP LOCKED
@@ -56,6 +57,8 @@ export async function claimDue(
       opts.now - deadAfterMs,
       opts.excludeTenants ?? [],
       opts.excludeHooks ?? [],
+      opts.after?.at ?? -1,
+      opts.after?.id ?? '',
     ],
     'herald_claim_due',
   );

@@ -26,6 +26,7 @@ const SELECT_DUE = `${CLAIMED_SELECT}
     AND d.tenant_id NOT IN (SELECT value FROM json_each(?5))
     AND (d.hook_id IS NULL OR d.hook_id NOT IN (SELECT value FROM json_each(?6)))
     AND ${fifoHead('d', 'h')}
+    AND (d.next_attempt_at, d.id) > (?7, ?8)
   ORDER BY d.next_attempt_at, d.id
   LIMIT ?2`;
 
@@ -47,6 +48,8 @@ export function claimDue(db: SqliteDb, d: Dialect, opts: ClaimOpts, deadAfterMs:
       opts.owner,
       JSON.stringify(opts.excludeTenants ?? []),
       JSON.stringify(opts.excludeHooks ?? []),
+      opts.after?.at ?? -1,
+      opts.after?.id ?? '',
     );
     if (rows.length === 0) return [];
     const leaseUntil = opts.now + opts.leaseMs;

@@ -1,0 +1,56 @@
+import type { ClaimedDelivery } from '../domain/types.ts';
+import type { QueuePlace } from '../store/store.ts';
+
+/**
+ * Where the worker's next claim starts in the queue's order (next attempt time, then id).
+ *
+ * The rows a worker holds stay pending, so they sit at the head of the due index until their
+ * results are written, and every claim from the head walks them again, each with its lease
+ * check: with 2,000 held, 1.7 ms a claim on SQLite, more than the claim itself. After a claim,
+ * the rows up to its last one are leased (to this worker or another) or not claimable, so the
+ * next claim starts after it.
+ *
+ * Rows can appear behind the cursor, so it starts from the head again (`reset`):
+ *  - when this worker gives work back (a release, a park, a hook change) or anything wakes it
+ *    but its own publisher with rows due after the cursor (a notification, a timer, a requeue,
+ *    a FIFO head's result);
+ *  - after a claim that left tenants or hooks out (their rows stay behind);
+ *  - at least every `rescanMs`, for what no wake announces: a lease that ran out, a dead
+ *    owner's work, a row another process committed with an earlier time.
+ */
+export class ClaimCursor {
+  #place: QueuePlace | null = null;
+  #headAt = -Infinity;
+  readonly #rescanMs: number;
+
+  constructor(rescanMs: number) {
+    this.#rescanMs = rescanMs;
+  }
+
+  /** Where a claim at `now` starts; null: from the head. */
+  start(now: number): QueuePlace | null {
+    return now - this.#headAt >= this.#rescanMs ? null : this.#place;
+  }
+
+  /** A claim that started at `from` (at `now`) returned `claimed`, in queue order. */
+  claimed(from: QueuePlace | null, claimed: readonly ClaimedDelivery[], now: number, leftOut: boolean): void {
+    if (from === null) this.#headAt = now;
+    if (leftOut) {
+      this.reset();
+      return;
+    }
+    const last = claimed.at(-1)?.delivery;
+    if (last !== undefined && last.nextAttemptAt !== null)
+      this.#place = { at: last.nextAttemptAt, id: last.id };
+  }
+
+  /** Rows due at `dueAt` were committed: start from the head unless they lie after the cursor. */
+  committed(dueAt: number): void {
+    if (this.#place !== null && dueAt <= this.#place.at) this.reset();
+  }
+
+  reset(): void {
+    this.#place = null;
+    this.#headAt = -Infinity;
+  }
+}
