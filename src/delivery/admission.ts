@@ -76,11 +76,12 @@ export interface ClaimPlan {
 }
 
 /**
- * The smallest claim worth making (a quarter of a batch). A claim is sized down to the room of
- * the tenant or hook with the least room, but not below this: a tenant or hook with less room is
- * left out instead, and the claim walks past its rows.
+ * The smallest claim worth making (half a batch). A claim is sized down to the room of the
+ * tenant or hook with the least room, but not below this: a tenant or hook with less room is
+ * left out instead, and the claim walks past its rows. (A quarter of a batch made four times
+ * the claims of a burst, and cost PostgreSQL more than the walks it saved.)
  */
-export const minClaim = (l: Limits): number => Math.max(1, Math.floor(l.batchSize / 4));
+export const minClaim = (l: Limits): number => Math.max(1, Math.floor(l.batchSize / 2));
 
 /**
  * The next claim. Its size is bounded by the room left, by the batch size, and by the bytes a

@@ -1,5 +1,5 @@
 import { randomBytes, randomFillSync, randomInt, randomUUID } from 'node:crypto';
-import { monotonicFactory } from 'ulid';
+import { encodeTime, monotonicFactory } from 'ulid';
 
 /**
  * The one registry of Herald's own identifiers: prefixed and time-sortable (`hook_01J…`), so
@@ -72,6 +72,14 @@ const ANY_ID = new RegExp(`^(?:${Object.values(ID_PREFIXES).join('|')})_${ULID_B
 
 export function newId<K extends IdKind>(kind: K, now: number = Date.now()): Id<K> {
   return `${ID_PREFIXES[kind]}_${ulid(now).toLowerCase()}` as Id<K>;
+}
+
+/**
+ * The least id of this kind minted at `at` or later: every id below it was minted before `at`
+ * (ids are monotonic, so an id's time is never earlier than the clock when it was minted).
+ */
+export function idFloor(kind: IdKind, at: number): string {
+  return `${ID_PREFIXES[kind]}_${encodeTime(Math.max(0, Math.trunc(at)), 10).toLowerCase()}`;
 }
 
 export function hasPrefix(id: string, kind: IdKind): boolean {

@@ -1,3 +1,4 @@
+import { idFloor } from '../../domain/ids.ts';
 import type { Sql } from '../sql.ts';
 
 /** Rows per purge transaction: short transactions, so locks and the WAL stay small. */
@@ -10,14 +11,16 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 /**
  * Deletes attempts that started before `before`, then events created before `before` whose
- * deliveries are all finished, with those deliveries and their remaining attempts.
+ * deliveries are all finished, with those deliveries and their remaining attempts. Both are
+ * found by id range on the primary key (ids begin with the time they were minted, which is
+ * never before the row's own time): no time index is written on the hot path for this.
  */
 export async function purge(sql: Sql, before: number): Promise<PurgeCounts> {
   const counts: PurgeCounts = { events: 0, deliveries: 0, attempts: 0 };
   for (;;) {
     const n = await sql.exec(
-      'DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < $1 LIMIT $2)',
-      [before, CHUNK],
+      'DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE id < $1 LIMIT $2)',
+      [idFloor('attempt', before), CHUNK],
     );
     counts.attempts += n;
     if (n < CHUNK) break;
@@ -34,10 +37,10 @@ export async function purge(sql: Sql, before: number): Promise<PurgeCounts> {
 async function purgeEventChunk(sql: Sql, before: number, counts: PurgeCounts): Promise<number> {
   const candidates = await sql.query(
     `SELECT e.id FROM events e
-      WHERE e.created_at < $1
+      WHERE e.id < $1
         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
       LIMIT $2${sql.forUpdate('SKIP LOCKED')}`,
-    [before, CHUNK],
+    [idFloor('event', before), CHUNK],
   );
   const ids = candidates.map((r) => String(r['id']));
   if (ids.length === 0) return 0;

@@ -1,6 +1,7 @@
 import { NO_HOOK_OPTIONS } from '../../../src/domain/hook-options.ts';
 import { test } from 'node:test';
-import { newId } from '../../../src/domain/ids.ts';
+import { ulid } from 'ulid';
+import { ID_PREFIXES, newId, type Id, type IdKind } from '../../../src/domain/ids.ts';
 import type { Attempt, Delivery, Hook, StoredEvent, Tenant } from '../../../src/domain/types.ts';
 import type { AttemptResult, NewEventWithDeliveries, Store } from '../../../src/store/store.ts';
 import type { StoreFixture, StoreTarget as ConformanceTarget } from '../../helpers/store-targets.ts';
@@ -54,6 +55,14 @@ export function makeHook(tenantId: string, over: Partial<Hook> = {}): Hook {
     ...NO_HOOK_OPTIONS,
     ...over,
   };
+}
+
+/**
+ * An id of `kind` minted at `at`, whatever ids this process minted before (newId is monotonic,
+ * so it never goes back in time): for rows that must look as old as their timestamps.
+ */
+export function idAt<K extends IdKind>(kind: K, at: number): Id<K> {
+  return `${ID_PREFIXES[kind]}_${ulid(at).toLowerCase()}` as Id<K>;
 }
 
 export function makeEvent(tenantId: string, over: Partial<StoredEvent> = {}): StoredEvent {

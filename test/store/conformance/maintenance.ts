@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { ConformanceTarget } from './fixtures.ts';
 import {
+  idAt,
   calledWithin,
   ids,
   insertOne,
@@ -101,35 +102,43 @@ export function maintenanceTests(target: ConformanceTarget): void {
       async ({ store }) => {
         const { tenant, hook } = await seedTenant(store);
         const before = T0;
-        const old = { createdAt: T0 - 10_000 };
-        const done = { status: 'delivered' as const, nextAttemptAt: null, deliveredAt: T0 - 9000, ...old };
+        // Ids as old as their rows: purge finds rows by id range (ids begin with their time).
+        const old = () => ({ createdAt: T0 - 10_000, id: idAt('event', T0 - 10_000) });
+        const done = {
+          status: 'delivered' as const,
+          nextAttemptAt: null,
+          deliveredAt: T0 - 9000,
+          createdAt: T0 - 10_000,
+        };
 
-        const finished = await insertOne(store, makeEvent(tenant.id, old), (e) => [
+        const finished = await insertOne(store, makeEvent(tenant.id, old()), (e) => [
           makeDelivery(e, hook, done),
         ]);
-        const stillPending = await insertOne(store, makeEvent(tenant.id, old), (e) => [
+        const stillPending = await insertOne(store, makeEvent(tenant.id, old()), (e) => [
           makeDelivery(e, hook, { ...done }),
-          makeDelivery(e, hook, { ...old, nextAttemptAt: T0 + 100 }),
+          makeDelivery(e, hook, { createdAt: T0 - 10_000, nextAttemptAt: T0 + 100 }),
         ]);
-        const failedLately = await insertOne(store, makeEvent(tenant.id, old), (e) => [
-          makeDelivery(e, hook, { ...old, nextAttemptAt: T0 - 5 }),
+        const failedLately = await insertOne(store, makeEvent(tenant.id, old()), (e) => [
+          makeDelivery(e, hook, { createdAt: T0 - 10_000, nextAttemptAt: T0 - 5 }),
         ]);
-        const recent = await insertOne(store, makeEvent(tenant.id, { createdAt: T0 + 1 }), (e) => [
-          makeDelivery(e, hook, { ...done, createdAt: T0 + 1 }),
-        ]);
-        const noDeliveries = await insertOne(store, makeEvent(tenant.id, old));
+        const recent = await insertOne(
+          store,
+          makeEvent(tenant.id, { createdAt: T0 + 1, id: idAt('event', T0 + 1) }),
+          (e) => [makeDelivery(e, hook, { ...done, createdAt: T0 + 1 })],
+        );
+        const noDeliveries = await insertOne(store, makeEvent(tenant.id, old()));
 
         // Attempts: old ones on two events, a recent one on an old event that then failed.
-        const oldAttempt = { startedAt: T0 - 9500 };
+        const oldAttempt = () => ({ startedAt: T0 - 9500, id: idAt('attempt', T0 - 9500) });
         const [fin, pendDone] = [finished.deliveries[0]!, stillPending.deliveries[0]!];
         const lateDelivery = failedLately.deliveries[0]!;
         assert.deepEqual(await store.insertEvents([]), []);
         await store.claimDue({ now: T0, limit: 10, leaseMs: 1000, owner: 'w' });
         await store.recordAttempts('w', [
-          makeResult(fin, 'delivered', oldAttempt),
-          makeResult(pendDone, 'delivered', oldAttempt),
-          makeResult(lateDelivery, 'failed', { startedAt: T0 + 5 }),
-          makeResult(recent.deliveries[0]!, 'delivered', { startedAt: T0 + 5 }),
+          makeResult(fin, 'delivered', oldAttempt()),
+          makeResult(pendDone, 'delivered', oldAttempt()),
+          makeResult(lateDelivery, 'failed', { startedAt: T0 + 5, id: idAt('attempt', T0 + 5) }),
+          makeResult(recent.deliveries[0]!, 'delivered', { startedAt: T0 + 5, id: idAt('attempt', T0 + 5) }),
         ]);
 
         const counts = await store.purge(before);
