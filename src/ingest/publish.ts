@@ -119,10 +119,13 @@ export class Publisher {
         return;
       }
       const json = JSON.stringify(input.data);
-      const bytes = Buffer.byteLength(json, 'utf8');
-      if (bytes > this.maxEventBytes) {
-        tooLarge.push({ index, bytes, limit: this.maxEventBytes });
-        return;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: most events need no count of their bytes.
+      if (json.length * 3 > this.maxEventBytes) {
+        const bytes = Buffer.byteLength(json, 'utf8');
+        if (bytes > this.maxEventBytes) {
+          tooLarge.push({ index, bytes, limit: this.maxEventBytes });
+          return;
+        }
       }
       serialised[index] = json;
       const result = own ? own.schema.validate(input.data) : validateEventData(input.event, input.data);
