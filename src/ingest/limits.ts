@@ -39,9 +39,22 @@ function deeper(v: object, left: number): boolean {
 }
 
 /**
- * The exact request body Herald POSTs, from `data` already serialised (by the size check), so
- * a large event is stringified once. Same bytes as JSON.stringify of the envelope object.
+ * The exact request body Herald POSTs: the envelope stringified as one value, so `data` is
+ * serialised once, into the payload itself, not into a string of its own that is then copied
+ * behind the envelope's head.
  */
-export function envelopeJson(eventID: string, event: string, dateAdded: number, dataJson: string): string {
-  return `{"eventID":${JSON.stringify(eventID)},"event":${JSON.stringify(event)},"dateAdded":${dateAdded},"data":${dataJson}}`;
+export function envelopeJson(eventID: string, event: string, dateAdded: number, data: unknown): string {
+  return JSON.stringify({ eventID, event, dateAdded, data });
+}
+
+/**
+ * The UTF-8 bytes of `data` serialised, when they are more than `limit`; else null. `data` is the
+ * envelope JSON's tail, after the first `,"data":` (a string of the head cannot hold one: its
+ * quotes are escaped). A UTF-16 unit takes at most 3 bytes, so most events need no count.
+ */
+export function dataBytesOver(envelope: string, limit: number): number | null {
+  const start = envelope.indexOf(',"data":') + 8;
+  if ((envelope.length - 1 - start) * 3 <= limit) return null;
+  const bytes = Buffer.byteLength(envelope, 'utf8') - Buffer.byteLength(envelope.slice(0, start), 'utf8') - 1;
+  return bytes > limit ? bytes : null;
 }

@@ -8,7 +8,13 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { NewEventWithDeliveries, Store } from '../store/store.ts';
 import { GroupCommitter } from './commit.ts';
-import { DEFAULT_MAX_EVENT_BYTES, MAX_DATA_DEPTH, envelopeJson, nestedDeeperThan } from './limits.ts';
+import {
+  DEFAULT_MAX_EVENT_BYTES,
+  MAX_DATA_DEPTH,
+  dataBytesOver,
+  envelopeJson,
+  nestedDeeperThan,
+} from './limits.ts';
 import { matchingHooks } from './match.ts';
 import type { SpanScope, Tracing } from '../telemetry/tracing.ts';
 import { resolveTenantTypes, type ResolvedType } from './tenant-types.ts';
@@ -95,20 +101,22 @@ export class Publisher {
    * Validates every input first: one bad event refuses the whole call and stores nothing.
    * Cheap checks come first, so nothing recursive (schema, stringify) sees data nested too deep,
    * and no schema validation runs on an event that is too large anyway. Returns each input's
-   * `data` serialised, which becomes part of its payload. `custom` holds the tenant's own
-   * types among the inputs' (see resolveTenantTypes).
+   * payload, the envelope with `eventIDs[i]` and `now`: its serialised `data` is what the size
+   * limit counts. `custom` holds the tenant's own types among the inputs' (see resolveTenantTypes).
    */
   validate(
     inputs: PublishInput[],
     internal: boolean,
-    custom: ReadonlyMap<string, ResolvedType> = new Map(),
+    custom: ReadonlyMap<string, ResolvedType> | undefined,
+    eventIDs: readonly string[],
+    now: number,
   ): string[] {
     const problems: Array<{ index: number; path: string; message: string }> = [];
     const tooLarge: Array<{ index: number; bytes: number; limit: number }> = [];
-    const serialised: string[] = [];
+    const payloads: string[] = [];
     inputs.forEach((input, index) => {
       const type = findEventType(input.event);
-      const own = type ? undefined : custom.get(input.event);
+      const own = type ? undefined : custom?.get(input.event);
       if (own === undefined && (!type || (!type.publishable && !internal))) {
         problems.push({ index, path: '/event', message: `unknown event type "${input.event}"` });
         return;
@@ -118,16 +126,13 @@ export class Publisher {
         problems.push({ index, path: '/data', message });
         return;
       }
-      const json = JSON.stringify(input.data);
-      // UTF-8 takes at most 3 bytes per UTF-16 unit: most events need no count of their bytes.
-      if (json.length * 3 > this.maxEventBytes) {
-        const bytes = Buffer.byteLength(json, 'utf8');
-        if (bytes > this.maxEventBytes) {
-          tooLarge.push({ index, bytes, limit: this.maxEventBytes });
-          return;
-        }
+      const payload = envelopeJson(eventIDs[index]!, input.event, now, input.data);
+      const bytes = dataBytesOver(payload, this.maxEventBytes);
+      if (bytes !== null) {
+        tooLarge.push({ index, bytes, limit: this.maxEventBytes });
+        return;
       }
-      serialised[index] = json;
+      payloads[index] = payload;
       const result = own ? own.schema.validate(input.data) : validateEventData(input.event, input.data);
       if (!result.ok)
         for (const e of result.errors) problems.push({ index, path: `/data${e.path}`, message: e.message });
@@ -143,7 +148,7 @@ export class Publisher {
         single ? { bytes: first.bytes, limit: first.limit } : tooLarge,
       );
     }
-    if (problems.length === 0) return serialised;
+    if (problems.length === 0) return payloads;
     const unknownType = problems.every((p) => p.path === '/event');
     throw new HeraldError(
       unknownType ? 'UNKNOWN_EVENT_TYPE' : 'INVALID_EVENT_DATA',
@@ -178,12 +183,21 @@ export class Publisher {
           inputs.map((i) => i.event),
         )
       : undefined;
-    const dataJson = this.validate(inputs, opts.internal ?? false, custom);
     const now = Date.now();
+    const eventIDs = inputs.map((i) => i.eventID ?? newEventID());
+    const payloads = this.validate(inputs, opts.internal ?? false, custom, eventIDs, now);
     const fanOut = async () => {
       const hooks = opts.onlyHooks ?? (await this.store.listEnabledHooks(tenantId));
       const items = inputs.map((input, i) => {
-        const item = this.prepare(tenantId, input, dataJson[i]!, hooks, opts.onlyHooks !== undefined, now);
+        const item = this.prepare(
+          tenantId,
+          input,
+          eventIDs[i]!,
+          payloads[i]!,
+          hooks,
+          opts.onlyHooks !== undefined,
+          now,
+        );
         item.event.typeVersion = custom?.get(input.event)?.version ?? null;
         item.event.traceparent = span?.traceparent ?? null;
         return item;
@@ -287,13 +301,12 @@ export class Publisher {
   private prepare(
     tenantId: string,
     input: PublishInput,
-    dataJson: string,
+    eventId: string,
+    payload: string,
     hooks: Hook[],
     direct: boolean,
     now: number,
   ) {
-    const eventId = input.eventID ?? newEventID();
-    const payload = envelopeJson(eventId, input.event, now, dataJson);
     const event = newEvent(tenantId, eventId, input.event, payload, input.idempotencyKey ?? null, now);
     const targets = direct ? hooks : matchingHooks(hooks, input.event);
     const deliveries = deliveriesFor(targets, {
