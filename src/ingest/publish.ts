@@ -1,9 +1,8 @@
-import type { EventRowId } from '../domain/ids.ts';
 import { randomUUIDv7 } from 'node:crypto';
 import { HeraldError } from '../domain/errors.ts';
 import { findEventType, validateEventData } from '../domain/event-types.ts';
 import { newId } from '../domain/ids.ts';
-import type { ClaimedDelivery, Delivery, DeliveryTarget, Hook, StoredEvent } from '../domain/types.ts';
+import type { ClaimedDelivery, DeliveryTarget, Hook, StoredEvent } from '../domain/types.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { NewEventWithDeliveries, Store } from '../store/store.ts';
@@ -15,11 +14,13 @@ import {
   envelopeJson,
   nestedDeeperThan,
 } from './limits.ts';
-import { matchingHooks } from './match.ts';
+import { hookMatcher } from './match.ts';
 import type { SpanScope, Tracing } from '../telemetry/tracing.ts';
 import { resolveTenantTypes, type ResolvedType } from './tenant-types.ts';
 import { ordered } from '../domain/hook-options.ts';
-import { deliveriesFor } from './options.ts';
+import { deliveriesFor, newDelivery } from './options.ts';
+
+export { newDelivery };
 
 export interface PublishInput {
   event: string;
@@ -188,19 +189,23 @@ export class Publisher {
     const payloads = this.validate(inputs, opts.internal ?? false, custom, eventIDs, now);
     const fanOut = async () => {
       const hooks = opts.onlyHooks ?? (await this.store.listEnabledHooks(tenantId));
-      const items = inputs.map((input, i) => {
-        const item = this.prepare(
+      const call = { tenantId, now, direct: opts.onlyHooks !== undefined };
+      const targetsOf = call.direct ? () => hooks : hookMatcher(hooks);
+      const traceparent = span?.traceparent ?? null;
+      const items = inputs.map((input, i): NewEventWithDeliveries => {
+        const eventID = eventIDs[i]!;
+        const event = newEvent(
           tenantId,
-          input,
-          eventIDs[i]!,
+          eventID,
+          input.event,
           payloads[i]!,
-          hooks,
-          opts.onlyHooks !== undefined,
+          input.idempotencyKey ?? null,
           now,
         );
-        item.event.typeVersion = custom?.get(input.event)?.version ?? null;
-        item.event.traceparent = span?.traceparent ?? null;
-        return item;
+        event.typeVersion = custom?.get(input.event)?.version ?? null;
+        event.traceparent = traceparent;
+        const target = { rowId: event.id, eventID, type: input.event, data: input.data };
+        return { event, deliveries: deliveriesFor(targetsOf(input.event), call, target) };
       });
       return { hooks, items };
     };
@@ -297,25 +302,6 @@ export class Publisher {
       deliveries: r.deliveries.map((d) => ({ id: d.id, hookId: d.hookId })),
     }));
   }
-
-  private prepare(
-    tenantId: string,
-    input: PublishInput,
-    eventId: string,
-    payload: string,
-    hooks: Hook[],
-    direct: boolean,
-    now: number,
-  ) {
-    const event = newEvent(tenantId, eventId, input.event, payload, input.idempotencyKey ?? null, now);
-    const targets = direct ? hooks : matchingHooks(hooks, input.event);
-    const deliveries = deliveriesFor(targets, {
-      direct,
-      envelope: () => ({ eventID: eventId, event: input.event, dateAdded: now, data: input.data }),
-      make: (hook) => newDelivery(tenantId, event.id, hook.id, now),
-    });
-    return { event, deliveries };
-  }
 }
 
 /**
@@ -347,31 +333,5 @@ function newEvent(
     createdAt: now,
     typeVersion: null,
     traceparent: null,
-  };
-}
-
-export function newDelivery(
-  tenantId: string,
-  eventId: EventRowId,
-  hookId: string | null,
-  now: number,
-): Delivery {
-  return {
-    id: newId('delivery', now),
-    tenantId,
-    eventRowId: eventId,
-    hookId,
-    target: null,
-    status: 'pending',
-    attempts: 0,
-    schedulePos: 0,
-    nextAttemptAt: now,
-    leaseOwner: null,
-    leaseUntil: null,
-    lastStatus: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-    deliveredAt: null,
   };
 }
