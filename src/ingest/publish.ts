@@ -247,14 +247,21 @@ export class Publisher {
     now: number,
   ): Promise<PublishResult[]> {
     const sink = this.sink;
-    const total = items.reduce((n, i) => n + i.deliveries.length, 0);
-    const bytes = items.reduce((n, i) => n + (i.deliveries.length > 0 ? i.event.payload.length : 0), 0);
-    const tenants = new Set(items.map((i) => i.event.tenantId));
-    const tenantId = tenants.size === 1 ? [...tenants][0] : undefined;
+    // What the sink is asked to make room for, in one pass over the items.
+    let total = 0;
+    let bytes = 0;
+    const first = items[0]?.event.tenantId;
+    let oneTenant = true;
     const perHook = new Map<string, number>();
-    for (const i of items)
-      for (const d of i.deliveries)
+    for (const { event, deliveries } of items) {
+      if (event.tenantId !== first) oneTenant = false;
+      if (deliveries.length === 0) continue;
+      total += deliveries.length;
+      bytes += event.payload.length;
+      for (const d of deliveries)
         if (d.hookId !== null) perHook.set(d.hookId, (perHook.get(d.hookId) ?? 0) + 1);
+    }
+    const tenantId = oneTenant ? first : undefined;
     const leased = sink !== null && total > 0 && sink.hasRoom(total, bytes, tenantId, perHook);
     let unleased = !leased && total > 0;
     if (leased) {
