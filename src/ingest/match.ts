@@ -24,3 +24,21 @@ export function matchingHooks<H extends Pick<Hook, 'enabled' | 'objects' | 'even
 ): H[] {
   return hooks.filter((h) => hookMatches(h, eventType));
 }
+
+/**
+ * matchingHooks remembered by event type, for the events of one publish call: a batch is mostly
+ * of one type, so its events share one list (which nobody changes) instead of filtering per event.
+ */
+export function hookMatcher<H extends Pick<Hook, 'enabled' | 'objects' | 'events'>>(
+  hooks: readonly H[],
+): (eventType: string) => H[] {
+  const byType = new Map<string, H[]>();
+  return (eventType) => {
+    let matched = byType.get(eventType);
+    if (matched === undefined) {
+      matched = matchingHooks(hooks, eventType);
+      byType.set(eventType, matched);
+    }
+    return matched;
+  };
+}

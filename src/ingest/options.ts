@@ -1,5 +1,7 @@
 import { orderKeyOf } from '../domain/hook-options.ts';
 import { compileUserSchema, type UserSchema } from '../domain/json-schema.ts';
+import type { EventRowId } from '../domain/ids.ts';
+import { newId } from '../domain/ids.ts';
 import type { Delivery, Hook } from '../domain/types.ts';
 
 /**
@@ -26,28 +28,66 @@ function filterOf(filter: object): UserSchema | null {
   return schema;
 }
 
-export interface FanOutOptions {
+/** What every event of one publish call shares. */
+export interface FanOutCall {
+  tenantId: string;
+  now: number;
   /** Explicit targets (a ping to one hook): the filter does not apply. */
   direct: boolean;
-  /** The envelope `{eventID, event, dateAdded, data}` as a value. */
-  envelope: () => unknown;
-  make: (hook: Hook) => Delivery;
 }
 
-/** The deliveries of an event to the hooks that matched its type. */
-export function deliveriesFor(hooks: readonly Hook[], o: FanOutOptions): Delivery[] {
+/** The parts of an event's envelope `{eventID, event, dateAdded, data}` (dateAdded is the call's `now`). */
+export interface FanOutEvent {
+  rowId: EventRowId;
+  eventID: string;
+  type: string;
+  data: unknown;
+}
+
+/**
+ * The deliveries of an event to the hooks that matched its type. Takes the envelope's parts, not
+ * a closure that builds it: most events of a call need no envelope object, and none a closure.
+ */
+export function deliveriesFor(hooks: readonly Hook[], call: FanOutCall, event: FanOutEvent): Delivery[] {
   const out: Delivery[] = [];
   let envelope: unknown;
   for (const hook of hooks) {
     if (hook.filter === null && hook.ordering !== 'fifo') {
-      out.push(o.make(hook));
+      out.push(newDelivery(call.tenantId, event.rowId, hook.id, call.now));
       continue;
     }
-    envelope ??= o.envelope();
-    if (hook.filter !== null && !o.direct && filterOf(hook.filter)?.validate(envelope).ok === false) continue;
-    const d = o.make(hook);
+    envelope ??= { eventID: event.eventID, event: event.type, dateAdded: call.now, data: event.data };
+    if (hook.filter !== null && !call.direct && filterOf(hook.filter)?.validate(envelope).ok === false)
+      continue;
+    const d = newDelivery(call.tenantId, event.rowId, hook.id, call.now);
     if (hook.ordering === 'fifo') d.orderKey = orderKeyOf(envelope, hook.orderingKey);
     out.push(d);
   }
   return out;
+}
+
+export function newDelivery(
+  tenantId: string,
+  eventId: EventRowId,
+  hookId: string | null,
+  now: number,
+): Delivery {
+  return {
+    id: newId('delivery', now),
+    tenantId,
+    eventRowId: eventId,
+    hookId,
+    target: null,
+    status: 'pending',
+    attempts: 0,
+    schedulePos: 0,
+    nextAttemptAt: now,
+    leaseOwner: null,
+    leaseUntil: null,
+    lastStatus: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+    deliveredAt: null,
+  };
 }

@@ -1,19 +1,26 @@
-import type { EventRowId } from '../domain/ids.ts';
 import { randomUUIDv7 } from 'node:crypto';
 import { HeraldError } from '../domain/errors.ts';
 import { findEventType, validateEventData } from '../domain/event-types.ts';
 import { newId } from '../domain/ids.ts';
-import type { ClaimedDelivery, Delivery, DeliveryTarget, Hook, StoredEvent } from '../domain/types.ts';
+import type { ClaimedDelivery, DeliveryTarget, Hook, StoredEvent } from '../domain/types.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { NewEventWithDeliveries, Store } from '../store/store.ts';
 import { GroupCommitter } from './commit.ts';
-import { DEFAULT_MAX_EVENT_BYTES, MAX_DATA_DEPTH, envelopeJson, nestedDeeperThan } from './limits.ts';
-import { matchingHooks } from './match.ts';
+import {
+  DEFAULT_MAX_EVENT_BYTES,
+  MAX_DATA_DEPTH,
+  dataBytesOver,
+  envelopeJson,
+  nestedDeeperThan,
+} from './limits.ts';
+import { hookMatcher } from './match.ts';
 import type { SpanScope, Tracing } from '../telemetry/tracing.ts';
 import { resolveTenantTypes, type ResolvedType } from './tenant-types.ts';
 import { ordered } from '../domain/hook-options.ts';
-import { deliveriesFor } from './options.ts';
+import { deliveriesFor, newDelivery } from './options.ts';
+
+export { newDelivery };
 
 export interface PublishInput {
   event: string;
@@ -98,20 +105,22 @@ export class Publisher {
    * Validates every input first: one bad event refuses the whole call and stores nothing.
    * Cheap checks come first, so nothing recursive (schema, stringify) sees data nested too deep,
    * and no schema validation runs on an event that is too large anyway. Returns each input's
-   * `data` serialised, which becomes part of its payload. `custom` holds the tenant's own
-   * types among the inputs' (see resolveTenantTypes).
+   * payload, the envelope with `eventIDs[i]` and `now`: its serialised `data` is what the size
+   * limit counts. `custom` holds the tenant's own types among the inputs' (see resolveTenantTypes).
    */
   validate(
     inputs: PublishInput[],
     internal: boolean,
-    custom: ReadonlyMap<string, ResolvedType> = new Map(),
+    custom: ReadonlyMap<string, ResolvedType> | undefined,
+    eventIDs: readonly string[],
+    now: number,
   ): string[] {
     const problems: Array<{ index: number; path: string; message: string }> = [];
     const tooLarge: Array<{ index: number; bytes: number; limit: number }> = [];
-    const serialised: string[] = [];
+    const payloads: string[] = [];
     inputs.forEach((input, index) => {
       const type = findEventType(input.event);
-      const own = type ? undefined : custom.get(input.event);
+      const own = type ? undefined : custom?.get(input.event);
       if (own === undefined && (!type || (!type.publishable && !internal))) {
         problems.push({ index, path: '/event', message: `unknown event type "${input.event}"` });
         return;
@@ -121,13 +130,13 @@ export class Publisher {
         problems.push({ index, path: '/data', message });
         return;
       }
-      const json = JSON.stringify(input.data);
-      const bytes = Buffer.byteLength(json, 'utf8');
-      if (bytes > this.maxEventBytes) {
+      const payload = envelopeJson(eventIDs[index]!, input.event, now, input.data);
+      const bytes = dataBytesOver(payload, this.maxEventBytes);
+      if (bytes !== null) {
         tooLarge.push({ index, bytes, limit: this.maxEventBytes });
         return;
       }
-      serialised[index] = json;
+      payloads[index] = payload;
       const result = own ? own.schema.validate(input.data) : validateEventData(input.event, input.data);
       if (!result.ok)
         for (const e of result.errors) problems.push({ index, path: `/data${e.path}`, message: e.message });
@@ -143,7 +152,7 @@ export class Publisher {
         single ? { bytes: first.bytes, limit: first.limit } : tooLarge,
       );
     }
-    if (problems.length === 0) return serialised;
+    if (problems.length === 0) return payloads;
     const unknownType = problems.every((p) => p.path === '/event');
     throw new HeraldError(
       unknownType ? 'UNKNOWN_EVENT_TYPE' : 'INVALID_EVENT_DATA',
@@ -178,15 +187,28 @@ export class Publisher {
           inputs.map((i) => i.event),
         )
       : undefined;
-    const dataJson = this.validate(inputs, opts.internal ?? false, custom);
     const now = Date.now();
+    const eventIDs = inputs.map((i) => i.eventID ?? newEventID());
+    const payloads = this.validate(inputs, opts.internal ?? false, custom, eventIDs, now);
     const fanOut = async () => {
       const hooks = opts.onlyHooks ?? (await this.store.listEnabledHooks(tenantId));
-      const items = inputs.map((input, i) => {
-        const item = this.prepare(tenantId, input, dataJson[i]!, hooks, opts.onlyHooks !== undefined, now);
-        item.event.typeVersion = custom?.get(input.event)?.version ?? null;
-        item.event.traceparent = span?.traceparent ?? null;
-        return item;
+      const call = { tenantId, now, direct: opts.onlyHooks !== undefined };
+      const targetsOf = call.direct ? () => hooks : hookMatcher(hooks);
+      const traceparent = span?.traceparent ?? null;
+      const items = inputs.map((input, i): NewEventWithDeliveries => {
+        const eventID = eventIDs[i]!;
+        const event = newEvent(
+          tenantId,
+          eventID,
+          input.event,
+          payloads[i]!,
+          input.idempotencyKey ?? null,
+          now,
+        );
+        event.typeVersion = custom?.get(input.event)?.version ?? null;
+        event.traceparent = traceparent;
+        const target = { rowId: event.id, eventID, type: input.event, data: input.data };
+        return { event, deliveries: deliveriesFor(targetsOf(input.event), call, target) };
       });
       return { hooks, items };
     };
@@ -228,14 +250,21 @@ export class Publisher {
     now: number,
   ): Promise<PublishResult[]> {
     const sink = this.sink;
-    const total = items.reduce((n, i) => n + i.deliveries.length, 0);
-    const bytes = items.reduce((n, i) => n + (i.deliveries.length > 0 ? i.event.payload.length : 0), 0);
-    const tenants = new Set(items.map((i) => i.event.tenantId));
-    const tenantId = tenants.size === 1 ? [...tenants][0] : undefined;
+    // What the sink is asked to make room for, in one pass over the items.
+    let total = 0;
+    let bytes = 0;
+    const first = items[0]?.event.tenantId;
+    let oneTenant = true;
     const perHook = new Map<string, number>();
-    for (const i of items)
-      for (const d of i.deliveries)
+    for (const { event, deliveries } of items) {
+      if (event.tenantId !== first) oneTenant = false;
+      if (deliveries.length === 0) continue;
+      total += deliveries.length;
+      bytes += event.payload.length;
+      for (const d of deliveries)
         if (d.hookId !== null) perHook.set(d.hookId, (perHook.get(d.hookId) ?? 0) + 1);
+    }
+    const tenantId = oneTenant ? first : undefined;
     const leased = sink !== null && total > 0 && sink.hasRoom(total, bytes, tenantId, perHook);
     let unleased = !leased && total > 0;
     if (leased) {
@@ -283,26 +312,6 @@ export class Publisher {
       deliveries: r.deliveries.map((d) => ({ id: d.id, hookId: d.hookId })),
     }));
   }
-
-  private prepare(
-    tenantId: string,
-    input: PublishInput,
-    dataJson: string,
-    hooks: Hook[],
-    direct: boolean,
-    now: number,
-  ) {
-    const eventId = input.eventID ?? newEventID();
-    const payload = envelopeJson(eventId, input.event, now, dataJson);
-    const event = newEvent(tenantId, eventId, input.event, payload, input.idempotencyKey ?? null, now);
-    const targets = direct ? hooks : matchingHooks(hooks, input.event);
-    const deliveries = deliveriesFor(targets, {
-      direct,
-      envelope: () => ({ eventID: eventId, event: input.event, dateAdded: now, data: input.data }),
-      make: (hook) => newDelivery(tenantId, event.id, hook.id, now),
-    });
-    return { event, deliveries };
-  }
 }
 
 /**
@@ -334,31 +343,5 @@ function newEvent(
     createdAt: now,
     typeVersion: null,
     traceparent: null,
-  };
-}
-
-export function newDelivery(
-  tenantId: string,
-  eventId: EventRowId,
-  hookId: string | null,
-  now: number,
-): Delivery {
-  return {
-    id: newId('delivery', now),
-    tenantId,
-    eventRowId: eventId,
-    hookId,
-    target: null,
-    status: 'pending',
-    attempts: 0,
-    schedulePos: 0,
-    nextAttemptAt: now,
-    leaseOwner: null,
-    leaseUntil: null,
-    lastStatus: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-    deliveredAt: null,
   };
 }

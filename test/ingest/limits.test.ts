@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   DEFAULT_MAX_EVENT_BYTES,
   MAX_DATA_DEPTH,
+  dataBytesOver,
   envelopeJson,
   nestedDeeperThan,
 } from '../../src/ingest/limits.ts';
@@ -34,10 +35,32 @@ test('nesting 100,000 deep is measured without overflowing the stack', () => {
   assert.equal(nestedDeeperThan(nest(100_000), MAX_DATA_DEPTH), true);
 });
 
-test('the envelope is the same bytes as JSON.stringify of the envelope object', () => {
+test('the envelope is its four keys in order, data last and as JSON.stringify writes it', () => {
   const data = { object: 'site', name: 'ñ "quoted" \u2028', list: [1, 2.5, null, true] };
-  const expected = JSON.stringify({ eventID: 'e"1', event: 'site.created', dateAdded: 1700000000123, data });
-  assert.equal(envelopeJson('e"1', 'site.created', 1700000000123, JSON.stringify(data)), expected);
+  assert.equal(
+    envelopeJson('e"1', 'site.created', 1700000000123, data),
+    `{"eventID":"e\\"1","event":"site.created","dateAdded":1700000000123,"data":${JSON.stringify(data)}}`,
+  );
+});
+
+test("data's size is its UTF-8 bytes, counted only when it may be over the limit", () => {
+  const cases: Array<[string, unknown, number, number | null]> = [
+    ['plain', { a: 'x'.repeat(100) }, 100, 108],
+    ['at the limit', { a: 'x'.repeat(92) }, 100, null],
+    ['small enough to skip the count', { a: 'x' }, 100, null],
+    ['multi-byte', { a: 'é'.repeat(50) }, 100, 108],
+    ['4-byte characters', { a: '😀'.repeat(25) }, 100, 108],
+    ['multi-byte, under', { a: 'é'.repeat(40) }, 100, null],
+    // The head's strings may hold `,"data":` only escaped: the count starts at the real key.
+    ['data key in the eventID', { a: 'x'.repeat(100) }, 100, 108],
+  ];
+  for (const [name, data, limit, over] of cases) {
+    const id = name === 'data key in the eventID' ? ',"data":{"a":"é' : 'evt-1';
+    const envelope = envelopeJson(id, 'site.created', 1, data);
+    assert.equal(dataBytesOver(envelope, limit), over, name);
+    const bytes = Buffer.byteLength(JSON.stringify(data));
+    assert.equal(bytes > limit ? bytes : null, over, `${name}: the case itself`);
+  }
 });
 
 /** The one issue of shared/reference/tenon-test-api-response-2016.json (about 1 KB). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hookMatches } from '../../src/ingest/match.ts';
+import { hookMatcher, hookMatches, matchingHooks } from '../../src/ingest/match.ts';
 
 /** Fan-out matching, as a table: (hook objects, hook events, event type) → receives it. */
 const cases: Array<[string[], string[] | null, string, boolean]> = [
@@ -25,4 +25,12 @@ for (const [objects, events, type, expected] of cases)
 
 test('a disabled hook matches nothing', () => {
   assert.equal(hookMatches({ enabled: false, objects: ['site'], events: null }, 'site.created'), false);
+});
+
+test('the matcher of a call answers as matchingHooks, once per event type', () => {
+  const hooks = cases.map(([objects, events], i) => ({ id: `h${i}`, enabled: i % 5 !== 4, objects, events }));
+  const targetsOf = hookMatcher(hooks);
+  for (const type of ['site.created', 'project.created', 'invoice.paid', 'ping', 'site.created'])
+    assert.deepEqual(targetsOf(type), matchingHooks(hooks, type), type);
+  assert.equal(targetsOf('site.created'), targetsOf('site.created'), 'the same list for the same type');
 });
