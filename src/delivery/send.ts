@@ -108,11 +108,14 @@ export function buildHeaders(
   }
   if (target.usetraceKey !== null) headers['signature'] = signUsetrace(target.usetraceKey, body);
   if (c.traceparent !== undefined) headers['traceparent'] = c.traceparent;
+  const credentials = target.username !== null && target.password !== null;
+  // Without custom headers or credentials the log keeps exactly what is sent (undici only reads it).
+  if (custom === null && !credentials) return { headers, logged: headers };
   const logged = { ...headers };
   // Custom headers often carry tokens: the attempt log names them but keeps no value.
   if (custom !== null)
     for (const name in custom) if (logged[name] === custom[name]) logged[name] = '[redacted]';
-  if (target.username !== null && target.password !== null) {
+  if (credentials) {
     headers['authorization'] =
       `Basic ${Buffer.from(`${target.username}:${target.password}`).toString('base64')}`;
     logged['authorization'] = 'Basic [redacted]';
@@ -137,30 +140,45 @@ class BodyCutError extends Error {
   readonly code = 'HERALD_BODY_CUT';
 }
 
+/** What is known of an attempt before it is sent. */
+interface Prepared {
+  c: Sendable;
+  url: string;
+  logged: Record<string, string>;
+  startedAt: number;
+  /** performance.now() at the start, for the duration. */
+  started: number;
+  timeoutMs: number;
+}
+
 /**
- * The undici handler of one attempt. It reads the response as undici parses it, with no stream,
- * promise or AbortSignal per request (a third of the sender's CPU went to those), and is its
- * own node in the list of deadlines (see Deadlines).
+ * One attempt in flight: the undici handler that reads the answer as undici parses it, with no
+ * stream, promise or AbortSignal per request (a third of the sender's CPU went to those), and
+ * its own node in the list of deadlines (see Deadlines).
  */
 class Exchange implements Dispatcher.DispatchHandler {
   prev: Exchange | null = null;
   next: Exchange | null = null;
   readonly deadline: number;
   private readonly deadlines: Deadlines;
-  private readonly done: (e: Exchange) => void;
+  private readonly p: Prepared;
+  private readonly done: (o: SendOutcome) => void;
   private controller: Dispatcher.DispatchController | null = null;
+  /** True while agent.dispatch runs: an error it reports then is passed on a tick later. */
+  dispatching = true;
   private settled = false;
-  expired = false;
-  status = 0;
-  headers: IncomingHttpHeaders | null = null;
+  private expired = false;
+  private status = 0;
+  private headers: IncomingHttpHeaders | null = null;
   /** Bytes read before the body is cut; DRAIN_LIMIT for a short body of known length. */
   private limit = RESPONSE_BODY_LIMIT;
   private chunks: Buffer[] | null = null;
   private size = 0;
-  error: unknown = null;
+  private error: unknown = null;
 
-  constructor(deadlines: Deadlines, done: (e: Exchange) => void) {
+  constructor(deadlines: Deadlines, p: Prepared, done: (o: SendOutcome) => void) {
     this.deadlines = deadlines;
+    this.p = p;
     this.done = done;
     this.deadline = deadlines.add(this);
   }
@@ -208,19 +226,46 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.controller?.abort(new DeadlineError('deadline'));
   }
 
-  /** The first RESPONSE_BODY_LIMIT bytes of the body, as text. */
-  body(): string {
-    const chunks = this.chunks;
-    if (chunks === null) return '';
-    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
-    return bytes.toString('utf8', 0, Math.min(bytes.length, RESPONSE_BODY_LIMIT));
-  }
-
   private settle(): void {
     if (this.settled) return;
     this.settled = true;
     this.deadlines.remove(this);
-    this.done(this);
+    // Never call back from inside dispatch: a caller starting the next attempt from the
+    // callback would recurse.
+    if (this.dispatching) queueMicrotask(() => this.done(this.outcome()));
+    else this.done(this.outcome());
+  }
+
+  private outcome(): SendOutcome {
+    const p = this.p;
+    if (this.error !== null || this.expired) {
+      return failed(p, describeError(this.error, p.timeoutMs, this.expired));
+    }
+    const responseHeaders = flattenHeaders(this.headers ?? {});
+    const status = this.status;
+    const ok = status >= 200 && status < 300;
+    let error: string | null = null;
+    if (status >= 300 && status < 400) error = `redirect (${status}) not followed`;
+    else if (!ok) error = `HTTP ${status}`;
+    const retryAfterMs = ok ? null : parseRetryAfter(responseHeaders['retry-after'], Date.now());
+    return {
+      ok,
+      retryAfterMs,
+      attempt: attemptOf(p.c, p.startedAt, performance.now() - p.started, p.url, p.logged, {
+        status,
+        responseHeaders,
+        responseBody: this.body(),
+        error,
+      }),
+    };
+  }
+
+  /** The first RESPONSE_BODY_LIMIT bytes of the body, as text. */
+  private body(): string {
+    const chunks = this.chunks;
+    if (chunks === null) return '';
+    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
+    return bytes.toString('utf8', 0, Math.min(bytes.length, RESPONSE_BODY_LIMIT));
   }
 }
 
@@ -322,12 +367,23 @@ export function unsentOutcome(c: Sendable, error: string): SendOutcome {
  * payload as bytes when the caller holds them once per event (see BodyCache); the payload
  * string otherwise. One deadline, `timeoutMs`, covers connect, headers and the body read.
  */
-export async function sendOnce(
+export function sendOnce(
   agent: Dispatcher,
   c: Sendable,
   timeoutMs: number,
   body: string | Buffer = c.payload,
 ): Promise<SendOutcome> {
+  return new Promise((resolve) => startAttempt(agent, c, timeoutMs, body, resolve));
+}
+
+/** sendOnce with a callback: `done` gets the outcome, never before this returns. */
+export function startAttempt(
+  agent: Dispatcher,
+  c: Sendable,
+  timeoutMs: number,
+  body: string | Buffer,
+  done: (o: SendOutcome) => void,
+): void {
   const startedAt = Date.now();
   const started = performance.now();
   let target: Target;
@@ -337,70 +393,48 @@ export async function sendOnce(
     built = buildHeaders(c, target, Math.floor(startedAt / 1000));
   } catch (err) {
     const error = `cannot build the request: ${(err as Error).message}`;
-    return {
+    const url = c.delivery.target?.url ?? c.hook?.url ?? '';
+    const o: SendOutcome = {
       ok: false,
       retryAfterMs: null,
-      attempt: attemptOf(c, startedAt, 0, c.delivery.target?.url ?? c.hook?.url ?? '', {}, { error }),
+      attempt: attemptOf(c, startedAt, 0, url, {}, { error }),
     };
+    queueMicrotask(() => done(o));
+    return;
   }
   const { headers, logged } = built;
+  const p: Prepared = { c, url: target.url, logged, startedAt, started, timeoutMs };
   let split: { origin: string; path: string };
   try {
     split = splitUrl(target.url);
   } catch (err) {
-    return failed(c, startedAt, started, target.url, logged, describeError(err, timeoutMs, false));
+    const o = failed(p, describeError(err, timeoutMs, false));
+    queueMicrotask(() => done(o));
+    return;
   }
-  const ex = await new Promise<Exchange>((resolve) => {
-    const exchange = new Exchange(deadlinesFor(timeoutMs), resolve);
-    // Errors, synchronous ones included, reach the handler's onResponseError.
-    agent.dispatch(
-      {
-        origin: split.origin,
-        path: split.path,
-        method: target.method,
-        headers,
-        body,
-        // The overall deadline ends the attempt first; these per-phase timers would only cost.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      },
-      exchange,
-    );
-  });
-  if (ex.error !== null || ex.expired) {
-    return failed(c, startedAt, started, target.url, logged, describeError(ex.error, timeoutMs, ex.expired));
-  }
-  const responseHeaders = flattenHeaders(ex.headers ?? {});
-  const status = ex.status;
-  const ok = status >= 200 && status < 300;
-  let error: string | null = null;
-  if (status >= 300 && status < 400) error = `redirect (${status}) not followed`;
-  else if (!ok) error = `HTTP ${status}`;
-  const retryAfterMs = ok ? null : parseRetryAfter(responseHeaders['retry-after'], Date.now());
-  return {
-    ok,
-    retryAfterMs,
-    attempt: attemptOf(c, startedAt, performance.now() - started, target.url, logged, {
-      status,
-      responseHeaders,
-      responseBody: ex.body(),
-      error,
-    }),
-  };
+  const exchange = new Exchange(deadlinesFor(timeoutMs), p, done);
+  // Errors, synchronous ones included, reach the handler's onResponseError.
+  agent.dispatch(
+    {
+      origin: split.origin,
+      path: split.path,
+      method: target.method,
+      headers,
+      body,
+      // The overall deadline ends the attempt first; these per-phase timers would only cost.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    },
+    exchange,
+  );
+  exchange.dispatching = false;
 }
 
-function failed(
-  c: Sendable,
-  startedAt: number,
-  started: number,
-  url: string,
-  logged: Record<string, string>,
-  error: string,
-): SendOutcome {
+function failed(p: Prepared, error: string): SendOutcome {
   return {
     ok: false,
     retryAfterMs: null,
-    attempt: attemptOf(c, startedAt, performance.now() - started, url, logged, { error }),
+    attempt: attemptOf(p.c, p.startedAt, performance.now() - p.started, p.url, p.logged, { error }),
   };
 }
 

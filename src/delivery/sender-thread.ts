@@ -49,14 +49,15 @@ function submit(job: WireJob): void {
 
 function start(job: WireJob, k: KeyState): void {
   const payload = payloads.get(job.claimed.delivery.eventRowId);
-  const claimed = { ...job.claimed, payload: payload ?? '' };
+  const { delivery, hook, traceparent } = job.claimed;
+  const claimed = { delivery, hook, traceparent, payload: payload ?? '' };
   if (payload === undefined) {
     // The protocol makes this impossible; failing the attempt beats sending an empty body.
     report(job.id, unsentOutcome(claimed, 'sender thread: payload missing'));
     return;
   }
   k.running++;
-  void sender.send(claimed).then((outcome) => {
+  sender.start(claimed, (outcome) => {
     k.running--;
     report(job.id, outcome);
     next(job.key, k);

@@ -5,7 +5,7 @@ import { createDeliveryAgent, type DeliveryAgentOptions } from './agent.ts';
 import { parseAllowlist } from '../network/policy.ts';
 import { BodyCache } from './body-cache.ts';
 import { releasedPayload } from './reclaim.ts';
-import { sendOnce, unsentOutcome, type Sendable, type SendOutcome } from './send.ts';
+import { startAttempt, unsentOutcome, type Sendable, type SendOutcome } from './send.ts';
 import { DONE_SLOTS, readDone, writeJob } from './sender-wire.ts';
 
 /** A claimed delivery as the worker hands it over: with its attempt's trace context when tracing. */
@@ -67,14 +67,18 @@ export class InlineSender implements Sender {
     return this.send(c);
   }
 
-  async send(c: Sendable): Promise<SendOutcome> {
+  send(c: Sendable): Promise<SendOutcome> {
+    return new Promise((resolve) => this.start(c, resolve));
+  }
+
+  /** Starts one attempt of `c`; `done` gets its outcome, never before this returns. */
+  start(c: Sendable, done: (o: SendOutcome) => void): void {
     const key = c.delivery.eventRowId;
     const body = this.#bodies.acquire(key, c.payload);
-    try {
-      return await sendOnce(this.agent, c, this.timeoutMs, body);
-    } finally {
+    startAttempt(this.agent, c, this.timeoutMs, body, (o) => {
       this.#bodies.release(key);
-    }
+      done(o);
+    });
   }
 
   /** Event bodies held by attempts in flight: their count and bytes. */
