@@ -281,6 +281,8 @@ class Deadlines {
   private head: Exchange | null = null;
   private tail: Exchange | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** True while fire() ends attempts: one may start another, and fire() arms the timer after. */
+  private firing = false;
 
   constructor(timeoutMs: number) {
     this.timeoutMs = timeoutMs;
@@ -293,7 +295,7 @@ class Deadlines {
     if (this.tail) this.tail.next = e;
     else this.head = e;
     this.tail = e;
-    if (this.timer === null) this.arm(this.timeoutMs);
+    if (this.timer === null && !this.firing) this.arm(this.timeoutMs);
     return deadline;
   }
 
@@ -314,14 +316,20 @@ class Deadlines {
 
   private fire(): void {
     this.timer = null;
+    this.firing = true;
     const now = performance.now();
     let e = this.head;
-    while (e !== null && e.deadline <= now) {
-      this.remove(e);
-      e.expire();
-      e = this.head;
+    try {
+      while (e !== null && e.deadline <= now) {
+        this.remove(e);
+        e.expire();
+        e = this.head;
+      }
+    } finally {
+      this.firing = false;
+      // The head has the earliest deadline, also when expire() started new attempts.
+      if (this.head !== null) this.arm(this.head.deadline - now);
     }
-    if (e !== null) this.arm(e.deadline - now);
   }
 }
 

@@ -218,6 +218,32 @@ test('attempts started apart each end at their own deadline', async () => {
   }
 });
 
+test('an attempt started as another one times out gets its own full deadline', async () => {
+  const rx = await BadReceiver.start();
+  const sender = await ThreadSender.start(options);
+  try {
+    // Cap 1: the thread starts the second job the moment the first one's deadline ends it.
+    const started = Date.now();
+    const ends = await Promise.all(
+      [1, 2].map((n) =>
+        sender.submit(claimed(`${rx.url}/hang`, `evt_cap_${n}`), 'hang-key', 1).then((o) => {
+          assert.match(String(o?.attempt.error), /^timeout/);
+          return Date.now() - started;
+        }),
+      ),
+    );
+    const [a, b] = ends as [number, number];
+    assert.ok(a >= TIMEOUT_MS - 50 && a < TIMEOUT_MS + 1000, `first took ${a} ms`);
+    assert.ok(
+      b - a >= TIMEOUT_MS - 50 && b - a < TIMEOUT_MS + 1000,
+      `second took ${b - a} ms after the first`,
+    );
+  } finally {
+    await sender.close();
+    await rx.close();
+  }
+});
+
 test('the thread sender holds one payload per event while its attempts are in flight', async () => {
   const rx = await BadReceiver.start();
   const sender = await ThreadSender.start(options);
