@@ -31,7 +31,9 @@ export interface SendOutcome {
 
 /** Secrets that sign now: the current one and any rotated-out one still inside its grace. */
 export function liveSecrets(hook: Pick<Hook, 'secret' | 'oldSecrets'>, now: number): string[] {
-  return [hook.secret, ...hook.oldSecrets.filter((s) => s.expiresAt > now).map((s) => s.secret)];
+  const live = [hook.secret];
+  for (const s of hook.oldSecrets) if (s.expiresAt > now) live.push(s.secret);
+  return live;
 }
 
 interface Target {
@@ -98,13 +100,14 @@ export function buildHeaders(
     'webhook-timestamp': String(timestampSec),
   };
   if (target.secrets.length > 0) {
-    headers['webhook-signature'] = target.secrets
-      .map((s) =>
-        target.hookKeys
-          ? signWith(s, c.delivery.id, timestampSec, body)
-          : signStandardWith(standardKey(s), c.delivery.id, timestampSec, body),
-      )
-      .join(' ');
+    let signatures = '';
+    for (const s of target.secrets) {
+      const one = target.hookKeys
+        ? signWith(s, c.delivery.id, timestampSec, body)
+        : signStandardWith(standardKey(s), c.delivery.id, timestampSec, body);
+      signatures = signatures === '' ? one : `${signatures} ${one}`;
+    }
+    headers['webhook-signature'] = signatures;
   }
   if (target.usetraceKey !== null) headers['signature'] = signUsetrace(target.usetraceKey, body);
   if (c.traceparent !== undefined) headers['traceparent'] = c.traceparent;
