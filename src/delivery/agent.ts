@@ -16,7 +16,8 @@
  * `'HERALD_TARGET_BLOCKED'`), e.g. "blocked by the network policy: address 127.0.0.1 (loopback)",
  * or for a name "blocked by the network policy: db.internal resolves to a blocked address
  * (private)" — never the address a name resolved to. undici hands connector errors to the
- * request unchanged (`agent.request()` rejects with it; `fetch()` puts it in `cause`).
+ * request unchanged (a dispatch handler gets it in `onResponseError`, `agent.request()` rejects with
+ * it, `fetch()` puts it in `cause`).
  */
 import { Agent, buildConnector } from 'undici';
 import type { Cidr } from '../network/policy.ts';

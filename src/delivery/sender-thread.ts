@@ -1,16 +1,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { InlineSender, type SendBatch, type SendDone, type SenderOptions, type SendJob } from './sender.ts';
-import { unsentOutcome } from './send.ts';
+import { InlineSender, type SendBatch, type SenderOptions } from './sender.ts';
+import { unsentOutcome, type SendOutcome } from './send.ts';
+import { JOB_SLOTS, readJob, writeDone, type WireJob } from './sender-wire.ts';
 
 /** The sender thread: runs attempts for the main thread's worker and reports each outcome. */
 const port = parentPort;
 if (!port) throw new Error('sender-thread.ts runs only as a worker thread');
 const sender = new InlineSender(workerData as SenderOptions);
-let done: SendDone[] = [];
+/** DONE_SLOTS values per finished job (see sender-wire.ts). */
+let done: unknown[] = [];
 let scheduled = false;
 
-const report = (d: SendDone) => {
-  done.push(d);
+const report = (id: number, outcome: SendOutcome | null) => {
+  writeDone(done, id, outcome);
   if (scheduled) return;
   scheduled = true;
   setImmediate(() => {
@@ -28,12 +30,12 @@ const payloads = new Map<string, string>();
 interface KeyState {
   running: number;
   cap: number;
-  waiting: SendJob[];
+  waiting: WireJob[];
   head: number;
 }
 const keys = new Map<string, KeyState>();
 
-function submit(job: SendJob): void {
+function submit(job: WireJob): void {
   let k = keys.get(job.key);
   if (!k) {
     k = { running: 0, cap: 1, waiting: [], head: 0 };
@@ -45,18 +47,19 @@ function submit(job: SendJob): void {
   else k.waiting.push(job);
 }
 
-function start(job: SendJob, k: KeyState): void {
+function start(job: WireJob, k: KeyState): void {
   const payload = payloads.get(job.claimed.delivery.eventRowId);
-  const claimed = { ...job.claimed, payload: payload ?? '' };
+  const { delivery, hook, traceparent } = job.claimed;
+  const claimed = { delivery, hook, traceparent, payload: payload ?? '' };
   if (payload === undefined) {
     // The protocol makes this impossible; failing the attempt beats sending an empty body.
-    report({ id: job.id, outcome: unsentOutcome(claimed, 'sender thread: payload missing') });
+    report(job.id, unsentOutcome(claimed, 'sender thread: payload missing'));
     return;
   }
   k.running++;
-  void sender.send(claimed).then((outcome) => {
+  sender.start(claimed, (outcome) => {
     k.running--;
-    report({ id: job.id, outcome });
+    report(job.id, outcome);
     next(job.key, k);
   });
 }
@@ -72,7 +75,7 @@ function next(key: string, k: KeyState): void {
 
 /** The waiting jobs of `key` go back unstarted. */
 function cancel(key: string, k: KeyState): void {
-  for (let i = k.head; i < k.waiting.length; i++) report({ id: k.waiting[i]!.id, outcome: null });
+  for (let i = k.head; i < k.waiting.length; i++) report(k.waiting[i]!.id, null);
   k.waiting = [];
   k.head = 0;
   if (k.running === 0) keys.delete(key);
@@ -84,8 +87,8 @@ port.on('message', (msg: SendBatch | 'close') => {
     return;
   }
   for (const key of msg.drops) payloads.delete(key);
-  for (const [key, payload] of msg.payloads) payloads.set(key, payload);
-  for (const job of msg.jobs) submit(job);
+  for (let i = 0; i < msg.payloads.length; i += 2) payloads.set(msg.payloads[i]!, msg.payloads[i + 1]!);
+  for (let i = 0; i < msg.jobs.length; i += JOB_SLOTS) submit(readJob(msg.jobs, i));
   for (const key of msg.cancels) {
     if (key === '*') for (const [k, state] of keys) cancel(k, state);
     else {

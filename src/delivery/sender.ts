@@ -5,7 +5,8 @@ import { createDeliveryAgent, type DeliveryAgentOptions } from './agent.ts';
 import { parseAllowlist } from '../network/policy.ts';
 import { BodyCache } from './body-cache.ts';
 import { releasedPayload } from './reclaim.ts';
-import { sendOnce, unsentOutcome, type Sendable, type SendOutcome } from './send.ts';
+import { startAttempt, unsentOutcome, type Sendable, type SendOutcome } from './send.ts';
+import { DONE_SLOTS, readDone, writeJob } from './sender-wire.ts';
 
 /** A claimed delivery as the worker hands it over: with its attempt's trace context when tracing. */
 export type Outgoing = ClaimedDelivery & Pick<Sendable, 'traceparent'>;
@@ -66,14 +67,18 @@ export class InlineSender implements Sender {
     return this.send(c);
   }
 
-  async send(c: Sendable): Promise<SendOutcome> {
+  send(c: Sendable): Promise<SendOutcome> {
+    return new Promise((resolve) => this.start(c, resolve));
+  }
+
+  /** Starts one attempt of `c`; `done` gets its outcome, never before this returns. */
+  start(c: Sendable, done: (o: SendOutcome) => void): void {
     const key = c.delivery.eventRowId;
     const body = this.#bodies.acquire(key, c.payload);
-    try {
-      return await sendOnce(this.agent, c, this.timeoutMs, body);
-    } finally {
+    startAttempt(this.agent, c, this.timeoutMs, body, (o) => {
       this.#bodies.release(key);
-    }
+      done(o);
+    });
   }
 
   /** Event bodies held by attempts in flight: their count and bytes. */
@@ -86,15 +91,6 @@ export class InlineSender implements Sender {
   }
 }
 
-/** A job for the sender thread: the delivery without its payload, which travels once per event. */
-export interface SendJob {
-  id: number;
-  claimed: Omit<Sendable, 'payload'>;
-  /** Requests of `key` the thread runs at once; the rest of its jobs wait there in order. */
-  key: string;
-  cap: number;
-}
-
 /**
  * One message to the sender thread. The thread keeps each event's payload while jobs of that
  * event may still come: the main thread sends it with the first job and tells the thread to
@@ -102,16 +98,12 @@ export interface SendJob {
  */
 export interface SendBatch {
   drops: string[];
-  payloads: Array<[eventRowId: string, payload: string]>;
-  jobs: SendJob[];
+  /** Event row id, then payload, per event. */
+  payloads: string[];
+  /** JOB_SLOTS values per job (see sender-wire.ts). */
+  jobs: unknown[];
   /** Keys whose waiting jobs go back unstarted, applied after `jobs` ('*': every key). */
   cancels: string[];
-}
-
-export interface SendDone {
-  id: number;
-  /** null: the job was cancelled before it started. */
-  outcome: SendOutcome | null;
 }
 
 /**
@@ -146,13 +138,15 @@ export class ThreadSender implements Sender {
 
   private constructor(thread: Thread) {
     this.thread = thread;
-    thread.on('message', (done: SendDone[]) => {
-      for (const d of done) {
-        const job = this.pending.get(d.id);
+    // DONE_SLOTS values per finished job (see sender-wire.ts).
+    thread.on('message', (done: unknown[]) => {
+      for (let i = 0; i < done.length; i += DONE_SLOTS) {
+        const id = done[i] as number;
+        const job = this.pending.get(id);
         if (!job) continue;
-        this.pending.delete(d.id);
+        this.pending.delete(id);
         this.unhold(job.claimed.delivery.eventRowId, job.claimed.payload.length);
-        job.resolve(d.outcome);
+        job.resolve(readDone(done, i, job.claimed));
       }
     });
     thread.on('error', (err) => this.fail(err));
@@ -184,27 +178,12 @@ export class ThreadSender implements Sender {
   submit(claimed: Outgoing, limitKey: string, cap: number): Promise<SendOutcome | null> {
     if (this.failure) return Promise.resolve(unsentOutcome(claimed, this.failure.message));
     const id = this.nextId++;
-    const { payload, hook, delivery: d } = claimed;
-    const key = d.eventRowId;
+    const { payload } = claimed;
+    const key = claimed.delivery.eventRowId;
     const holds = this.threadHolds.get(key) ?? 0;
-    if (holds === 0) this.outbox.payloads.push([key, payload]);
+    if (holds === 0) this.outbox.payloads.push(key, payload);
     this.threadHolds.set(key, holds + 1);
-    const delivery = {
-      id: d.id,
-      tenantId: d.tenantId,
-      eventRowId: d.eventRowId,
-      attempts: d.attempts,
-      target: d.target,
-    };
-    this.outbox.jobs.push({
-      id,
-      claimed:
-        claimed.traceparent === undefined
-          ? { delivery, hook }
-          : { delivery, hook, traceparent: claimed.traceparent },
-      key: limitKey,
-      cap,
-    });
+    writeJob(this.outbox.jobs, id, claimed, limitKey, cap);
     this.schedule();
     return new Promise((resolve) => this.pending.set(id, { claimed, resolve }));
   }

@@ -28,6 +28,8 @@ class BadReceiver {
   readonly bodies: string[] = [];
   /** Resolves each time a response stream is closed by the client. */
   closedStreams = 0;
+  /** Connections accepted so far. */
+  connections = 0;
   url = '';
 
   constructor() {
@@ -40,6 +42,7 @@ class BadReceiver {
       });
     });
     this.server.on('connection', (s) => {
+      this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -47,6 +50,16 @@ class BadReceiver {
 
   private answer(path: string, res: ServerResponse): void {
     if (path === '/hang') return;
+    if (path === '/short') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5000' }).end('s'.repeat(5000));
+      return;
+    }
+    if (path === '/big') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(1 << 20) });
+      res.on('close', () => this.closedStreams++);
+      res.end(Buffer.alloc(1 << 20, 'b'));
+      return;
+    }
     if (path.startsWith('/slow')) {
       setTimeout(() => res.writeHead(200).end('ok'), Number(path.slice(6)) || 300);
       return;
@@ -121,6 +134,37 @@ for (const [kind, make] of kinds) {
       while (rx.closedStreams === before) await new Promise((r) => setImmediate(r));
     });
 
+    test('a short body of known length is read whole and its connection kept for later attempts', async () => {
+      const before = rx.connections;
+      for (let i = 0; i < 4; i++) {
+        const o = await sender.send(claimed(`${rx.url}/short`));
+        assert.equal(o.ok, true);
+        assert.equal(o.attempt.responseBody, 's'.repeat(RESPONSE_BODY_LIMIT));
+        assert.equal(o.attempt.responseHeaders?.['content-length'], '5000');
+      }
+      // undici may open a second connection while the first is being released; a cut body
+      // would cost one per attempt.
+      assert.ok(rx.connections - before <= 2, `${rx.connections - before} connections for 4 attempts`);
+    });
+
+    test('a long body of known length is cut after the logged prefix, not drained', async () => {
+      const before = rx.closedStreams;
+      const outcome = await sender.send(claimed(`${rx.url}/big`));
+      assert.equal(outcome.ok, true);
+      assert.equal(outcome.attempt.responseBody, 'b'.repeat(RESPONSE_BODY_LIMIT));
+      while (rx.closedStreams === before) await new Promise((r) => setImmediate(r));
+    });
+
+    test('a header value undici refuses fails the attempt instead of throwing', async () => {
+      const c = claimed(`${rx.url}/short`);
+      c.hook!.headers = { 'x-bad': 'a\r\nb' };
+      const outcome = await sender.send(c);
+      assert.equal(outcome.ok, false);
+      assert.equal(outcome.attempt.responseStatus, null);
+      assert.match(String(outcome.attempt.error), /invalid x-bad header/);
+      assert.equal(outcome.attempt.requestHeaders['x-bad'], '[redacted]');
+    });
+
     test('attempts of one event share its payload and nothing stays held afterwards', async () => {
       const payload = JSON.stringify({ data: { blob: 'y'.repeat(200_000) } });
       const n = 20;
@@ -134,6 +178,71 @@ for (const [kind, make] of kinds) {
     });
   });
 }
+
+test('an attempt still waiting for a connection at its deadline ends then too', async () => {
+  const rx = await BadReceiver.start();
+  // One connection: the second attempt waits in the pool behind the first, which hangs.
+  const sender = new InlineSender({ ...options, connectionsPerOrigin: 1 });
+  try {
+    const started = Date.now();
+    const outcomes = await Promise.all([
+      sender.send(claimed(`${rx.url}/hang`)),
+      sender.send(claimed(`${rx.url}/hang`)),
+    ]);
+    const took = Date.now() - started;
+    for (const o of outcomes)
+      assert.match(String(o.attempt.error), /^timeout: no complete answer within 800 ms/);
+    assert.ok(took >= TIMEOUT_MS - 50 && took < TIMEOUT_MS + 1000, `took ${took} ms`);
+    assert.equal(rx.bodies.length, 1, 'the waiting attempt was never sent');
+  } finally {
+    await sender.close();
+    await rx.close();
+  }
+});
+
+test('attempts started apart each end at their own deadline', async () => {
+  const rx = await BadReceiver.start();
+  const sender = new InlineSender(options);
+  try {
+    const started = Date.now();
+    const first = sender.send(claimed(`${rx.url}/hang`)).then(() => Date.now() - started);
+    await new Promise((r) => setTimeout(r, 300));
+    const second = sender.send(claimed(`${rx.url}/hang`)).then(() => Date.now() - started);
+    const [a, b] = await Promise.all([first, second]);
+    assert.ok(a >= TIMEOUT_MS - 50 && a < TIMEOUT_MS + 1000, `first took ${a} ms`);
+    // The second started 300 ms later: it is not cut at the first one's deadline.
+    assert.ok(b >= TIMEOUT_MS + 280 && b < TIMEOUT_MS + 1300, `second took ${b} ms`);
+  } finally {
+    await sender.close();
+    await rx.close();
+  }
+});
+
+test('an attempt started as another one times out gets its own full deadline', async () => {
+  const rx = await BadReceiver.start();
+  const sender = await ThreadSender.start(options);
+  try {
+    // Cap 1: the thread starts the second job the moment the first one's deadline ends it.
+    const started = Date.now();
+    const ends = await Promise.all(
+      [1, 2].map((n) =>
+        sender.submit(claimed(`${rx.url}/hang`, `evt_cap_${n}`), 'hang-key', 1).then((o) => {
+          assert.match(String(o?.attempt.error), /^timeout/);
+          return Date.now() - started;
+        }),
+      ),
+    );
+    const [a, b] = ends as [number, number];
+    assert.ok(a >= TIMEOUT_MS - 50 && a < TIMEOUT_MS + 1000, `first took ${a} ms`);
+    assert.ok(
+      b - a >= TIMEOUT_MS - 50 && b - a < TIMEOUT_MS + 1000,
+      `second took ${b - a} ms after the first`,
+    );
+  } finally {
+    await sender.close();
+    await rx.close();
+  }
+});
 
 test('the thread sender holds one payload per event while its attempts are in flight', async () => {
   const rx = await BadReceiver.start();
