@@ -38,7 +38,7 @@ const CATEGORIES: [string, (f: CallFrame) => boolean][] = [
   ['SQLite: claim', (f) => /^(claimDue|loadClaimed)$/.test(f.functionName) && f.url.includes('store/sqlite')],
   ['SQLite: other', (f) => f.url.includes('store/sqlite')],
   ['Postgres store and pg driver', (f) => f.url.includes('store/postgres') || /node_modules\/pg/.test(f.url)],
-  ['delivery: undici request (send.ts)', (f) => f.functionName === 'sendOnce'],
+  ['delivery: undici request (send.ts)', (f) => f.url.endsWith('/delivery/send.ts')],
   ['delivery: worker bookkeeping', (f) => f.url.includes('/delivery/')],
   ['ingest: publish', (f) => f.url.includes('/ingest/')],
   ['API: fastify, JSON, validation', (f) => /fastify|typebox|\/src\/api\//.test(f.url)],

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { InlineSender, type SendBatch, type SenderOptions } from './sender.ts';
+import { InlineSender, tooLate, type SendBatch, type SenderOptions } from './sender.ts';
 import { unsentOutcome, type SendOutcome } from './send.ts';
 import { JOB_SLOTS, readJob, writeDone, type WireJob } from './sender-wire.ts';
 
@@ -48,6 +48,12 @@ function submit(job: WireJob): void {
 }
 
 function start(job: WireJob, k: KeyState): void {
+  // Held here past its start-by time (a rate-limited send): back unstarted, for a new slot.
+  if (tooLate(job.startBy)) {
+    report(job.id, null);
+    if (k.running === 0 && k.head >= k.waiting.length) keys.delete(job.key);
+    return;
+  }
   const payload = payloads.get(job.claimed.delivery.eventRowId);
   const { delivery, hook, traceparent } = job.claimed;
   const claimed = { delivery, hook, traceparent, payload: payload ?? '' };

@@ -18,10 +18,15 @@ export interface WireJob {
   /** Requests of `key` the thread runs at once; the rest of its jobs wait there in order. */
   key: string;
   cap: number;
+  /** Epoch ms after which the job goes back unstarted (a rate-limited send); null: never. */
+  startBy: number | null;
 }
 
-/** Slots per job: id, delivery id, tenant, event row id, attempts, target, hook, traceparent, key, cap. */
-export const JOB_SLOTS = 10;
+/**
+ * Slots per job: id, delivery id, tenant, event row id, attempts, target, hook, traceparent, key,
+ * cap, startBy.
+ */
+export const JOB_SLOTS = 11;
 
 /** Writes job `id` of `c` (only the fields of WireJob travel: never the payload). */
 export function writeJob(
@@ -30,10 +35,23 @@ export function writeJob(
   c: Omit<Sendable, 'payload'>,
   key: string,
   cap: number,
+  startBy: number | null = null,
 ): void {
   const d = c.delivery;
   // A hook object shared by many jobs of one message is cloned once (structured clone keeps identity).
-  out.push(id, d.id, d.tenantId, d.eventRowId, d.attempts, d.target, c.hook, c.traceparent, key, cap);
+  out.push(
+    id,
+    d.id,
+    d.tenantId,
+    d.eventRowId,
+    d.attempts,
+    d.target,
+    c.hook,
+    c.traceparent,
+    key,
+    cap,
+    startBy,
+  );
 }
 
 /** The job at slot `i` of a message. */
@@ -52,6 +70,7 @@ export function readJob(m: readonly unknown[], i: number): WireJob {
     claimed: traceparent === undefined ? { delivery, hook } : { delivery, hook, traceparent },
     key: m[i + 8] as string,
     cap: m[i + 9] as number,
+    startBy: m[i + 10] as number | null,
   };
 }
 

@@ -8,8 +8,16 @@ import { releasedPayload } from './reclaim.ts';
 import { startAttempt, unsentOutcome, type Sendable, type SendOutcome } from './send.ts';
 import { DONE_SLOTS, readDone, writeJob } from './sender-wire.ts';
 
-/** A claimed delivery as the worker hands it over: with its attempt's trace context when tracing. */
-export type Outgoing = ClaimedDelivery & Pick<Sendable, 'traceparent'>;
+/**
+ * A claimed delivery as the worker hands it over: with its attempt's trace context when tracing,
+ * and, for a rate-limited hook, the time (epoch ms) after which it must not start any more
+ * (rate-limit.ts LATE_START_MS): then it comes back unstarted, as a cancelled job does.
+ */
+export type Outgoing = ClaimedDelivery & Pick<Sendable, 'traceparent'> & { startBy?: number | undefined };
+
+/** Whether a job that must start by `startBy` is too late to start now. */
+export const tooLate = (startBy: number | null | undefined): boolean =>
+  startBy !== undefined && startBy !== null && Date.now() > startBy;
 
 /** Makes attempts. The worker decides what to send; a Sender only sends. */
 export interface Sender {
@@ -63,8 +71,8 @@ export class InlineSender implements Sender {
     // Nothing is queued: every job starts when it is given.
   }
 
-  submit(c: Sendable): Promise<SendOutcome> {
-    return this.send(c);
+  submit(c: Outgoing): Promise<SendOutcome | null> {
+    return tooLate(c.startBy) ? Promise.resolve(null) : this.send(c);
   }
 
   send(c: Sendable): Promise<SendOutcome> {
@@ -183,7 +191,7 @@ export class ThreadSender implements Sender {
     const holds = this.threadHolds.get(key) ?? 0;
     if (holds === 0) this.outbox.payloads.push(key, payload);
     this.threadHolds.set(key, holds + 1);
-    writeJob(this.outbox.jobs, id, claimed, limitKey, cap);
+    writeJob(this.outbox.jobs, id, claimed, limitKey, cap, claimed.startBy ?? null);
     this.schedule();
     return new Promise((resolve) => this.pending.set(id, { claimed, resolve }));
   }

@@ -1,6 +1,7 @@
 import type { ClaimedDelivery } from '../domain/types.ts';
 import type { LocalSink } from '../ingest/publish.ts';
 import { ordered } from '../domain/hook-options.ts';
+import { LATE_START_MS } from '../domain/rate-limit.ts';
 import * as policy from './admission.ts';
 import { Breakers, type AttemptKind } from './breaker.ts';
 import { decide, kindOf, resultOf } from './failure.ts';
@@ -237,7 +238,9 @@ export class Worker implements LocalSink {
     if (admitted && c.hook?.rateLimit) p.item.startedAt = Date.now();
     const startedAt = p.item.startedAt;
     const trace = admitted ? (tracing?.attemptStarted(c) ?? null) : null;
-    const sent: Outgoing = trace === null ? c : { ...c, traceparent: trace.traceparent };
+    const startBy = c.hook?.rateLimit ? startedAt + LATE_START_MS : undefined;
+    const sent: Outgoing =
+      trace === null && startBy === undefined ? c : { ...c, traceparent: trace?.traceparent, startBy };
     const outcome = admitted ? await this.o.sender.submit(sent, p.key, cap) : null;
     intake.scheduler.finished(p.tenant, p.key);
     if (this.abandoned) return;

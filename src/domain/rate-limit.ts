@@ -19,6 +19,14 @@ export const MAX_AHEAD_US = 60_000_000;
  */
 export const RATE_HEADROOM = 0.95;
 
+/**
+ * How long after its admission a rate-limited send may still start. Past it, the send goes back
+ * unstarted and asks for a new slot: a send held up after admission (a busy event loop, the
+ * sender thread's queue for the hook) would otherwise go out bunched with the next ones. Any
+ * 1 s window then holds at most the admissions of 1.1 s: rate × 0.95 × 1.1 + 1 attempts.
+ */
+export const LATE_START_MS = 100;
+
 /** The spacing of a hook's sends, in microseconds. */
 export function slotIntervalUs(rate: number): number {
   return Math.max(1, Math.round(1_000_000 / (rate * RATE_HEADROOM)));

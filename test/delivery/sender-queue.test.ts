@@ -106,6 +106,23 @@ describe('the sender thread queues jobs beyond a key’s cap', () => {
     assert.equal(rx.arrived, 1, 'the cancelled jobs were never sent');
   });
 
+  test('a rate-limited job held past its start-by time goes back unstarted, for a new slot', async () => {
+    const first = sender.submit(claimed(rx.url, 0), 'hook_q', 1);
+    await rx.arrivedAt(1);
+    // Queued behind the first, which is not answered before its start-by time has passed.
+    const late = sender.submit({ ...claimed(rx.url, 1), startBy: Date.now() + 50 }, 'hook_q', 1);
+    const inTime = sender.submit({ ...claimed(rx.url, 2), startBy: Date.now() + 60_000 }, 'hook_q', 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    rx.answerOne();
+    assert.equal((await first)?.ok, true);
+    assert.equal(await late, null, 'not started: it would have gone out bunched with the next');
+    await rx.arrivedAt(2);
+    rx.answerOne();
+    assert.equal((await inTime)?.ok, true);
+    assert.equal(rx.arrived, 2);
+    assert.equal(await sender.submit({ ...claimed(rx.url, 3), startBy: Date.now() - 1 }, 'hook_r', 4), null);
+  });
+
   test('cancelQueued(null) cancels every key, and other keys keep their own caps', async () => {
     const a = [0, 1].map((i) => sender.submit(claimed(rx.url, i), 'key_a', 1));
     const b = [2, 3].map((i) => sender.submit(claimed(rx.url, i), 'key_b', 1));

@@ -40,16 +40,18 @@ test('jobs cross with their delivery fields, hook, target and trace context, and
   const reporter = reporterDelivery();
   const out: unknown[] = [];
   writeJob(out, 1, { ...hooked, traceparent: '00-aa-bb-01' } as ClaimedDelivery, 'hook_test', 64);
-  writeJob(out, 2, reporter, 'https://ci.example', 4);
+  writeJob(out, 2, reporter, 'https://ci.example', 4, 1_800_000_000_000);
   const m = cross(out);
   assert.equal(m.length, 2 * JOB_SLOTS);
   assert.ok(!JSON.stringify(m).includes('"ping"'), 'the payload does not travel with the job');
   const a = readJob(m, 0);
   const b = readJob(m, JOB_SLOTS);
+  assert.equal(b.startBy, 1_800_000_000_000, 'a rate-limited job’s start-by time');
   assert.deepEqual(a, {
     id: 1,
     key: 'hook_test',
     cap: 64,
+    startBy: null,
     claimed: {
       delivery: {
         id: hooked.delivery.id,
