@@ -69,7 +69,7 @@ export interface HeraldOptions extends PublishOptions {
 
 /**
  * The node flags the benchmarked checkout starts Herald with: those between `node` and
- * `src/cli.ts` in its package.json start script (`node --max-semi-space-size=16 src/cli.ts serve`).
+ * `src/cli.ts` in its package.json start script (e.g. `node --max-semi-space-size=16 --heap-growing-percent=40 src/cli.ts serve`).
  */
 const HERALD_NODE_FLAGS = ((): string[] => {
   const pkg = JSON.parse(readFileSync(join(HERALD_ROOT, 'package.json'), 'utf8')) as {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=16 --heap-growing-percent=40
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { startApp, type AppRoles } from './app.ts';
