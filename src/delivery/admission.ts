@@ -75,6 +75,9 @@ export interface ClaimPlan {
   excludeHooks: string[];
 }
 
+/** The claim's limit before bytes and shares: the room left, at most a batch. */
+const roomLeft = (l: Limits, h: Holding): number => Math.min(maxHeld(l) - h.held, l.batchSize);
+
 /**
  * The smallest claim worth making (half a batch). A claim is sized down to the room of the
  * tenant or hook with the least room, but not below this: a tenant or hook with less room is
@@ -96,7 +99,7 @@ export function planClaim(l: Limits, h: Holding, bytesPerClaimed: number): Claim
     h.heldBytes === 0 || bytesPerClaimed === 0
       ? Infinity
       : Math.floor((l.maxHeldBytes - h.heldBytes) / bytesPerClaimed);
-  let limit = Math.min(maxHeld(l) - h.held, l.batchSize, byBytes);
+  let limit = Math.min(roomLeft(l, h), byBytes);
   if (limit <= 0) return { limit: Math.max(0, limit), excludeTenants: [], excludeHooks: [] };
   const floor = Math.min(limit, minClaim(l));
   const tenantRooms: Array<[string, number]> = [];
@@ -113,9 +116,6 @@ export function planClaim(l: Limits, h: Holding, bytesPerClaimed: number): Claim
 /** Whether a claim of `plan` leaves anyone out (and so may walk their due rows in vain). */
 export const leavesOut = (plan: ClaimPlan): boolean =>
   plan.excludeTenants.length > 0 || plan.excludeHooks.length > 0;
-
-/** The claim's limit before sizing to shares: the room left, at most a batch. */
-const roomLeft = (l: Limits, h: Holding): number => Math.min(maxHeld(l) - h.held, l.batchSize);
 
 /**
  * Whether the next claim would take `tenant`'s work. New due work of a tenant it leaves out is

@@ -114,10 +114,11 @@ export class Intake {
       ...{ now, limit, leaseMs: o.leaseMs, owner: o.owner },
       ...{ excludeTenants, excludeHooks, after },
     });
-    this.cursor.claimed(after, batch, now, policy.leavesOut(plan));
+    const leftOut = policy.leavesOut(plan);
+    this.cursor.claimed(after, batch, now, leftOut);
     let full = batch.length === limit;
     // Work of the tenants left out is still due: claim again once they have room.
-    this.mayHaveDue = full || policy.leavesOut(plan);
+    this.mayHaveDue = full || leftOut;
     // Over the byte cap, the rest went back: claim again only once bytes are freed.
     if (batch.length > 0 && this.enqueue(batch, now) > 0) full = false;
     return { full, taken: batch.length };
