@@ -223,9 +223,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.settle();
   }
 
-  /** Called by Deadlines when the attempt's time is up. */
-  expire(): void {
+  /** Called by Deadlines when the attempt's time is up: every attempt due is marked first. */
+  markExpired(): void {
     this.expired = true;
+  }
+
+  /** Then each is aborted (see Deadlines.fire). */
+  abortExpired(): void {
     this.controller?.abort(new DeadlineError('deadline'));
   }
 
@@ -323,11 +327,17 @@ class Deadlines {
     const now = performance.now();
     let e = this.head;
     try {
+      const due: Exchange[] = [];
       while (e !== null && e.deadline <= now) {
         this.remove(e);
-        e.expire();
+        due.push(e);
         e = this.head;
       }
+      // Every attempt due is marked before any is aborted: aborting one frees its connection,
+      // and undici at once starts an attempt waiting in the pool for it, which must see that
+      // its own time is up too rather than send its request.
+      for (const x of due) x.markExpired();
+      for (const x of due) x.abortExpired();
     } finally {
       this.firing = false;
       // The head has the earliest deadline, also when expire() started new attempts.
