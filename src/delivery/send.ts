@@ -187,9 +187,14 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    // A request that waited in the pool past its deadline is aborted as it gets a connection.
-    if (this.expired) controller.abort(new DeadlineError('deadline'));
-    else this.controller = controller;
+    // A request that waited in the pool until (nearly) its deadline is aborted as it gets a
+    // connection, not sent: it could not get its answer in time, and the receiver would do the
+    // work of an attempt recorded as a timeout. "Nearly" because attempts that started together
+    // have deadlines a few ms apart: when the first is aborted at its deadline, the connection it
+    // frees goes at once to the next, whose own deadline is still a moment away.
+    if (this.expired || performance.now() >= this.deadline - startMarginMs(this.p.timeoutMs)) {
+      controller.abort(new DeadlineError('deadline'));
+    } else this.controller = controller;
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -274,6 +279,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size);
     return bytes.toString('utf8', 0, Math.min(bytes.length, RESPONSE_BODY_LIMIT));
   }
+}
+
+/** How close to its deadline a request may still be sent: 50 ms, or a tenth of a short timeout. */
+function startMarginMs(timeoutMs: number): number {
+  return Math.min(50, timeoutMs / 10);
 }
 
 /**
