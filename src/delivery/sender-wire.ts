@@ -103,25 +103,62 @@ export function writeDone(out: unknown[], id: number, o: SendOutcome | null): vo
   );
 }
 
+/**
+ * An attempt as it came back from the sender thread. Its header maps stay the JSON they crossed
+ * as until something reads them: the store writes that JSON (Attempt.headersJson), and on the
+ * hot path nothing else reads them, so a parse and a stringify per attempt are saved.
+ */
+class WireAttempt implements Attempt {
+  readonly id: AttemptId;
+  readonly deliveryId: Attempt['deliveryId'];
+  readonly tenantId: string;
+  readonly attemptNo: number;
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly requestUrl: string;
+  readonly responseStatus: number | null;
+  readonly responseBody: string | null;
+  readonly error: string | null;
+  readonly headersJson: { readonly request: string; readonly response: string | null };
+  #request: Record<string, string> | undefined;
+  #response: Record<string, string> | null | undefined;
+
+  constructor(m: readonly unknown[], i: number, c: Sendable) {
+    this.id = m[i + 3] as AttemptId;
+    this.deliveryId = c.delivery.id;
+    this.tenantId = c.delivery.tenantId;
+    this.attemptNo = c.delivery.attempts + 1;
+    this.startedAt = m[i + 4] as number;
+    this.durationMs = m[i + 5] as number;
+    this.requestUrl = m[i + 6] as string;
+    this.responseStatus = m[i + 8] as number | null;
+    this.responseBody = m[i + 10] as string | null;
+    this.error = m[i + 11] as string | null;
+    this.headersJson = { request: m[i + 7] as string, response: m[i + 9] as string | null };
+  }
+
+  get requestHeaders(): Record<string, string> {
+    return (this.#request ??= JSON.parse(this.headersJson.request) as Record<string, string>);
+  }
+
+  get responseHeaders(): Record<string, string> | null {
+    if (this.#response === undefined) {
+      const json = this.headersJson.response;
+      this.#response = json === null ? null : (JSON.parse(json) as Record<string, string>);
+    }
+    return this.#response;
+  }
+
+  /** What JSON.stringify and logs see: every field, as a plain attempt has them. */
+  toJSON(): Attempt {
+    const { headersJson: _, ...plain } = { ...this };
+    return { ...plain, requestHeaders: this.requestHeaders, responseHeaders: this.responseHeaders };
+  }
+}
+
 /** The outcome at slot `i` of a message, for the delivery `c` it was sent for (null: cancelled). */
 export function readDone(m: readonly unknown[], i: number, c: Sendable): SendOutcome | null {
   const ok = m[i + 1] as boolean | null;
   if (ok === null) return null;
-  const responseHeaders = m[i + 9] as string | null;
-  const attempt: Attempt = {
-    id: m[i + 3] as AttemptId,
-    deliveryId: c.delivery.id,
-    tenantId: c.delivery.tenantId,
-    attemptNo: c.delivery.attempts + 1,
-    startedAt: m[i + 4] as number,
-    durationMs: m[i + 5] as number,
-    requestUrl: m[i + 6] as string,
-    requestHeaders: JSON.parse(m[i + 7] as string) as Record<string, string>,
-    responseStatus: m[i + 8] as number | null,
-    responseHeaders:
-      responseHeaders === null ? null : (JSON.parse(responseHeaders) as Record<string, string>),
-    responseBody: m[i + 10] as string | null,
-    error: m[i + 11] as string | null,
-  };
-  return { ok, retryAfterMs: m[i + 2] as number | null, attempt };
+  return { ok, retryAfterMs: m[i + 2] as number | null, attempt: new WireAttempt(m, i, c) };
 }

@@ -174,6 +174,11 @@ export interface Attempt {
   /** First 4 KB of the response body. */
   responseBody: string | null;
   error: string | null;
+  /**
+   * The two header maps as the JSON the attempt log stores, when the attempt arrived so from the
+   * sender thread (sender-wire.ts): the store writes it as it came, and nothing parses it.
+   */
+  readonly headersJson?: { readonly request: string; readonly response: string | null };
 }
 
 /** A leased delivery with everything needed to send it. */

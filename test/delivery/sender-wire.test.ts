@@ -12,6 +12,7 @@ import {
 } from '../../src/delivery/sender-wire.ts';
 import type { AttemptId } from '../../src/domain/ids.ts';
 import type { ClaimedDelivery } from '../../src/domain/types.ts';
+import { attemptValues } from '../../src/store/shared/rows.ts';
 import { claimedToHook } from '../helpers/claimed.ts';
 
 /** What postMessage does to a message: a structured clone. */
@@ -97,7 +98,16 @@ test('outcomes cross whole: the attempt as sendOnce made it, headers and body in
   const m = cross(out);
   assert.equal(m.length, 3 * DONE_SLOTS);
   assert.equal(m[0], 7);
-  assert.deepEqual(readDone(m, 0, c), sent);
+  const back = readDone(m, 0, c)!;
+  // The header maps stay JSON until read; read, and as JSON, the attempt is what was sent.
+  assert.deepEqual(back.attempt.headersJson, {
+    request: JSON.stringify(sent.attempt.requestHeaders),
+    response: JSON.stringify(sent.attempt.responseHeaders),
+  });
+  assert.deepEqual(back.attempt.requestHeaders, sent.attempt.requestHeaders);
+  assert.deepEqual(back.attempt.responseHeaders, sent.attempt.responseHeaders);
+  assert.deepEqual(JSON.parse(JSON.stringify(back)), sent);
+  assert.deepEqual(attemptValues(back.attempt), attemptValues(sent.attempt));
   assert.equal(m[DONE_SLOTS], 8);
   assert.equal(readDone(m, DONE_SLOTS, c), null);
   const unsent = readDone(m, 2 * DONE_SLOTS, c)!;

@@ -275,9 +275,9 @@ export function attemptValues(a: Attempt): unknown[] {
     a.startedAt,
     a.durationMs,
     a.requestUrl,
-    JSON.stringify(a.requestHeaders ?? {}),
+    a.headersJson ? a.headersJson.request : JSON.stringify(a.requestHeaders ?? {}),
     a.responseStatus ?? null,
-    a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
+    a.headersJson ? a.headersJson.response : a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
     a.responseBody ?? null,
     a.error ?? null,
   ];
