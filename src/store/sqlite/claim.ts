@@ -35,11 +35,12 @@ const LEASE = `UPDATE deliveries SET lease_owner = ?, lease_until = ?
 
 /**
  * SQLite has one writer at a time, so select-then-lease inside BEGIN IMMEDIATE is already
- * exclusive; two statements whatever the batch size.
+ * exclusive; two statements whatever the batch size. Its commit does not wait for the disk: a
+ * lease lost with the power is dropped at the next open anyway (SqliteDb.txUnsynced).
  */
 export function claimDue(db: SqliteDb, d: Dialect, opts: ClaimOpts, deadAfterMs: number): ClaimedDelivery[] {
   if (opts.limit <= 0) return [];
-  return db.tx(() => {
+  return db.txUnsynced(() => {
     const rows = db.all(
       SELECT_DUE,
       opts.now,
