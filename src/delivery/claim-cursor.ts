@@ -14,31 +14,45 @@ import type { QueuePlace } from '../store/store.ts';
  *  - when this worker gives work back (a release, a park, a hook change) or anything wakes it
  *    but its own publisher with rows due after the cursor (a notification, a timer, a requeue,
  *    a FIFO head's result);
- *  - after a claim that left tenants or hooks out (their rows stay behind);
+ *  - once a tenant or hook that a claim since the last start from the head left out is no
+ *    longer left out (its rows stay behind until it has room again; a claim that still leaves it
+ *    out would walk them in vain: with one hook in ten answering in 1 s, every claim walked the
+ *    slow hook's growing backlog at the head of the queue);
  *  - at least every `rescanMs`, for what no wake announces: a lease that ran out, a dead
  *    owner's work, a row another process committed with an earlier time.
  */
 export class ClaimCursor {
   #place: QueuePlace | null = null;
   #headAt = -Infinity;
+  /** Tenants and hooks left out by a claim since the last start from the head. */
+  #behind: Set<string> | null = null;
   readonly #rescanMs: number;
 
   constructor(rescanMs: number) {
     this.#rescanMs = rescanMs;
   }
 
-  /** Where a claim at `now` starts; null: from the head. */
-  start(now: number): QueuePlace | null {
+  /** Where a claim at `now` that leaves `leftOut` out (tenant and hook ids) starts; null: from the head. */
+  start(now: number, leftOut: readonly string[] = []): QueuePlace | null {
+    if (this.#behind !== null) {
+      const still = new Set(leftOut);
+      if ([...this.#behind].some((x) => !still.has(x))) this.reset();
+    }
     return now - this.#headAt >= this.#rescanMs ? null : this.#place;
   }
 
-  /** A claim that started at `from` (at `now`) returned `claimed`, in queue order. */
-  claimed(from: QueuePlace | null, claimed: readonly ClaimedDelivery[], now: number, leftOut: boolean): void {
-    if (from === null) this.#headAt = now;
-    if (leftOut) {
-      this.reset();
-      return;
+  /** A claim that started at `from` (at `now`), leaving `leftOut` out, returned `claimed`, in queue order. */
+  claimed(
+    from: QueuePlace | null,
+    claimed: readonly ClaimedDelivery[],
+    now: number,
+    leftOut: readonly string[] = [],
+  ): void {
+    if (from === null) {
+      this.#headAt = now;
+      this.#behind = null;
     }
+    for (const x of leftOut) (this.#behind ??= new Set()).add(x);
     const last = claimed.at(-1)?.delivery;
     if (last !== undefined && last.nextAttemptAt !== null)
       this.#place = { at: last.nextAttemptAt, id: last.id };
@@ -52,5 +66,6 @@ export class ClaimCursor {
   reset(): void {
     this.#place = null;
     this.#headAt = -Infinity;
+    this.#behind = null;
   }
 }

@@ -108,17 +108,17 @@ export class Intake {
   async claim(plan: policy.ClaimPlan): Promise<{ full: boolean; taken: number }> {
     const o = this.#o;
     const now = Date.now();
-    const after = this.cursor.start(now);
     const { limit, excludeTenants, excludeHooks } = plan;
+    const leftOut = [...excludeTenants, ...excludeHooks];
+    const after = this.cursor.start(now, leftOut);
     const batch = await o.store.claimDue({
       ...{ now, limit, leaseMs: o.leaseMs, owner: o.owner },
       ...{ excludeTenants, excludeHooks, after },
     });
-    const leftOut = policy.leavesOut(plan);
     this.cursor.claimed(after, batch, now, leftOut);
     let full = batch.length === limit;
     // Work of the tenants left out is still due: claim again once they have room.
-    this.mayHaveDue = full || leftOut;
+    this.mayHaveDue = full || leftOut.length > 0;
     // Over the byte cap, the rest went back: claim again only once bytes are freed.
     if (batch.length > 0 && this.enqueue(batch, now) > 0) full = false;
     return { full, taken: batch.length };
