@@ -10,6 +10,7 @@ import type { Picked } from './scheduler.ts';
 import { RateGate } from './rate-gate.ts';
 import { ResultWriter } from './results.ts';
 import type { Outgoing } from './sender.ts';
+import { SlowKeys } from './slow-keys.ts';
 import { reportOf } from '../telemetry/tracing.ts';
 import { Wakeups } from './wakeups.ts';
 import { DEFAULT_BREAKER, within, type WorkerOptions } from './worker-options.ts';
@@ -33,6 +34,7 @@ export class Worker implements LocalSink {
   private readonly o: WorkerOptions;
   private readonly intake: Intake;
   private readonly breakers: Breakers;
+  private readonly slowKeys = new SlowKeys();
   private readonly writer: ResultWriter;
   private readonly wakeups = new Wakeups(() => this.wake());
   private rateGate: RateGate;
@@ -51,10 +53,10 @@ export class Worker implements LocalSink {
     this.writer = new ResultWriter({ store, owner, log, onDrained: () => this.notifyIdle() });
     this.intake = new Intake(o, {
       // A sender that queues (the thread) takes `depth` times a healthy key's cap; a key its
-      // breaker has lowered gets no more than the breaker allows, queued or not.
+      // breaker has lowered gets no more than the breaker allows, a slow one its cap (slow-keys.ts).
       keyCap: (key) => {
         const cap = this.capOf(key);
-        return cap < o.hookMaxInFlight ? cap : cap * o.sender.depth;
+        return cap < o.hookMaxInFlight || this.slowKeys.isSlow(key) ? cap : cap * o.sender.depth;
       },
       breakers: this.breakers,
       wake: () => this.wake(),
@@ -128,6 +130,7 @@ export class Worker implements LocalSink {
     this.intake.cursor.reset();
     this.intake.changed(hookId, Date.now());
     this.breakers.forget(hookId);
+    this.slowKeys.forget(hookId);
     this.o.sender.cancelQueued(hookId);
     const { scheduler } = this.intake;
     const dropped = hookId === null ? scheduler.removeAll() : scheduler.remove(hookId);
@@ -265,6 +268,7 @@ export class Worker implements LocalSink {
     if (trace !== null) tracing!.attemptEnded(trace, c, reportOf(result.outcome, outcome.attempt));
     // The next of a FIFO queue is claimable once this result is committed: write it now.
     if (ordered(c.delivery)) void this.writer.flush().then(() => this.wake());
+    this.slowKeys.observe(p.key, outcome.attempt.durationMs);
     this.onBreaker(p.key, kindOf(outcome), startedAt);
     this.pump();
     if (
