@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { newId } from '../../src/domain/ids.ts';
 import type { Hook } from '../../src/domain/types.ts';
-import { InlineSender } from '../../src/delivery/sender.ts';
+import { InlineSender, ThreadSender } from '../../src/delivery/sender.ts';
 import { generateSecret } from '../../src/delivery/signature.ts';
 import { Worker, type WorkerOptions } from '../../src/delivery/worker.ts';
 import { newDelivery, Publisher } from '../../src/ingest/publish.ts';
@@ -177,14 +177,18 @@ describe('Worker on a real SQLite store', () => {
     return h;
   }
 
-  async function start(o: Partial<WorkerOptions> = {}): Promise<{ worker: Worker; publisher: Publisher }> {
+  async function start(
+    o: Partial<WorkerOptions> = {},
+    threads = false,
+  ): Promise<{ worker: Worker; publisher: Publisher }> {
     const timeoutMs = o.deliveryTimeoutMs ?? 10_000;
-    const sender = new InlineSender({
+    const senderOptions = {
       allowlist: '127.0.0.0/8',
       connectionsPerOrigin: 64,
       connectTimeoutMs: 1000,
       timeoutMs,
-    });
+    };
+    const sender = threads ? await ThreadSender.start(senderOptions) : new InlineSender(senderOptions);
     const metrics = createMetrics(store);
     const worker = new Worker({
       store,
@@ -451,5 +455,36 @@ describe('Worker on a real SQLite store', () => {
     await worker.idle();
     assert.equal(new Set(rx.ids).size, 41);
     assert.equal(rx.ids.length, 41, 'each sent once');
+  });
+  test('a hook whose answers take 100 ms or more holds no slots beyond its cap', async () => {
+    // Answers every request after 150 ms: a slow receiver, not a wait of the test's.
+    let arrivals = 0;
+    const inFlightSeen: number[] = [];
+    let worker: Worker | null = null;
+    const server = createServer((req, res) => {
+      req.resume();
+      arrivals++;
+      if (arrivals > 20 && worker) inFlightSeen.push(worker.inFlight);
+      setTimeout(() => res.writeHead(204).end(), 150);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close').catch(() => undefined);
+    });
+    await hook(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`);
+    // The sender thread queues up to 3 × a key's cap; a slow key gets its cap (slow-keys.ts).
+    const started = await start({ hookMaxInFlight: 4, batchSize: 64 }, true);
+    worker = started.worker;
+    await publish(started.publisher, 40);
+    await until(() => arrivals >= 40, 'all sent', 20_000);
+    await until(() => worker!.held === 0, 'all recorded', 20_000);
+    assert.ok(inFlightSeen.length > 0);
+    assert.ok(
+      Math.max(...inFlightSeen) <= 4,
+      `in flight once the hook was seen slow: ${inFlightSeen.join(',')}`,
+    );
   });
 });
