@@ -1,5 +1,6 @@
 import { after, before } from 'node:test';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/store.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
@@ -19,6 +20,11 @@ export interface StoreFixture {
   reopen(): Promise<Store>;
   /** Versions recorded in herald_migrations. */
   appliedMigrations(): Promise<number[]>;
+  /**
+   * Rows of a read on a connection of its own (`$1, $2, …` placeholders), for what the Store
+   * interface does not show, such as where a row is kept.
+   */
+  peek(text: string, params?: readonly (string | number)[]): Promise<Record<string, unknown>[]>;
   /** Closes every store opened on the fixture and frees its database. */
   close(): Promise<void>;
 }
@@ -32,9 +38,35 @@ export interface StoreTarget {
   blank(): Promise<StoreFixture>;
 }
 
+type Peek = StoreFixture['peek'];
+
+function peekSqlite(file: string): Peek {
+  return async (text, params = []) => {
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      return db.prepare(text.replace(/\$(\d+)/g, '?$1')).all(...params) as Record<string, unknown>[];
+    } finally {
+      db.close();
+    }
+  };
+}
+
+function peekPostgres(url: string): Peek {
+  return async (text, params = []) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(text, [...params])).rows as Record<string, unknown>[];
+    } finally {
+      await client.end();
+    }
+  };
+}
+
 function fixtureOf<S extends SqliteStore | PostgresStore>(
   open: () => S,
   onClose: () => Promise<void> | void,
+  peek: Peek,
   openAsHerald: () => S = open,
 ): StoreFixture {
   const store = open();
@@ -52,6 +84,7 @@ function fixtureOf<S extends SqliteStore | PostgresStore>(
       return again;
     },
     appliedMigrations: () => store.appliedMigrations(),
+    peek,
     async close() {
       for (const s of opened) await s.close();
       await onClose();
@@ -68,6 +101,7 @@ export function sqliteTarget(): StoreTarget {
     const f = fixtureOf(
       () => new SqliteStore({ file, synchronous: 'NORMAL' }),
       () => tmp.cleanup(),
+      peekSqlite(file),
       () => new SqliteStore({ file, synchronous: 'NORMAL', lock: true }),
     );
     if (migrated) await f.store.migrate();
@@ -102,11 +136,11 @@ export function postgresTarget(tables: readonly string[]): StoreTarget {
       } finally {
         await client.end();
       }
-      return fixtureOf(open(db.url), () => undefined);
+      return fixtureOf(open(db.url), () => undefined, peekPostgres(db.url));
     },
     async blank() {
       const blank = await createTestDatabase({ migrated: false });
-      return fixtureOf(open(blank.url), () => blank.drop());
+      return fixtureOf(open(blank.url), () => blank.drop(), peekPostgres(blank.url));
     },
   };
 }

@@ -4,6 +4,7 @@ import type { ConformanceTarget } from './conformance/fixtures.ts';
 import { hookTests, migrationTests, tenantTests } from './conformance/basics.ts';
 import { maintenanceTests } from './conformance/maintenance.ts';
 import { recordTests } from './conformance/outcomes.ts';
+import { firstAttemptTests } from './conformance/first-attempt.ts';
 import { workerTests } from './conformance/workers.ts';
 import { hookOptionTests } from './conformance/hook-options.ts';
 
@@ -21,6 +22,7 @@ export function runStoreConformance(target: ConformanceTarget): void {
   deliveryListTests(target);
   claimTests(target);
   recordTests(target);
+  firstAttemptTests(target);
   maintenanceTests(target);
   workerTests(target);
   hookOptionTests(target);

@@ -263,5 +263,27 @@ export function runConsoleConformance(target: ConsoleTarget): void {
         assert.deepEqual(await store.console.hookActivity(other.tenant.id, hook.id, since, HOUR), []);
       },
     );
+
+    storeTest('hookActivity counts a first attempt kept on its delivery like any other', async (store) => {
+      const { tenant, hook } = await seedTenant(store);
+      const HOUR = 3_600_000;
+      const { deliveries } = await insertOne(store, makeEvent(tenant.id), (e) => [
+        makeDelivery(e, hook),
+        makeDelivery(e, hook),
+      ]);
+      const [first, retried] = deliveries as [(typeof deliveries)[0], (typeof deliveries)[0]];
+      // Leased, so the first success is kept on its delivery's row (migration 017).
+      await store.claimDue({ now: T0, limit: 2, leaseMs: 1000, owner: 'w' });
+      await store.recordAttempts('w', [
+        makeResult(first, 'delivered', { startedAt: T0 + 10, durationMs: 10 }),
+        makeResult(retried, 'retry', { startedAt: T0 + 20, durationMs: 30, responseStatus: 503 }),
+      ]);
+      assert.deepEqual(await store.console.hookActivity(tenant.id, hook.id, T0, HOUR), [
+        { start: T0, ok: 1, failed: 1, meanMs: 20, maxMs: 30 },
+      ]);
+      assert.deepEqual(await store.console.hookActivity(tenant.id, hook.id, T0 + 15, HOUR), [
+        { start: T0 + 15, ok: 0, failed: 1, meanMs: 30, maxMs: 30 },
+      ]);
+    });
   });
 }

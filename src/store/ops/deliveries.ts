@@ -1,5 +1,10 @@
 import type { Attempt, Delivery, DeliveryStatus } from '../../domain/types.ts';
-import { attemptFromRow, deliveryFromRow } from '../shared/rows.ts';
+import {
+  ATTEMPT_COLUMN_LIST,
+  attemptFromRow,
+  deliveryFromRow,
+  FIRST_ATTEMPTS_AS_ROWS,
+} from '../shared/rows.ts';
 import { listPage, one, type Sql } from '../sql.ts';
 import { FAIL_PENDING } from './hooks.ts';
 import { takeable } from './workers.ts';
@@ -20,8 +25,11 @@ export async function listDeliveries(
 }
 
 export async function listAttempts(sql: Sql, tenantId: string, deliveryId: string): Promise<Attempt[]> {
+  // A first attempt that delivered sits on the delivery's row (migration 017).
   const rows = await sql.query(
-    'SELECT * FROM attempts WHERE tenant_id = $1 AND delivery_id = $2 ORDER BY id',
+    `SELECT ${ATTEMPT_COLUMN_LIST} FROM attempts WHERE tenant_id = $1 AND delivery_id = $2
+     UNION ALL ${FIRST_ATTEMPTS_AS_ROWS} AND d.tenant_id = $1 AND d.id = $2
+     ORDER BY id`,
     [tenantId, deliveryId],
   );
   return rows.map(attemptFromRow);

@@ -1,5 +1,6 @@
 import { idFloor } from '../../domain/ids.ts';
 import type { Sql } from '../sql.ts';
+import { FIRST_ATTEMPT_COLUMNS } from '../shared/rows.ts';
 
 /** Rows per purge transaction: short transactions, so locks and the WAL stay small. */
 const CHUNK = 1000;
@@ -11,7 +12,8 @@ const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 /**
  * Deletes attempts that started before `before`, then events created before `before` whose
- * deliveries are all finished, with those deliveries and their remaining attempts. Both are
+ * deliveries are all finished, with those deliveries and their remaining attempts, then the
+ * first attempts that started before `before` kept on the deliveries that stay. Both are
  * found by id range on the primary key (ids begin with the time they were minted, which is
  * never before the row's own time): no time index is written on the hot path for this.
  */
@@ -31,7 +33,28 @@ export async function purge(sql: Sql, before: number): Promise<PurgeCounts> {
     if (candidates < CHUNK) break;
     await nextTick();
   }
+  for (;;) {
+    const n = await clearOldFirstAttempts(sql, before);
+    counts.attempts += n;
+    if (n < CHUNK) break;
+    await nextTick();
+  }
   return counts;
+}
+
+/**
+ * A first attempt kept on its delivery's row (migration 017) that started before `before`, on
+ * a delivery that stays: its event has pending work. Such an event was created before the
+ * attempt started, so its id is below the floor too, and after the event chunks only those
+ * events are left there: the scan is short.
+ */
+function clearOldFirstAttempts(sql: Sql, before: number): Promise<number> {
+  return sql.exec(
+    `UPDATE deliveries SET ${FIRST_ATTEMPT_COLUMNS.map(([c]) => `${c} = NULL`).join(', ')}
+      WHERE id IN (SELECT d.id FROM events e JOIN deliveries d ON d.event_id = e.id
+                    WHERE e.id < $1 AND d.first_attempt_id < $2 LIMIT $3)`,
+    [idFloor('event', before), idFloor('attempt', before), CHUNK],
+  );
 }
 
 async function purgeEventChunk(sql: Sql, before: number, counts: PurgeCounts): Promise<number> {
@@ -56,6 +79,12 @@ async function purgeEventChunk(sql: Sql, before: number, counts: PurgeCounts): P
     `DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_id ${sql.inList(1)})`,
     [purgeable],
   );
+  // First attempts kept on the rows (migration 017) go with them.
+  const firsts = await sql.query(
+    `SELECT count(*) AS n FROM deliveries WHERE event_id ${sql.inList(1)} AND first_attempt_id IS NOT NULL`,
+    [purgeable],
+  );
+  counts.attempts += Number(firsts[0]?.['n'] ?? 0);
   counts.deliveries += await sql.exec(`DELETE FROM deliveries WHERE event_id ${sql.inList(1)}`, [purgeable]);
   counts.events += await sql.exec(`DELETE FROM events WHERE id ${sql.inList(1)}`, [purgeable]);
   return ids.length;

@@ -283,6 +283,54 @@ export function attemptValues(a: Attempt): unknown[] {
   ];
 }
 
+/**
+ * A first attempt that delivered is kept on its delivery's row (migration 017): these columns,
+ * each an attempts column less what the row already says (delivery, tenant, attempt_no 1, no
+ * error). Same order as the attempts table, so `firstAttemptValues` is `attemptValues` less those.
+ */
+export const FIRST_ATTEMPT_COLUMNS = [
+  ['first_attempt_id', 'id'],
+  ['first_started_at', 'started_at'],
+  ['first_duration_ms', 'duration_ms'],
+  ['first_request_url', 'request_url'],
+  ['first_request_headers', 'request_headers'],
+  ['first_response_status', 'response_status'],
+  ['first_response_headers', 'response_headers'],
+  ['first_response_body', 'response_body'],
+] as const;
+
+/** Whether a result's attempt goes on its delivery's row rather than into attempts. */
+export const isFirstSuccess = (r: AttemptResult): boolean =>
+  r.attempt.attemptNo === 1 && r.outcome === 'delivered' && (r.attempt.error ?? null) === null;
+
+/** A first attempt's parameters in FIRST_ATTEMPT_COLUMNS order. */
+export function firstAttemptValues(a: Attempt): unknown[] {
+  return [
+    a.id,
+    a.startedAt,
+    a.durationMs,
+    a.requestUrl,
+    JSON.stringify(a.requestHeaders ?? {}),
+    a.responseStatus ?? null,
+    a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
+    a.responseBody ?? null,
+  ];
+}
+
+/**
+ * The first attempts kept on rows of `deliveries` (aliased `d`), as attempts rows: a UNION ALL
+ * branch next to `SELECT … FROM attempts`, read by attemptFromRow. Add conditions with AND.
+ */
+export const FIRST_ATTEMPTS_AS_ROWS = `SELECT d.first_attempt_id AS id, d.id AS delivery_id, d.tenant_id,
+    1 AS attempt_no, ${FIRST_ATTEMPT_COLUMNS.slice(1)
+      .map(([f, a]) => `d.${f} AS ${a}`)
+      .join(', ')}, NULL AS error
+  FROM deliveries d WHERE d.first_attempt_id IS NOT NULL`;
+
+/** The attempts table's columns, in order, for a UNION ALL with FIRST_ATTEMPTS_AS_ROWS. */
+export const ATTEMPT_COLUMN_LIST =
+  'id, delivery_id, tenant_id, attempt_no, started_at, duration_ms, request_url, request_headers, response_status, response_headers, response_body, error';
+
 /** What a batch does to one hook's health, its results taken in the order they started. */
 export interface HealthChange {
   hookId: string;

@@ -1,5 +1,12 @@
 import type { AttemptResult } from '../store.ts';
-import { attemptValues, foldHealth, outcomeColumns } from '../shared/rows.ts';
+import {
+  attemptValues,
+  FIRST_ATTEMPT_COLUMNS,
+  firstAttemptValues,
+  foldHealth,
+  isFirstSuccess,
+  outcomeColumns,
+} from '../shared/rows.ts';
 import type { Param, SqliteDb } from './db.ts';
 
 // Guarded so a batch never fails on an attempt whose delivery was purged meanwhile.
@@ -17,6 +24,15 @@ const FINISH_DELIVERY = `UPDATE deliveries
       updated_at = ?
   WHERE id = ? AND tenant_id = ? AND lease_owner = ?`;
 
+// A first attempt that delivered goes on the row it finishes (migration 017), never over one
+// already there: when this matches nothing (lease lost, or a first attempt recorded before) the
+// attempt becomes an attempts row and FINISH_DELIVERY runs as for any other result.
+const FINISH_FIRST_SUCCESS = `UPDATE deliveries
+  SET attempts = attempts + 1, status = 'delivered', next_attempt_at = NULL, schedule_pos = ?,
+      last_status = ?, last_error = NULL, delivered_at = ?, lease_owner = NULL, lease_until = NULL,
+      updated_at = ?, ${FIRST_ATTEMPT_COLUMNS.map(([c]) => `${c} = ?`).join(', ')}
+  WHERE id = ? AND tenant_id = ? AND lease_owner = ? AND first_attempt_id IS NULL`;
+
 const UPDATE_HEALTH = `UPDATE hooks
   SET last_success_at = CASE WHEN ? IS NULL THEN last_success_at ELSE max(COALESCE(last_success_at, ?), ?) END,
       failing_since = CASE WHEN ? IS NULL THEN COALESCE(failing_since, ?) ELSE ? END
@@ -26,12 +42,26 @@ export function recordAttempts(db: SqliteDb, owner: string, results: AttemptResu
   if (results.length === 0) return;
   const insertAttempt = db.stmt(INSERT_ATTEMPT);
   const finishDelivery = db.stmt(FINISH_DELIVERY);
+  const finishFirstSuccess = db.stmt(FINISH_FIRST_SUCCESS);
   const updateHealth = db.stmt(UPDATE_HEALTH);
   db.tx(() => {
     for (const r of results) {
       const a = r.attempt;
-      insertAttempt.run(...(attemptValues(a) as Param[]), a.deliveryId);
       const o = outcomeColumns(r);
+      if (isFirstSuccess(r)) {
+        const changed = finishFirstSuccess.run(
+          r.schedulePos,
+          a.responseStatus ?? null,
+          o.deliveredAt,
+          o.finishedAt,
+          ...(firstAttemptValues(a) as Param[]),
+          a.deliveryId,
+          a.tenantId,
+          owner,
+        ).changes;
+        if (Number(changed) === 1) continue;
+      }
+      insertAttempt.run(...(attemptValues(a) as Param[]), a.deliveryId);
       finishDelivery.run(
         o.status,
         o.nextAttemptAt,

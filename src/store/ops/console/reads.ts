@@ -42,13 +42,18 @@ export async function hookActivity(
   const width = Math.trunc(bucketMs);
   // A delivery attempted since `since` was updated since then, which bounds the join.
   // The CAST makes it integer division on SQLite too, which binds JS numbers as REAL.
+  // A first attempt that delivered sits on the delivery's row (migration 017).
   const rows = await sql.query(
     `SELECT CAST((a.started_at - $3) / $4 AS BIGINT) AS bucket,
             SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS ok,
             SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 0 ELSE 1 END) AS failed,
             AVG(a.duration_ms) AS mean_ms, MAX(a.duration_ms) AS max_ms
-       FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
-      WHERE d.tenant_id = $1 AND d.hook_id = $2 AND d.updated_at >= $3 AND a.started_at >= $3
+       FROM (SELECT a.started_at, a.response_status, a.duration_ms
+               FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+              WHERE d.tenant_id = $1 AND d.hook_id = $2 AND d.updated_at >= $3 AND a.started_at >= $3
+             UNION ALL
+             SELECT d.first_started_at, d.first_response_status, d.first_duration_ms FROM deliveries d
+              WHERE d.tenant_id = $1 AND d.hook_id = $2 AND d.updated_at >= $3 AND d.first_started_at >= $3) a
       GROUP BY bucket ORDER BY bucket`,
     [tenantId, hookId, since, width],
   );
