@@ -265,6 +265,12 @@ export function attemptFromRow(r: AnyRow): Attempt {
   };
 }
 
+/** The header maps as the attempt log stores them: the JSON they came as, if they came so. */
+const requestHeadersJson = (a: Attempt): string =>
+  a.headersJson?.request ?? JSON.stringify(a.requestHeaders ?? {});
+const responseHeadersJson = (a: Attempt): string | null =>
+  a.headersJson ? a.headersJson.response : a.responseHeaders ? JSON.stringify(a.responseHeaders) : null;
+
 /** An attempt's parameters in the attempts table's column order (id … error). */
 export function attemptValues(a: Attempt): unknown[] {
   return [
@@ -275,9 +281,9 @@ export function attemptValues(a: Attempt): unknown[] {
     a.startedAt,
     a.durationMs,
     a.requestUrl,
-    a.headersJson ? a.headersJson.request : JSON.stringify(a.requestHeaders ?? {}),
+    requestHeadersJson(a),
     a.responseStatus ?? null,
-    a.headersJson ? a.headersJson.response : a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
+    responseHeadersJson(a),
     a.responseBody ?? null,
     a.error ?? null,
   ];
@@ -310,9 +316,9 @@ export function firstAttemptValues(a: Attempt): unknown[] {
     a.startedAt,
     a.durationMs,
     a.requestUrl,
-    JSON.stringify(a.requestHeaders ?? {}),
+    requestHeadersJson(a),
     a.responseStatus ?? null,
-    a.responseHeaders ? JSON.stringify(a.responseHeaders) : null,
+    responseHeadersJson(a),
     a.responseBody ?? null,
   ];
 }
