@@ -49,8 +49,11 @@ const walksDueIndex = (plan: string): boolean =>
 
 /**
  * The claim is a prepared statement; PostgreSQL may switch such a statement to a generic plan
- * after five executions, and the claim's generic plan reads and sorts every due row instead of
- * walking the due index from the cursor and stopping after `limit` rows.
+ * after five executions. With statistics that show the due rows, the claim's generic plan reads
+ * and sorts every due row instead of walking the due index from the cursor and stopping after
+ * `limit` rows, so it must stay on custom plans (PostgreSQL's own choice there, as the generic
+ * plan costs far more). Forcing custom plans is no cure: without statistics the custom plan is the
+ * one that reads everything (see planner-stats.ts).
  */
 describe('PostgreSQL claim plan', { skip }, () => {
   let db: TestDatabase;
@@ -64,11 +67,6 @@ describe('PostgreSQL claim plan', { skip }, () => {
   after(async () => {
     await pool.end();
     await db.drop();
-  });
-
-  test("Herald's pool connections plan each execution for its parameters", async () => {
-    const { rows } = await pool.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode');
-    assert.equal(rows[0]!.plan_cache_mode, 'force_custom_plan');
   });
 
   test('after more than five claims on one connection the claim still walks the due index', async () => {

@@ -11,7 +11,10 @@ const MIN_INTERVAL_MS = 60_000;
  * 1,000,000 due). Without them (a table never analyzed: autovacuum off, or not round yet after a
  * backlog was built in a minute) PostgreSQL estimates a handful of due rows, so it reads every
  * due row and sorts them: 1.2 s a claim with 1,000,000 due, and the drain of a backlog crawls
- * until autovacuum analyzes the table, or for ever when it is off. A full claim slower than
+ * until autovacuum analyzes the table, or for ever when it is off. (After five claims
+ * PostgreSQL may switch to the generic plan, which without statistics happens to walk the index;
+ * with them the generic plan is the one that reads everything, and PostgreSQL keeps the custom
+ * one: statistics, not a plan-cache setting, keep both right.) A full claim slower than
  * SLOW_CLAIM_MS is that sign, whatever else made it slow: the table is analyzed in the
  * background, which takes no lock the queue's statements wait for.
  */

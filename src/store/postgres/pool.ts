@@ -29,18 +29,8 @@ export interface PoolOptions {
   onError?: (err: Error) => void;
 }
 
-/**
- * Session settings of Herald's connections. The claim (herald_claim_due) is a prepared statement
- * whose plan must depend on its parameters: planned for them, it walks the due index from the
- * cursor and stops after `limit` rows; a generic plan, which PostgreSQL may switch to after five
- * executions, fetches every due row and sorts them (78 ms with 60,000 due against 5 ms). Planning
- * each execution costs ~1–3 ms a statement, paid once per claimed batch.
- */
-export const SESSION_OPTIONS = '-c plan_cache_mode=force_custom_plan';
-
-/** A connection string's own `options` replace these (pg reads the string last). */
 export function clientConfig(connectionString: string): pg.ClientConfig {
-  return { connectionString, types: TYPES, application_name: 'herald', options: SESSION_OPTIONS };
+  return { connectionString, types: TYPES, application_name: 'herald' };
 }
 
 // A client that loses its connection emits 'error'; the query in flight rejects with it anyway,
