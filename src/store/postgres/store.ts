@@ -5,7 +5,6 @@ import { POSTGRES, withCodec } from '../shared/rows.ts';
 import { claimDue } from './claim.ts';
 import { insertEvents } from './insertEvents.ts';
 import { appliedMigrations, migratePostgres } from './migrate.ts';
-import { PlannerStats } from './planner-stats.ts';
 import { createPool } from './pool.ts';
 import { recordAttempts } from './recordAttempts.ts';
 import { PgSql } from './sql.ts';
@@ -36,17 +35,11 @@ export class PostgresStore extends SqlStore {
       ...(opts.onError === undefined ? {} : { onError: opts.onError }),
     });
     const wake = new WakeListener(opts.connectionString, opts.onError);
-    const stats = new PlannerStats(pool, opts.onError);
-    super(postgresBackend(pool, wake, stats, sealingFor(opts.secrets)), opts.deadAfterMs);
+    super(postgresBackend(pool, wake, sealingFor(opts.secrets)), opts.deadAfterMs);
   }
 }
 
-function postgresBackend(
-  pool: pg.Pool,
-  wake: WakeListener,
-  stats: PlannerStats,
-  sealing: Sealing | null,
-): Backend {
+function postgresBackend(pool: pg.Pool, wake: WakeListener, sealing: Sealing | null): Backend {
   const sql = new PgSql(pool, pool, sealing ? withCodec(POSTGRES, sealing.holder) : POSTGRES);
   return {
     sql,
@@ -57,12 +50,7 @@ function postgresBackend(
       await wake.close();
       await pool.end();
     },
-    async claimDue(opts, deadAfterMs) {
-      const startedAt = performance.now();
-      const claimed = await claimDue(pool, sql.d, opts, deadAfterMs);
-      stats.claimed(opts.limit, claimed.length, performance.now() - startedAt);
-      return claimed;
-    },
+    claimDue: (opts, deadAfterMs) => claimDue(pool, sql.d, opts, deadAfterMs),
     insertEvents: (batch) => insertEvents(pool, sql.d, batch),
     recordAttempts: (owner, results) => recordAttempts(pool, owner, results),
     subscribeWake: (onWake) => wake.subscribe(onWake),
