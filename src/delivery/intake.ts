@@ -4,6 +4,7 @@ import type { Breakers } from './breaker.ts';
 import { ClaimCursor } from './claim-cursor.ts';
 import { decide } from './failure.ts';
 import { HeldWork } from './held.ts';
+import { LeaveOutGate } from './leave-out.ts';
 import type { ResultWriter } from './results.ts';
 import { FairScheduler } from './scheduler.ts';
 import { DEFAULT_MAX_HELD_BYTES, type WorkerOptions } from './worker-options.ts';
@@ -51,11 +52,14 @@ export class Intake {
   running = false;
   /** Where the next claim starts in the queue (claim-cursor.ts). */
   readonly cursor: ClaimCursor;
+  /** Whether a claim that leaves someone out is worth making (leave-out.ts). */
+  readonly leaveOut: LeaveOutGate;
 
   constructor(o: WorkerOptions, p: IntakePorts) {
     this.#o = o;
     this.#p = p;
     this.cursor = new ClaimCursor(o.pollIntervalMs);
+    this.leaveOut = new LeaveOutGate(o.pollIntervalMs);
     this.limits = {
       batchSize: o.batchSize,
       hookMaxInFlight: o.hookMaxInFlight,
@@ -122,6 +126,17 @@ export class Intake {
     // Over the byte cap, the rest went back: claim again only once bytes are freed.
     if (batch.length > 0 && this.enqueue(batch, now) > 0) full = false;
     return { full, taken: batch.length };
+  }
+
+  /**
+   * A delivery of `tenant` to `key` finished: whether that made room for a claim worth waking the
+   * loop for (one that will not leave them out, with work maybe due and bytes to spare).
+   */
+  roomFreed(tenant: string, key: string): boolean {
+    if (!this.mayHaveDue || this.book.bytes >= this.limits.maxHeldBytes) return false;
+    if (!policy.roomToClaim(this.limits, this.holding, tenant, key)) return false;
+    this.leaveOut.roomFreed(key, tenant);
+    return true;
   }
 
   /** A hook changed at `now` (null: any hook may have): rows read before may be stale. */

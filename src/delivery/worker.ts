@@ -117,6 +117,7 @@ export class Worker implements LocalSink {
     this.intake.mayHaveDue = true;
     const { limits, holding } = this.intake;
     if (tenantId !== undefined && !policy.tenantInClaim(limits, holding, tenantId)) return;
+    this.intake.leaveOut.signalled();
     this.wakeups.wake();
   }
 
@@ -144,6 +145,7 @@ export class Worker implements LocalSink {
   async start(): Promise<void> {
     this.running = this.intake.running = true;
     this.intake.cursor.reset();
+    this.intake.leaveOut.started(Date.now());
     this.rateGate = new RateGate(this.o.store);
     this.abandoned = false;
     // Owner liveness and the lease heartbeat (leases/book.ts).
@@ -174,12 +176,8 @@ export class Worker implements LocalSink {
     // Jobs the sender queued come back unstarted (deliver releases them with the rest).
     this.o.sender.cancelQueued(null);
     await within(book.releaseNow(this.intake.takeUnstarted()), deadline);
-    if (
-      !(await within(
-        this.idle().then(() => this.writer.flush()),
-        deadline,
-      ))
-    ) {
+    const settled = this.idle().then(() => this.writer.flush());
+    if (!(await within(settled, deadline))) {
       this.abandoned = true;
       this.writer.drop();
       const ids = book.clear();
@@ -201,7 +199,8 @@ export class Worker implements LocalSink {
       this.wakeups.take();
       const plan = intake.plan();
       let full = false;
-      if (plan.limit > 0) {
+      // A claim that leaves someone out is made only when it may find work (leave-out.ts).
+      if (plan.limit > 0 && intake.leaveOut.claim(plan, Date.now())) {
         try {
           const claimed = await intake.claim(plan);
           full = claimed.full;
@@ -215,6 +214,8 @@ export class Worker implements LocalSink {
       if (full && this.heldBytes < this.maxHeldBytes && !policy.leavesOut(intake.plan())) continue;
       if (!this.running || this.wakeups.pending) continue;
       await this.wakeups.wait(this.o.pollIntervalMs);
+      // Nothing woke the loop for a whole poll: look for what no wake announces.
+      if (!this.wakeups.pending) intake.leaveOut.signalled();
     }
   }
 
@@ -271,13 +272,7 @@ export class Worker implements LocalSink {
     this.slowKeys.observe(p.key, outcome.attempt.durationMs);
     this.onBreaker(p.key, kindOf(outcome), startedAt);
     this.pump();
-    if (
-      this.running &&
-      intake.mayHaveDue &&
-      this.heldBytes < this.maxHeldBytes &&
-      policy.roomToClaim(intake.limits, intake.holding, c.delivery.tenantId, p.key)
-    )
-      this.wakeups.wake();
+    if (this.running && intake.roomFreed(c.delivery.tenantId, p.key)) this.wakeups.wake();
   }
 
   private onBreaker(key: string, kind: AttemptKind, startedAt: number): void {

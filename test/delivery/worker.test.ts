@@ -99,6 +99,10 @@ describe('Worker on a real SQLite store', () => {
   let extended: string[][] = [];
   /** Where each claim started (its cursor; null: the head of the queue). */
   let claimedAfter: Array<{ at: number; id: string } | null> = [];
+  /** The tenants each claim left out. */
+  let leftOut: string[][] = [];
+  /** While set, each claim's answer waits for it (a round trip during which deliveries finish). */
+  let claimGate: (() => Promise<void>) | null = null;
   const cleanups: Array<() => Promise<void> | void> = [];
 
   beforeEach(async () => {
@@ -114,6 +118,8 @@ describe('Worker on a real SQLite store', () => {
     answerGate = null;
     extended = [];
     claimedAfter = [];
+    leftOut = [];
+    claimGate = null;
     // Counts claim round trips and lease extensions, and can hold result writes; everything else
     // goes straight to the real store.
     store = new Proxy(real, {
@@ -122,7 +128,8 @@ describe('Worker on a real SQLite store', () => {
           claims++;
           return (opts: Parameters<Store['claimDue']>[0]) => {
             claimedAfter.push(opts.after ?? null);
-            return target.claimDue(opts);
+            leftOut.push([...(opts.excludeTenants ?? [])]);
+            return claimGate ? claimGate().then(() => target.claimDue(opts)) : target.claimDue(opts);
           };
         }
         if (prop === 'extendLeases')
@@ -485,6 +492,46 @@ describe('Worker on a real SQLite store', () => {
     assert.ok(
       Math.max(...inFlightSeen) <= 4,
       `in flight once the hook was seen slow: ${inFlightSeen.join(',')}`,
+    );
+  });
+
+  test('a backlog of one tenant drains with no claim that leaves the tenant out (each would find nothing)', async () => {
+    const rx = await GatedReceiver.start();
+    cleanups.push(() => rx.close());
+    rx.release();
+    const h = await hook(`${rx.url}/one-tenant`);
+    const old = Date.now() - 60_000;
+    const events = Array.from({ length: 300 }, (_, i) => {
+      const id = newId('event', old + i);
+      return {
+        event: {
+          ...{ id, tenantId: TENANT, eventID: `e${i}`, type: 'site.created', dateAdded: old + i },
+          ...{
+            payload: `{"i":${i}}`,
+            idempotencyKey: null,
+            createdAt: old + i,
+            typeVersion: null,
+            traceparent: null,
+          },
+        },
+        deliveries: [newDelivery(TENANT, id, h.id, old + i)],
+      };
+    });
+    await store.insertEvents(events);
+    // Holds at most 32, the tenant 24: deliveries that finish during a claim wake the loop, and
+    // the claim then fills the tenant's share. No poll comes during the drain.
+    const { worker } = await start({ batchSize: 8, pollIntervalMs: 60_000 });
+    // Each claim answers after another delivery arrived, as a database round trip would.
+    claimGate = async () => {
+      if (worker.inFlight > 0 && rx.ids.length < 300) await rx.received(rx.ids.length + 1);
+    };
+    await rx.received(300);
+    await until(() => worker.held === 0, 'the backlog sent');
+    assert.ok(claimedAfter.length > 10, `${claimedAfter.length} claims`);
+    assert.deepEqual(
+      leftOut.filter((t) => t.includes(TENANT)),
+      [],
+      'claims that left the only tenant out',
     );
   });
 });
